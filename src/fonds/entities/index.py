@@ -1,0 +1,131 @@
+"""The name index: every known entity (authority file, discovered, merged by users) by
+its name keys, surnames and offices, for resolving a surface form to one identity."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from fonds.entities.authority import AuthorityEntry, Office
+from fonds.entities.names import name_tokens, phonetic_key, plain_key
+from fonds.clean.ocr import korean_surnames
+
+EAST_ASIAN = {"korean", "chinese", "north korean", "south korean", "soviet korean", "japanese",
+              "vietnamese", "mongolian"}
+# Phonetic keys propose a match only when long enough to be distinctive.
+MIN_PHONETIC_KEY = 5
+
+
+@dataclass
+class KnownEntity:
+    id: str
+    type: str
+    name: str
+    names: list[str] = field(default_factory=list)  # every known name, canonical first
+    surname_alone: bool = False
+    offices: tuple[Office, ...] = ()
+    origin: str = "authority"
+    nationality: str | None = None
+
+    def surname(self) -> str | None:
+        """The family name token, East Asian order where the name is East Asian."""
+        tokens = name_tokens(self.name)
+        if len(tokens) < 2:
+            return tokens[0] if tokens else None
+        east = (self.nationality or "").casefold() in EAST_ASIAN or tokens[0].capitalize() in korean_surnames()
+        return tokens[0] if east else tokens[-1]
+
+
+@dataclass
+class NameIndex:
+    entities: dict[str, KnownEntity] = field(default_factory=dict)
+    plain: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    phonetic: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    surnames: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    offices: list[tuple[str, str, Office]] = field(default_factory=list)
+    redirects: dict[str, str] = field(default_factory=dict)  # merged id → surviving id
+
+    def add(self, entity: KnownEntity) -> None:
+        self.entities[entity.id] = entity
+        for name in entity.names:
+            self.add_name(entity.id, name)
+        if entity.type == "person" and entity.surname_alone:
+            surname = entity.surname()
+            if surname:
+                self.surnames[surname].add(entity.id)
+        for office in entity.offices:
+            for phrase in (office.title, *office.phrases):
+                if phrase:
+                    self.offices.append((office_key(phrase), entity.id, office))
+
+    def add_name(self, entity_id: str, name: str) -> None:
+        entity = self.entities.get(entity_id)
+        if entity is not None and name not in entity.names:
+            entity.names.append(name)
+        p = plain_key(name)
+        if p:
+            self.plain[p].add(entity_id)
+            self.phonetic[phonetic_key(name)].add(entity_id)
+
+    def canonical(self, entity_id: str) -> str:
+        seen = set()
+        while entity_id in self.redirects and entity_id not in seen:
+            seen.add(entity_id)
+            entity_id = self.redirects[entity_id]
+        return entity_id
+
+    def lookup(self, name: str, types: tuple[str, ...] | None = None) -> list[str]:
+        """Ids of the entities this surface form names: exact key first, then phonetic.
+
+        More than one id means the form is ambiguous; the caller decides in context.
+        """
+        p = plain_key(name)
+        if not p:
+            return []
+        ids = self._filter(self.plain.get(p, set()), types)
+        if ids:
+            return ids
+        ph = phonetic_key(name)
+        if len(ph) < MIN_PHONETIC_KEY or (len(name_tokens(name)) < 2 and len(p) < 6):
+            return []
+        ids = self._filter(self.phonetic.get(ph, set()), types)
+        return ids if len(ids) == 1 else []
+
+    def by_surname(self, token: str) -> list[str]:
+        return self._filter(self.surnames.get(plain_key(token), set()), ("person",))
+
+    def office_holders(self, office_text: str, day: str | None) -> list[tuple[str, Office]]:
+        """Who held the office a phrase names on a day (all holders when no day is known)."""
+        key = office_key(office_text)
+        if not key:
+            return []
+        found = []
+        for phrase, entity_id, office in self.offices:
+            if phrase == key and (day is None or office.held_on(day)):
+                found.append((self.canonical(entity_id), office))
+        unique = {eid: off for eid, off in found}
+        return list(unique.items())
+
+    def _filter(self, ids: set[str], types: tuple[str, ...] | None) -> list[str]:
+        out = {self.canonical(i) for i in ids}
+        if types:
+            out = {i for i in out if self.entities[i].type in types}
+        return sorted(out)
+
+
+def office_key(text: str) -> str:
+    words = [w for w in text.casefold().replace(",", " ").split() if w not in {"the", "a", "an"}]
+    return " ".join(words)
+
+
+def entity_from_authority(entry: AuthorityEntry) -> KnownEntity:
+    return KnownEntity(
+        id=entry.id,
+        type=entry.type,
+        name=entry.name,
+        names=entry.all_names(),
+        surname_alone=entry.surname_alone,
+        offices=entry.offices,
+        origin="authority",
+        nationality=entry.data.get("nationality"),
+    )

@@ -1,0 +1,130 @@
+"""Finding mentions: runs of capitalized words, matched longest-first against the index.
+
+A run is a stretch of capitalized tokens (with initials, and small joining words such
+as "of the" or a trailing "peninsula") that no punctuation interrupts. Every sub-span
+is tried, longest first, so "Ministry of Foreign Affairs of the DPRK" wins over "DPRK".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fonds.entities.index import NameIndex
+
+TOKEN = re.compile(r"[^\W\d_][\w'’\-]*\.?|\d+(?:st|nd|rd|th)\b", re.U)
+JOINERS = {"of", "the", "for", "and", "de", "du", "la", "van", "von", "der", "del", "bin", "al"}
+GEO_TAILS = {
+    "river", "peninsula", "province", "island", "islands", "mountains", "mountain", "sea", "strait",
+    "bay", "valley", "county", "district", "parallel", "lake", "region", "plain", "front",
+}
+MAX_SPAN_TOKENS = 9
+# Honorifics and titles before a name: part of the context, not of the mention.
+TITLES = re.compile(
+    r"^(?:Cdes?|Comrades?|Mr|Mrs|Ms|Dr|General|Gen|Marshal|Ambassador|Minister|Chairman|"
+    r"Premier|President|Secretary|Admiral|Colonel|Col|Lieutenant|Captain|Major|Senator|"
+    r"Professor|Prof|Madame|Mme|Deputy|Commander|Counselor|Consul)\.?$"
+)
+
+
+@dataclass(frozen=True)
+class Tok:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def word(self) -> str:
+        return self.text.rstrip(".")
+
+    @property
+    def capitalized(self) -> bool:
+        return self.text[:1].isupper()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int
+    end: int
+    text: str
+    ids: tuple[str, ...]  # () when nothing matched (an unresolved capitalized span)
+
+
+def tokenize(text: str) -> list[Tok]:
+    return [Tok(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+
+
+def runs(text: str, tokens: list[Tok]) -> list[list[Tok]]:
+    """Maximal runs of name-like tokens not interrupted by punctuation."""
+    out: list[list[Tok]] = []
+    current: list[Tok] = []
+    for tok in tokens:
+        if current:
+            gap = text[current[-1].end : tok.start]
+            prev = current[-1]
+            joined = gap in (" ", "") or (gap == "\n" and False)
+            if prev.text.endswith(".") and len(prev.word) > 1 and not TITLES.match(prev.text):
+                joined = False  # a full stop after a word ends the run
+            if not joined:
+                out.append(current)
+                current = []
+        word = tok.word
+        if tok.capitalized or (current and (word in JOINERS or word.casefold() in GEO_TAILS)):
+            current.append(tok)
+        else:
+            if current:
+                out.append(current)
+            current = []
+    if current:
+        out.append(current)
+    return [_trim(r) for r in out if _trim(r)]
+
+
+def _trim(run: list[Tok]) -> list[Tok]:
+    while run and run[-1].word in JOINERS:
+        run = run[:-1]
+    return run
+
+
+def surface(text: str, toks: list[Tok]) -> tuple[int, int, str]:
+    start, end = toks[0].start, toks[-1].end
+    s = text[start:end]
+    # A possessive or a final full stop belongs to the sentence, not the name.
+    if s.endswith(("'s", "’s")):
+        end -= 2
+    elif s.endswith("."):
+        if not re.search(r"\b[A-Z]\.$", s) or len(toks) > 1 and len(toks[-1].word) > 1:
+            end -= 1
+    return start, end, text[start:end]
+
+
+def find_candidates(text: str, index: NameIndex) -> list[Candidate]:
+    """Every matched span (ids set) and every unmatched capitalized run (ids empty)."""
+    found: list[Candidate] = []
+    for run in runs(text, tokenize(text)):
+        i = 0
+        while i < len(run):
+            if TITLES.match(run[i].text) and i + 1 < len(run):
+                i += 1
+                continue
+            matched = False
+            for j in range(min(len(run), i + MAX_SPAN_TOKENS), i, -1):
+                toks = run[i:j]
+                if toks[0].word in JOINERS or toks[-1].word in JOINERS:
+                    continue
+                if not toks[0].capitalized:
+                    continue
+                start, end, s = surface(text, toks)
+                ids = index.lookup(s)
+                if ids:
+                    found.append(Candidate(start, end, s, tuple(ids)))
+                    i = j
+                    matched = True
+                    break
+            if not matched:
+                tok = run[i]
+                if tok.capitalized and tok.word not in JOINERS:
+                    start, end, s = surface(text, [tok])
+                    found.append(Candidate(start, end, s, ()))
+                i += 1
+    return found

@@ -1,0 +1,96 @@
+"""Name keys derived by rule, so that one authority entry covers every romanization.
+
+Two keys per name:
+
+- the *plain* key: case, diacritics, apostrophes, hyphens and spaces folded, honorifics
+  dropped, OCR "II" read as "Il" ("Pak Heon-yeong" → "pakheonyeong");
+- the *phonetic* key: the plain key with romanization differences folded — Korean
+  eo/o, eu/u, k/g, t/d, p/b, ch/j (McCune–Reischauer, Revised Romanization, DPRK
+  forms), Wade–Giles to Pinyin (ch/zh/q, ts/z/c, hs/x, -ung/-ong, yi/i), Russian
+  -sky/-skii/-skiy and -iy/-ii/-y endings, doubled letters ("Pak Hon Yong" and
+  "Pak Heon-yeong" → "baghonyong"; "Chou En-lai" and "Zhou Enlai" → "jouenlai").
+
+The plain key identifies; the phonetic key only proposes, and is trusted only when
+exactly one entity answers to it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+HONORIFICS = {
+    "cde", "cdes", "comrade", "comrades", "tov", "tovarishch", "mr", "mrs", "ms", "miss", "dr",
+    "sir", "lord", "madame", "mme", "monsieur", "general", "gen", "generalissimo", "marshal",
+    "marshall_", "admiral", "adm", "colonel", "col", "lieutenant", "lt", "major", "maj", "captain",
+    "capt", "ambassador", "amb", "minister", "chairman", "premier", "president", "secretary",
+    "senator", "sen", "prof", "professor", "rev", "father", "deputy", "commander", "comdr",
+    "prince", "king", "emperor", "consul", "counselor", "counsellor", "adviser", "advisor",
+    "envoy", "representative", "delegate", "comrades", "the",
+}
+OCR_IL = {"ii", "i1", "1i", "1l", "l1", "ll", "li_"}
+_APOSTROPHES = re.compile(r"[’'ʼ`´‘ʻʿ]")
+_NON_WORD = re.compile(r"[^a-z0-9 ]+")
+_POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
+
+# Applied in order to the joined plain key; see the module docstring.
+_PHONETIC = [
+    ("tch", "j"), ("zh", "j"), ("ch", "j"), ("q", "j"),
+    ("tz", "z"), ("ts", "z"), ("c", "z"),
+    ("hs", "x"),
+    ("ph", "b"), ("th", "d"), ("kh", "g"),
+    ("k", "g"), ("t", "d"), ("p", "b"),
+    ("eo", "o"), ("eu", "u"), ("ae", "e"),
+    ("ung", "ong"), ("yi", "i"), ("w", "u"), ("y", "i"),
+]
+
+
+def strip_diacritics(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def name_tokens(name: str) -> list[str]:
+    """Lower-case tokens of a name, without diacritics, apostrophes, honorifics or 's."""
+    text = _POSSESSIVE.sub("", name.strip())
+    text = _APOSTROPHES.sub("", strip_diacritics(text).casefold())
+    text = text.replace("-", " ").replace(".", " ")
+    tokens = _NON_WORD.sub(" ", text).split()
+    while len(tokens) > 1 and tokens[0] in HONORIFICS:
+        tokens = tokens[1:]
+    return ["il" if t in OCR_IL else t for t in tokens]
+
+
+@lru_cache(maxsize=200_000)
+def plain_key(name: str) -> str:
+    return "".join(name_tokens(name))
+
+
+def _token_phonetic(token: str) -> str:
+    for ending in ("skiy", "skii", "skij", "sky"):
+        if token.endswith(ending):
+            return token[: -len(ending)] + "ski"
+    for ending, repl in (("iy", "i"), ("ij", "i"), ("ii", "i"), ("eh", "e"), ("ih", "i")):
+        if token.endswith(ending) and len(token) >= 3:
+            return token[: -len(ending)] + repl
+    if token.endswith("y") and len(token) > 3:
+        return token[:-1] + "i"
+    return token
+
+
+@lru_cache(maxsize=200_000)
+def phonetic_key(name: str) -> str:
+    key = "".join(_token_phonetic(t) for t in name_tokens(name))
+    for old, new in _PHONETIC:
+        key = key.replace(old, new)
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+def name_keys(name: str) -> tuple[str, str]:
+    return plain_key(name), phonetic_key(name)
+
+
+def slugify(name: str) -> str:
+    text = _APOSTROPHES.sub("", strip_diacritics(name).casefold())
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"

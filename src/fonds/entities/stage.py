@@ -1,0 +1,444 @@
+"""The entity stage: find the people, places and organizations of a record, resolve
+each mention to one identity, and lay out speaker turns.
+
+Order of work for one record:
+1. authority matches: capitalized runs matched longest-first against the name index;
+2. bracketed alternates: "Pak Heon-yeong [Pak Hon Yong]" ties both forms to one entity;
+3. context: a bare surname ("Kim", "Shtykov") resolves to the person of this document
+   who bears it (the dominant one when several do);
+4. statistical NER for names the index lacks, each a new identity, linked by name keys
+   when a later document spells it differently;
+5. sender and recipients, by name or, for an office, by who held it on the date;
+6. speaker turns and participant roles in records of conversation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fonds.entities.authority import AuthorityEntry, bundled_entries, load_file
+from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
+from fonds.entities.mentions import TITLES, Candidate, find_candidates, tokenize
+from fonds.entities.names import name_tokens, phonetic_key, plain_key, slugify
+from fonds.entities.ner import NerModel, NerSpan, load_ner
+from fonds.entities.turns import find_turns, participant_roles
+from fonds.model import EntityHit, EntityRef, Mention, Record
+from fonds.store.sqlite import EntityTables, Store
+
+# Words that a recognizer tags as names but that name no person here.
+NOT_PERSON_WORDS = {
+    "cde", "cdes", "comrade", "comrades", "americans", "american", "southerners", "northerners",
+    "koreans", "chinese", "russians", "soviets", "japanese", "division", "manuscript", "library",
+    "archive", "archives", "foundation", "department", "committee", "ministry", "council",
+    "army", "party", "government", "republic", "union", "states", "university", "institute",
+    "program", "programme", "office", "bureau", "congress", "assembly", "digital", "papers",
+    "collection", "telegram", "ciphered", "record", "memorandum", "translation", "translator",
+    "note", "secret", "strictly", "confidential", "embassy", "mission", "commission", "command",
+    "headquarters", "staff", "peoples", "people's", "people", "volunteers", "partisans",
+    "further", "then", "thus", "also", "regarding", "according", "general", "marshal",
+    "president", "premier", "chairman", "secretary", "minister", "ambassador", "katyushas",
+    "katyusha", "god", "lord", "mr", "mrs", "dr", "sir", "cc", "ussr", "dprk", "prc", "un",
+    "north", "south", "east", "west", "northeast", "communist", "communists", "korea", "china",
+}
+CONTEXT_CONFIDENCE = 0.8
+OFFICE_CONFIDENCE = 0.9
+
+
+@dataclass
+class DocState:
+    """What the stage learns about one record while annotating it."""
+
+    hits: dict[str, EntityHit] = field(default_factory=dict)
+    taken: list[tuple[str, int, int]] = field(default_factory=list)  # (field, start, end)
+
+    def overlaps(self, fld: str, start: int, end: int) -> bool:
+        return any(f == fld and s < end and start < e for f, s, e in self.taken)
+
+    def count(self, entity_id: str) -> int:
+        hit = self.hits.get(entity_id)
+        return len(hit.mentions) if hit else 0
+
+
+class EntityStage:
+    """Annotates records with entities and turns; one index shared across a run."""
+
+    def __init__(self, index: NameIndex, tables: EntityTables | None, ner: NerModel | None) -> None:
+        self.index = index
+        self.tables = tables
+        self.ner = ner
+
+    # -- construction ------------------------------------------------------------------
+
+    @classmethod
+    def for_store(cls, store: Store | None, ner: str = "none") -> EntityStage:
+        entries = list(bundled_entries())
+        user_file = os.environ.get("FONDS_AUTHORITY")
+        if user_file:
+            entries += load_file(Path(user_file))
+        index = NameIndex()
+        for entry in entries:
+            index.add(entity_from_authority(entry))
+        tables = None
+        if store is not None:
+            tables = EntityTables(store)
+            _sync_authority(tables, entries)
+            for row in tables.non_authority():
+                data = json.loads(row["data_json"] or "{}")
+                index.add(KnownEntity(row["id"], row["type"], row["name"], [row["name"]],
+                                      origin=row["origin"], nationality=data.get("nationality")))
+            for row in tables.learned_names():
+                if row["entity_id"] in index.entities:
+                    index.add_name(row["entity_id"], row["name"])
+            index.redirects.update(tables.redirects())
+        return cls(index, tables, load_ner(ner))
+
+    # -- resolution of one name ----------------------------------------------------------
+
+    def resolve_name(self, name: str) -> dict[str, Any] | None:
+        """The entity a surface form means, as the contract's JSON, or None."""
+        name = name.strip()
+        if not name or len(name) > 300:
+            return None
+        ids = self.index.lookup(name)
+        if not ids and len(name_tokens(name)) == 1:
+            ids = self.index.by_surname(name)
+        if len(ids) != 1:
+            return None
+        return self.describe(ids[0])
+
+    def describe(self, entity_id: str) -> dict[str, Any]:
+        entity = self.index.entities[self.index.canonical(entity_id)]
+        return {
+            "id": entity.id,
+            "name": entity.name,
+            "type": entity.type,
+            "aliases": [n for n in entity.names if n != entity.name],
+        }
+
+    # -- the record ----------------------------------------------------------------------
+
+    def annotate(self, record: Record) -> None:
+        state = DocState()
+        fields = [("text", record.text), ("title", record.title), ("summary", record.summary or "")]
+        unresolved: list[tuple[str, Candidate]] = []
+        for fld, text in fields:
+            for cand in find_candidates(text, self.index):
+                if cand.ids:
+                    chosen = self._choose(cand.ids, state)
+                    if chosen:
+                        self._add(state, chosen, fld, cand.start, cand.end, cand.text, "authority")
+                        continue
+                unresolved.append((fld, cand))
+        self._brackets(state, record.text)
+        self._context(state, unresolved, dict(fields))
+        if self.ner is not None:
+            self._recognize(state, record, unresolved)
+            self._context(state, [(f, c) for f, c in unresolved
+                                  if not state.overlaps(f, c.start, c.end)], dict(fields))
+        self._parties(state, record)
+        self._turns(state, record)
+        record.entities = sorted(
+            state.hits.values(),
+            key=lambda h: (min((m.start for m in h.mentions if m.field == "text"), default=10**9),
+                           h.id),
+        )
+        for hit in record.entities:
+            hit.mentions.sort(key=lambda m: (m.field != "text", m.field, m.start))
+
+    def _choose(self, ids: tuple[str, ...], state: DocState) -> str | None:
+        if len(ids) == 1:
+            return ids[0]
+        present = [i for i in ids if i in state.hits]
+        return present[0] if len(present) == 1 else None
+
+    def _add(self, state: DocState, entity_id: str, fld: str, start: int, end: int, text: str,
+             method: str, confidence: float = 1.0) -> None:
+        entity_id = self.index.canonical(entity_id)
+        if state.overlaps(fld, start, end):
+            return
+        entity = self.index.entities[entity_id]
+        hit = state.hits.get(entity_id)
+        if hit is None:
+            hit = EntityHit(entity_id, entity.name, entity.type, [])
+            state.hits[entity_id] = hit
+        hit.mentions.append(Mention(start, end, text, fld, method, confidence))
+        if text != entity.name and text not in hit.aliases:
+            hit.aliases.append(text)
+        state.taken.append((fld, start, end))
+
+    def _brackets(self, state: DocState, text: str) -> None:
+        """'A [B]': B is another name of A's entity (or A of B's, when only B resolved)."""
+        for m in re.finditer(r"([^\s\[\]][^\[\]\n]{0,60}?)\s?\[([A-Z][^\[\]\n]{1,60})\]", text):
+            inner_start, inner_end = m.start(2), m.end(2)
+            inner = m.group(2)
+            if not re.fullmatch(r"[A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*){0,3}", inner):
+                continue
+            before = self._mention_ending_at(state, text, m.start(2) - 1)
+            inside = self._mention_at(state, inner_start, inner_end)
+            if before and not inside:
+                self._teach(before, inner)
+                self._add(state, before, "text", inner_start, inner_end, inner, "alias")
+            elif inside and not before:
+                word = _last_name_before(text, m.start(2) - 1)
+                if word:
+                    w_start, w_end, w_text = word
+                    if self.index.entities[inside].type == "person":
+                        self._teach(inside, w_text)
+                        self._add(state, inside, "text", w_start, w_end, w_text, "alias")
+
+    def _mention_ending_at(self, state: DocState, text: str, bracket_at: int) -> str | None:
+        """The entity of a mention that ends right before the '[' at ``bracket_at``."""
+        for hit in state.hits.values():
+            for mention in hit.mentions:
+                gap = text[mention.end:bracket_at] if mention.end <= bracket_at else "x"
+                if mention.field == "text" and len(gap) <= 2 and not gap.strip():
+                    return hit.id
+        return None
+
+    def _mention_at(self, state: DocState, start: int, end: int) -> str | None:
+        for hit in state.hits.values():
+            for mention in hit.mentions:
+                if mention.field == "text" and mention.start == start and mention.end == end:
+                    return hit.id
+        return None
+
+    def _teach(self, entity_id: str, name: str) -> None:
+        """Remember a new name of an entity, in the index and the store."""
+        if plain_key(name) in {plain_key(n) for n in self.index.entities[entity_id].names}:
+            return
+        if self.index.lookup(name):
+            return  # the name already means someone: never steal it
+        self.index.add_name(entity_id, name)
+        if self.tables is not None:
+            self.tables.add_name(entity_id, name, plain_key(name), "learned")
+
+    def _context(self, state: DocState, unresolved: list[tuple[str, Candidate]],
+                 texts: dict[str, str]) -> None:
+        """A bare surname resolves to the person of this document who bears it."""
+        people = [h for h in state.hits.values() if h.type == "person"]
+        by_surname: dict[str, list[str]] = {}
+        for hit in people:
+            surname = self.index.entities[hit.id].surname()
+            if surname:
+                by_surname.setdefault(surname, []).append(hit.id)
+        for fld, cand in unresolved:
+            if state.overlaps(fld, cand.start, cand.end):
+                continue
+            tokens = name_tokens(cand.text)
+            if len(tokens) != 1 or cand.text.casefold() in NOT_PERSON_WORDS:
+                continue
+            choices = by_surname.get(tokens[0], [])
+            chosen = None
+            if len(choices) == 1:
+                chosen = choices[0]
+            elif len(choices) > 1:
+                ranked = sorted(choices, key=state.count, reverse=True)
+                if state.count(ranked[0]) >= 3 * max(1, state.count(ranked[1])):
+                    chosen = ranked[0]
+            if chosen is None:
+                famous = self.index.by_surname(cand.text)
+                if len(famous) == 1:
+                    chosen = famous[0]
+            if chosen:
+                self._add(state, chosen, fld, cand.start, cand.end, cand.text, "context",
+                          CONTEXT_CONFIDENCE)
+
+    def _recognize(self, state: DocState, record: Record,
+                   unresolved: list[tuple[str, Candidate]]) -> None:
+        """Statistical NER over the paragraphs that still hold unknown capitalized words."""
+        assert self.ner is not None
+        text = record.text
+        windows: list[tuple[int, int]] = []
+        for fld, cand in unresolved:
+            if fld != "text" or state.overlaps(fld, cand.start, cand.end):
+                continue
+            if cand.text.casefold() in NOT_PERSON_WORDS:
+                continue
+            start = text.rfind("\n", 0, cand.start) + 1
+            end = text.find("\n", cand.end)
+            end = len(text) if end < 0 else end
+            if windows and start <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+            else:
+                windows.append((start, end))
+        if not windows:
+            return
+        results = self.ner.find([text[a:b] for a, b in windows])
+        spans: list[NerSpan] = []
+        for (offset, _), found in zip(windows, results, strict=True):
+            spans += [NerSpan(s.start + offset, s.end + offset, s.text, s.type) for s in found]
+        single_counts = Counter(s.text for s in spans if s.type == "person" and " " not in s.text)
+        for span in spans:
+            cleaned = _clean_span(text, span)
+            if cleaned is None:
+                continue
+            start, end, surface = cleaned
+            if state.overlaps("text", start, end):
+                continue
+            ids = self.index.lookup(surface)
+            if len(ids) == 1:
+                self._add(state, ids[0], "text", start, end, surface, "ner", 0.9)
+                continue
+            if ids or not _plausible(span.type, surface, text, start, single_counts):
+                continue
+            entity_id = self._new_entity(span.type, surface)
+            self._add(state, entity_id, "text", start, end, surface, "ner", 0.7)
+
+    def _new_entity(self, etype: str, name: str) -> str:
+        """A new identity for a name the authority file lacks, remembered for later records."""
+        base = f"{etype if etype != 'organization' else 'org'}-{slugify(name)}"
+        entity_id, n = base, 1
+        while entity_id in self.index.entities:
+            n += 1
+            entity_id = f"{base}-{n}"
+        self.index.add(KnownEntity(entity_id, etype, name, [name], origin="discovered"))
+        if self.tables is not None:
+            self.tables.add_entity(entity_id, etype, name, "discovered", "{}")
+            self.tables.add_name(entity_id, name, plain_key(name), "discovered")
+        return entity_id
+
+    def _parties(self, state: DocState, record: Record) -> None:
+        """Sender and recipients as entity references: by name, else by office and date."""
+        day = record.date_start
+
+        def ref(named: EntityRef) -> EntityRef | None:
+            if named.name:
+                found = self._person_for(named.name, state)
+                if found:
+                    entity = self.index.entities[found]
+                    return EntityRef(found, entity.name, via=named.via if named.via != "signature"
+                                     else "signature")
+                if named.via == "signature":
+                    return None
+            office = named.via if named.via and named.via != "signature" else None
+            if office:
+                holders = self.index.office_holders(office, day)
+                if len(holders) == 1:
+                    entity = self.index.entities[holders[0][0]]
+                    return EntityRef(entity.id, entity.name, inferred=True,
+                                     confidence=OFFICE_CONFIDENCE, via=office)
+            if named.name:
+                return EntityRef(None, named.name, via=named.via)
+            return EntityRef(None, office or "", via=office) if office else None
+
+        if record.sender is not None:
+            record.sender = ref(record.sender)
+        record.recipients = [r for r in (ref(x) for x in record.recipients) if r is not None]
+
+    def _person_for(self, name: str, state: DocState) -> str | None:
+        inner = re.search(r"\[([^\]]+)\]", name)
+        candidates = [name] if not inner else [re.sub(r"\s*\[[^\]]*\]", "", name), inner.group(1)]
+        for candidate in candidates:
+            ids = self.index.lookup(candidate, ("person",))
+            if len(ids) > 1:
+                ids = [i for i in ids if i in state.hits]
+            if len(ids) == 1:
+                return ids[0]
+            surname = name_tokens(candidate)
+            if len(surname) == 1:
+                present = [h.id for h in state.hits.values() if h.type == "person"
+                           and self.index.entities[h.id].surname() == surname[0]]
+                if len(present) == 1:
+                    return present[0]
+                famous = self.index.by_surname(candidate)
+                if len(famous) == 1:
+                    return famous[0]
+        return None
+
+    def _turns(self, state: DocState, record: Record) -> None:
+        text = record.text
+
+        def resolve(label: str, offset: int) -> EntityRef | None:
+            label = label.strip()
+            words = label.split()
+            if not words or len(words) > 5 or not all(w[:1].isupper() for w in words):
+                return None
+            found = self._person_for(label, state)
+            if found is None:
+                return None
+            start = offset + text[offset:].find(label)
+            self._add(state, found, "text", start, start + len(label), label, "label")
+            entity = self.index.entities[found]
+            return EntityRef(found, entity.name)
+
+        record.turns = find_turns(text, resolve)
+        for start, end, role in participant_roles(text):
+            for hit in state.hits.values():
+                if hit.type == "person" and any(
+                    m.field == "text" and start <= m.start < end for m in hit.mentions
+                ):
+                    hit.role = hit.role or role
+
+
+def _clean_span(text: str, span: NerSpan) -> tuple[int, int, str] | None:
+    """Trim a recognizer's span to the name: no leading article or title, no 's."""
+    toks = [t for t in tokenize(text[span.start:span.end])]
+    if not toks:
+        return None
+    while toks and (toks[0].word.casefold() in {"the", "a", "an"} or TITLES.match(toks[0].text)):
+        toks = toks[1:]
+    if not toks:
+        return None
+    start = span.start + toks[0].start
+    end = span.start + toks[-1].end
+    surface = text[start:end]
+    for suffix in ("'s", "’s", "."):
+        if surface.endswith(suffix):
+            surface = surface[: -len(suffix)]
+            end -= len(suffix)
+    if "\n" in surface or not surface:
+        return None
+    return start, end, surface
+
+
+def _plausible(etype: str, surface: str, text: str, start: int, singles: Counter) -> bool:
+    """Whether a recognized name, unknown to the index, is worth a new identity."""
+    words = surface.split()
+    if not words or len(words) > 5 or len(surface) < 3:
+        return False
+    if any(w.casefold().strip(".,") in NOT_PERSON_WORDS for w in words):
+        return False
+    if not all(w[:1].isupper() for w in words if w.casefold() not in {"of", "the", "and"}):
+        return False
+    if etype != "person":
+        return len(words) >= 2 or surface.isupper() and len(surface) >= 3
+    if any(ch.isdigit() for ch in surface) or surface.isupper():
+        return False
+    if len(words) == 1:
+        before = text[max(0, start - 20):start].split()
+        titled = bool(before) and bool(TITLES.match(before[-1]))
+        return titled or singles[surface] >= 2
+    return True
+
+
+def _last_name_before(text: str, end: int) -> tuple[int, int, str] | None:
+    """The capitalized word run that ends just before ``end`` (for 'Mun [Mun Il]')."""
+    m = re.search(r"([A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*){0,3})\s?$", text[max(0, end - 60):end])
+    if not m:
+        return None
+    start = max(0, end - 60) + m.start(1)
+    return start, start + len(m.group(1)), m.group(1)
+
+
+def _sync_authority(tables: EntityTables, entries: list[AuthorityEntry]) -> None:
+    """Copy the authority file into the store when it changed (for the web and SQL users)."""
+    fingerprint = hashlib.sha256(
+        json.dumps([(e.id, e.name, e.all_names()) for e in entries]).encode()
+    ).hexdigest()
+    if tables.meta("authority_fingerprint") == fingerprint:
+        return
+    rows = [(e.id, e.type, e.name, json.dumps(e.data, ensure_ascii=False, default=str))
+            for e in entries]
+    names = [(e.id, n, plain_key(n), "authority") for e in entries for n in e.all_names()]
+    tables.replace_authority(rows, names)
+    tables.set_meta("authority_fingerprint", fingerprint)
+
+
+__all__ = ["EntityStage", "phonetic_key"]

@@ -1,0 +1,128 @@
+"""The ingest pipeline, in one read: read the source, clean it, extract the record,
+resolve its entities, store it (the store keeps the search index in step).
+
+    for each file: load → choose a reader → for each document: build the record →
+    annotate entities and turns → write it in one transaction
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fonds.errors import FondsError, ReadError
+from fonds.extract.record import build_record
+from fonds.model import Record
+from fonds.readers import choose_reader, load_source
+from fonds.store.sqlite import SourceStatus, Store
+
+Annotator = Callable[[Record], None]
+SKIP_NAMES = {".git", ".svn", "__pycache__", ".DS_Store", "node_modules", ".venv"}
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    status: str  # added | updated | unchanged | failed
+    documents: int = 0
+    reader: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def documents(self) -> int:
+        return sum(o.documents for o in self.outcomes)
+
+    def line(self) -> str:
+        return (
+            f"{len(self.outcomes)} files, {self.documents} documents: "
+            f"{self.count('added')} added, {self.count('updated')} updated, "
+            f"{self.count('unchanged')} unchanged, {self.count('failed')} failed"
+        )
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files under the given paths, recursively, in a stable order; hidden files skipped."""
+    for given in paths:
+        p = Path(given)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_NAMES and not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith(".") and name not in SKIP_NAMES:
+                        yield Path(root) / name
+        else:
+            yield p
+
+
+def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> FileOutcome:
+    """Ingest one file; a bad file becomes a failed outcome, recorded in the store."""
+    display = str(path)
+    previous = store.source_status(display)
+    try:
+        source = load_source(path)
+    except ReadError as err:
+        return _fail(store, display, None, None, str(err))
+    if previous and previous.sha256 == source.sha256 and previous.status == "ok":
+        return FileOutcome(display, "unchanged", previous.documents, previous.reader)
+    reader = choose_reader(source)
+    old_ids = store.document_ids_for_path(display)
+    new_ids: list[str] = []
+    existed = 0
+    try:
+        for draft in reader.read(source):
+            record = build_record(source, draft, display)
+            if store.has_document(record.id) and record.id not in old_ids:
+                existed += 1  # the same content already came in under another name
+                new_ids.append(record.id)
+                continue
+            if annotate is not None:
+                annotate(record)
+            store.write_record(record)
+            new_ids.append(record.id)
+    except FondsError as err:
+        message = str(err) if display in str(err) else f"{display}: {err}"
+        return _fail(store, display, source.sha256, reader.name, message, len(new_ids))
+    except Exception as err:  # a reader bug must not end the run: record it as data
+        message = f"{display}: unexpected {type(err).__name__}: {err} (please report this)"
+        return _fail(store, display, source.sha256, reader.name, message, len(new_ids))
+    stale = old_ids - set(new_ids)
+    if stale:
+        store.delete_documents(stale)
+    if not new_ids:
+        return _fail(store, display, source.sha256, reader.name, f"{display}: no document found")
+    store.set_source_status(SourceStatus(display, source.sha256, "ok", reader.name, None, len(new_ids)))
+    if previous is not None and previous.sha256 != source.sha256:
+        status = "updated"
+    elif existed == len(new_ids) or previous is not None:
+        status = "unchanged"
+    else:
+        status = "added"
+    return FileOutcome(display, status, len(new_ids), reader.name)
+
+
+def _fail(store: Store, path: str, sha: str | None, reader: str | None, message: str,
+          documents: int = 0) -> FileOutcome:
+    store.set_source_status(SourceStatus(path, sha, "failed", reader, message, documents))
+    return FileOutcome(path, "failed", documents, reader, message)
+
+
+def ingest(store: Store, paths: Iterable[str | Path], annotate: Annotator | None = None,
+           progress: Callable[[FileOutcome], None] | None = None) -> IngestSummary:
+    """Ingest every file under ``paths``; never stops on a bad file."""
+    summary = IngestSummary()
+    for path in iter_files(paths):
+        outcome = ingest_file(store, path, annotate)
+        summary.outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    return summary

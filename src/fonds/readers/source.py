@@ -1,0 +1,73 @@
+"""Load a file from disk: hash its bytes, refuse binaries, detect the text encoding."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from fonds.errors import ReadError
+from fonds.model import SourceFile
+
+# Magic numbers of binary formats a reader may still want (PDF) or that are never text.
+PDF_MAGIC = b"%PDF-"
+BINARY_MAGICS = (b"\x7fELF", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b")
+
+
+def load_source(path: Path) -> SourceFile:
+    """Read ``path`` and decode it; raise ReadError with the reason when it is not text.
+
+    A PDF is returned undecoded (``encoding="pdf"``, empty text): the PDF reader opens it.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as err:
+        raise ReadError(f"{path}: the file disappeared before it could be read") from err
+    except IsADirectoryError as err:
+        raise ReadError(f"{path}: is a directory") from err
+    except OSError as err:
+        raise ReadError(f"{path}: cannot be read ({err.strerror or err})") from err
+    sha = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        raise ReadError(f"{path}: the file is empty")
+    if data.startswith(PDF_MAGIC):
+        return SourceFile(str(path), sha, "", "pdf", len(data))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return SourceFile(str(path), sha, data.decode("utf-16"), "utf-16", len(data))
+    if data.startswith(BINARY_MAGICS) or _looks_binary(data):
+        raise ReadError(f"{path}: a binary file, not a document fonds can read")
+    text, encoding = decode_text(data)
+    return SourceFile(str(path), sha, text, encoding, len(data))
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode bytes as UTF-8 (with or without BOM), else the most likely legacy encoding
+    (cp1251, latin-1 ...); return the text and the encoding's name."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Mostly valid UTF-8 with a few broken bytes (a truncated download, a bad copy):
+    # keep it UTF-8 and mark the broken bytes rather than misreading every accent.
+    lenient = data.decode("utf-8", errors="replace")
+    broken = lenient.count("\ufffd")
+    multibyte = sum(1 for ch in lenient if ord(ch) > 127) - broken
+    if multibyte > 0 and broken <= max(3, multibyte // 10):
+        return lenient, "utf-8 (invalid bytes replaced)"
+    # charset-normalizer on a bounded sample keeps big files fast; the guess is then
+    # applied to the whole file.
+    best = from_bytes(data[:200_000]).best()
+    encoding = best.encoding if best is not None else "cp1252"
+    try:
+        return data.decode(encoding), encoding
+    except (UnicodeDecodeError, LookupError):
+        return lenient, "utf-8 (invalid bytes replaced)"
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control > len(sample) * 0.05

@@ -1,0 +1,276 @@
+"""The text of a Wilson Center Digital Archive document page, with its site furniture.
+
+A page copied from a browser holds the document between navigation ("Skip to content",
+"Search in"), citation widgets ("get citation", "share document"), PDF viewer messages,
+and a block of metadata labels ("Document Information", "Record ID" ...) where an empty
+label is followed directly by the next label.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from fonds.clean.dates import parse_date
+from fonds.model import Draft, Field, SourceFile, Span
+from fonds.readers.lines import Line, join_body, split_lines
+
+# Lines that belong to the site, never to the document.
+FURNITURE = {
+    "skip to content",
+    "search in",
+    "digital archive international history declassified",
+    "digital archive",
+    "citation",
+    "get citation",
+    "share document",
+    "share",
+    "print",
+    "download",
+    "[...]",
+    "[…]",
+    "...",
+    "english",
+    "original",
+    "translation",
+    "transcript",
+}
+FURNITURE_PREFIXES = (
+    "it appears your web browser is not configured",
+    "click here to view the pdf",
+    "click here to download",
+    "pdfs cannot be printed inline",
+    "the history and public policy program welcomes reuse",
+    "to enquire about this document's rights status",
+    "to enquire about this document’s rights status",
+    "your browser does not support",
+)
+LANGUAGE_TABS = re.compile(
+    r"^(?:(?:english|russian|chinese|korean|german|japanese|french|spanish|polish|czech|hungarian|"
+    r"romanian|bulgarian|mongolian|vietnamese|albanian)\s+)+(?:(?:html|pdf|transcript|translation|"
+    r"original)\s*)+$",
+    re.I,
+)
+# Labels of the page's metadata block; a label's value is the lines up to the next label.
+LABELS = {
+    "associated people & organizations": "people_orgs",
+    "associated people and organizations": "people_orgs",
+    "associated places": "places",
+    "associated topics": "topics",
+    "subjects discussed": "topics",
+    "related documents": "related",
+    "document information": "document_information",
+    "source": "archive_source",
+    "original archive": "original_archive",
+    "rights": "rights",
+    "original uploaded date": "uploaded",
+    "type": "type_label",
+    "language": "language_label",
+    "record id": "record_id",
+    "original classification": "classification_label",
+    "original language": "language_label",
+    "theme": "topics",
+    "keywords": "topics",
+    "collection": "collection",
+}
+BLOCK_STARTS = {"people_orgs", "places", "document_information", "topics", "related"}
+CREDITS = re.compile(r"^this document was made possible with (?:the )?support (?:from|of) (?:the )?(.+?)\.?$", re.I)
+QUOTED_CITATION = re.compile(r"^[\"“](?P<title>.+?),?[\"”],?\s")
+MARKERS = (
+    "digital archive",
+    "this document was made possible with support",
+    "history and public policy program",
+    "get citation",
+    "share document",
+    "skip to content",
+    "document information",
+    "record id",
+    "original classification",
+    "associated people & organizations",
+)
+FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|me|us|you|You)\b")
+
+
+def is_furniture(text: str) -> bool:
+    low = text.casefold().strip(" •")
+    return (
+        low in FURNITURE
+        or low.startswith(FURNITURE_PREFIXES)
+        or bool(LANGUAGE_TABS.match(low))
+    )
+
+
+def label_of(text: str) -> str | None:
+    return LABELS.get(text.casefold().rstrip(":").strip())
+
+
+class WilsonWebReader:
+    """Reads the text of a Digital Archive document page."""
+
+    name = "wilson-web"
+
+    def match(self, path: str, head: str) -> int:
+        low = head.casefold()
+        hits = sum(1 for m in MARKERS if m in low)
+        if low.lstrip().startswith(("<", "#")):
+            return 0
+        return 80 if hits >= 2 else 0
+
+    def read(self, source: SourceFile) -> Iterator[Draft]:
+        yield parse_page(source.text)
+
+
+def parse_page(text: str) -> Draft:
+    lines = split_lines(text, strip_bullets=True)
+    fields: dict[str, Field] = {}
+    meta_at = _metadata_start(lines)
+    head_end = _read_header(lines[:meta_at], fields)
+    body_lines, tail = _body_and_tail(lines[head_end:meta_at])
+    if "summary" not in fields and tail:
+        fields["summary"] = _joined(tail)
+    elif "summary" not in fields:
+        candidate = _trailing_summary(body_lines, meta_at < len(lines))
+        if candidate:
+            fields["summary"] = _joined(candidate)
+            body_lines = body_lines[: len(body_lines) - len(candidate)]
+    _read_metadata(lines[meta_at:], fields)
+    if "title" not in fields and "citation" in fields:
+        m = QUOTED_CITATION.match(fields["citation"].value)
+        if m:
+            fields["title"] = Field(m.group("title"), fields["citation"].span)
+    body = join_body([line.text for line in body_lines])
+    return Draft(format="wilson-web", body=body, fields=fields)
+
+
+def _metadata_start(lines: list[Line]) -> int:
+    for i, line in enumerate(lines):
+        if label_of(line.text) in BLOCK_STARTS:
+            return i
+    return len(lines)
+
+
+def _read_header(lines: list[Line], fields: dict[str, Field]) -> int:
+    """Take the date, title, credits and citation block; return where the body starts."""
+    i = 0
+    in_citation = False
+    while i < len(lines):
+        line = lines[i]
+        low = line.text.casefold()
+        if not line.text:
+            i += 1
+            continue
+        if low.strip(" •") in {"citation", "get citation"}:
+            in_citation = True
+            i += 1
+            continue
+        if low.strip(" •") == "share document":
+            in_citation = False
+            i += 1
+            continue
+        if is_furniture(line.text):
+            i += 1
+            continue
+        credit = CREDITS.match(line.text)
+        if credit:
+            fields["credits"] = line.field(credit.group(1))
+            i += 1
+            continue
+        if in_citation:
+            if QUOTED_CITATION.match(line.text) or "digital archive" in low:
+                fields["citation"] = line.field()
+            else:
+                fields["summary"] = line.field()
+            i += 1
+            continue
+        date = parse_date(line.text)
+        whole_date = date is not None and date.span[0] == 0 and date.span[1] >= len(line.text) - 1
+        if "date" not in fields and "title" not in fields and whole_date:
+            fields["date"] = line.field()
+            i += 1
+            continue
+        # The title stands right after the date; once the credits or the citation block
+        # came first, the page has no title line and the citation's title is used.
+        title_slot = "credits" not in fields and "citation" not in fields
+        if "title" not in fields and "date" in fields and title_slot and not whole_date \
+                and len(line.text) < 400:
+            fields["title"] = line.field()
+            i += 1
+            continue
+        break
+    return i
+
+
+def _body_and_tail(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """Split the middle of the page into the body and what follows a closing ``[...]``."""
+    body: list[Line] = []
+    tail: list[Line] = []
+    seen_text = False
+    closed = False
+    for line in lines:
+        if not line.text:
+            continue
+        if line.text in {"[...]", "[…]"}:
+            if seen_text:
+                closed = True
+            continue
+        if is_furniture(line.text):
+            continue
+        if closed:
+            tail.append(line)
+        else:
+            body.append(line)
+            seen_text = True
+    return body, tail
+
+
+def _trailing_summary(body: list[Line], before_metadata: bool) -> list[Line]:
+    """The archive's summary when it sits as the last paragraph before the metadata block.
+
+    It is a third-person description: no first or second person, no speaker label.
+    """
+    if not before_metadata or len(body) < 3:
+        return []
+    last = body[-1]
+    if len(last.text) > 1000 or FIRST_PERSON.search(last.text):
+        return []
+    if re.match(r"^[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){0,3}\. ", last.text):
+        return []  # "Stalin. ..." is a speaker's turn
+    if last.text.startswith(("[", "(", "Recorded by", "Nº", "No.")):
+        return []
+    return [last]
+
+
+def _read_metadata(lines: list[Line], fields: dict[str, Field]) -> None:
+    current: str | None = None
+    values: dict[str, list[Line]] = {}
+    for line in lines:
+        if not line.text:
+            continue
+        label = label_of(line.text)
+        if label:
+            current = label
+            continue
+        if is_furniture(line.text) or current in {None, "rights", "uploaded"}:
+            continue
+        values.setdefault(current, []).append(line)
+    if values.get("document_information") and "citation" not in fields:
+        fields["citation"] = _joined(values["document_information"])
+    for key in ("archive_source", "original_archive"):
+        if values.get(key):
+            fields[key] = _joined(values[key])
+    if values.get("record_id"):
+        fields["record_id"] = values["record_id"][0].field()
+    if values.get("classification_label"):
+        fields["archive_classification"] = values["classification_label"][0].field()
+    if values.get("language_label"):
+        fields["original_language"] = values["language_label"][0].field()
+    if values.get("type_label"):
+        fields["type_label"] = values["type_label"][0].field()
+    for key in ("people_orgs", "places", "topics"):
+        if values.get(key):
+            fields[key] = Field("; ".join(v.text for v in values[key]))
+
+
+def _joined(lines: list[Line]) -> Field:
+    first, last = lines[0], lines[-1]
+    return Field(" ".join(line.text for line in lines), Span(first.start, last.end))

@@ -1,0 +1,172 @@
+"""Versioned schema migrations for the SQLite store; each runs once, in order."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "records, sources, archival references, entities, mentions, turns",
+        """
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            date TEXT,
+            date_start TEXT,
+            date_end TEXT,
+            doc_type TEXT,
+            summary TEXT,
+            citation TEXT,
+            translator TEXT,
+            original_language TEXT,
+            classification TEXT,
+            record_id TEXT,
+            url TEXT,
+            credits TEXT,
+            sender_id TEXT,
+            sender_name TEXT,
+            text TEXT NOT NULL,
+            notes TEXT,
+            entity_names TEXT NOT NULL DEFAULT '',
+            source_path TEXT NOT NULL,
+            source_sha256 TEXT NOT NULL,
+            source_format TEXT NOT NULL,
+            source_part TEXT,
+            record_json TEXT NOT NULL,
+            ingested_at TEXT NOT NULL
+        );
+        CREATE INDEX documents_date ON documents(date_start);
+        CREATE INDEX documents_type ON documents(doc_type);
+        CREATE INDEX documents_source ON documents(source_path);
+
+        CREATE TABLE sources (
+            path TEXT PRIMARY KEY,
+            sha256 TEXT,
+            status TEXT NOT NULL,
+            reader TEXT,
+            message TEXT,
+            documents INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE archival_refs (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            archive TEXT, fond TEXT, opis TEXT, delo TEXT, pages TEXT,
+            kind TEXT, file TEXT, raw TEXT
+        );
+        CREATE INDEX archival_refs_doc ON archival_refs(document_id);
+        CREATE INDEX archival_refs_archive ON archival_refs(archive);
+
+        CREATE TABLE entities (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            name TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            data_json TEXT NOT NULL DEFAULT '{}',
+            merged_into TEXT
+        );
+        CREATE TABLE entity_names (
+            entity_id TEXT NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            key TEXT NOT NULL,
+            kind TEXT NOT NULL
+        );
+        CREATE INDEX entity_names_key ON entity_names(key);
+        CREATE INDEX entity_names_entity ON entity_names(entity_id);
+
+        CREATE TABLE mentions (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            entity_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            method TEXT NOT NULL,
+            confidence REAL NOT NULL
+        );
+        CREATE INDEX mentions_doc ON mentions(document_id);
+        CREATE INDEX mentions_entity ON mentions(entity_id);
+
+        CREATE TABLE turns (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            speaker_ids TEXT NOT NULL
+        );
+        CREATE INDEX turns_doc ON turns(document_id);
+
+        CREATE TABLE entity_edits (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            payload_json TEXT NOT NULL,
+            undone_at TEXT
+        );
+
+        CREATE VIRTUAL TABLE documents_fts USING fts5(
+            title, summary, text, entity_names,
+            content="documents", content_rowid="rowid",
+            tokenize = "unicode61 remove_diacritics 2"
+        );
+        CREATE TRIGGER documents_ai AFTER INSERT ON documents BEGIN
+            INSERT INTO documents_fts(rowid, title, summary, text, entity_names)
+            VALUES (new.rowid, new.title, new.summary, new.text, new.entity_names);
+        END;
+        CREATE TRIGGER documents_ad AFTER DELETE ON documents BEGIN
+            INSERT INTO documents_fts(documents_fts, rowid, title, summary, text, entity_names)
+            VALUES ('delete', old.rowid, old.title, old.summary, old.text, old.entity_names);
+        END;
+        CREATE TRIGGER documents_au AFTER UPDATE ON documents BEGIN
+            INSERT INTO documents_fts(documents_fts, rowid, title, summary, text, entity_names)
+            VALUES ('delete', old.rowid, old.title, old.summary, old.text, old.entity_names);
+            INSERT INTO documents_fts(rowid, title, summary, text, entity_names)
+            VALUES (new.rowid, new.title, new.summary, new.text, new.entity_names);
+        END;
+        """,
+    ),
+    (
+        2,
+        "key-value facts about the store (the authority file's fingerprint)",
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
+    ),
+]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration not yet applied; return the schema version."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    for version, description, sql in MIGRATIONS:
+        if version in done:
+            continue
+        with conn:
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                (version, description, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+    return max([v for v, _, _ in MIGRATIONS], default=0)
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a script into statements, keeping trigger bodies whole."""
+    out: list[str] = []
+    buf: list[str] = []
+    for line in sql.strip().splitlines():
+        buf.append(line)
+        joined = "\n".join(buf).strip()
+        if joined.endswith(";") and sqlite3.complete_statement(joined):
+            out.append(joined)
+            buf = []
+    if "\n".join(buf).strip():
+        out.append("\n".join(buf))
+    return out

@@ -1,0 +1,235 @@
+"""The embedded SQLite store: records, file statuses, entities and their mentions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fonds.errors import NotFound, StoreError
+from fonds.model import Record
+from fonds.store.migrations import migrate
+
+
+@dataclass
+class SourceStatus:
+    path: str
+    sha256: str | None
+    status: str
+    reader: str | None
+    message: str | None
+    documents: int
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """One SQLite database file in WAL mode; every record is written in one transaction."""
+
+    def __init__(self, path: str | Path, readonly: bool = False) -> None:
+        self.path = str(path)
+        try:
+            if readonly:
+                uri = f"file:{Path(path).resolve()}?mode=ro"
+                self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            else:
+                self.conn = sqlite3.connect(self.path, check_same_thread=False)
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.row_factory = sqlite3.Row
+            if not readonly:
+                migrate(self.conn)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"{path}: not a fonds database or unreadable ({err})") from err
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- files ---------------------------------------------------------------------------
+
+    def source_status(self, path: str) -> SourceStatus | None:
+        row = self.conn.execute("SELECT * FROM sources WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return None
+        return SourceStatus(row["path"], row["sha256"], row["status"], row["reader"],
+                            row["message"], row["documents"])
+
+    def set_source_status(self, status: SourceStatus) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO sources(path, sha256, status, reader, message, documents, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256, "
+                "status=excluded.status, reader=excluded.reader, message=excluded.message, "
+                "documents=excluded.documents, updated_at=excluded.updated_at",
+                (status.path, status.sha256, status.status, status.reader, status.message,
+                 status.documents, now()),
+            )
+
+    def document_ids_for_path(self, path: str) -> set[str]:
+        rows = self.conn.execute("SELECT id FROM documents WHERE source_path = ?", (path,))
+        return {r[0] for r in rows}
+
+    # -- records -------------------------------------------------------------------------
+
+    def has_document(self, doc_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+
+    def write_record(self, record: Record) -> None:
+        """Insert or replace one record with its references, mentions and turns, atomically."""
+        data = record.as_json()
+        names = sorted({e.name for e in record.entities} | {a for e in record.entities for a in e.aliases})
+        try:
+            with self.conn:
+                self.conn.execute("DELETE FROM documents WHERE id = ?", (record.id,))
+                self.conn.execute(
+                    "INSERT INTO documents (id, title, date, date_start, date_end, doc_type, summary,"
+                    " citation, translator, original_language, classification, record_id, url,"
+                    " credits, sender_id, sender_name, text, notes, entity_names, source_path,"
+                    " source_sha256, source_format, source_part, record_json, ingested_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        record.id, record.title, record.date, record.date_start, record.date_end,
+                        record.doc_type, record.summary, record.citation, record.translator,
+                        record.original_language, record.classification, record.record_id,
+                        record.url, record.credits,
+                        record.sender.id if record.sender else None,
+                        record.sender.name if record.sender else None,
+                        record.text, record.notes, " ; ".join(names),
+                        record.source["path"], record.source["sha256"], record.source["format"],
+                        record.source.get("part"), json.dumps(data, ensure_ascii=False), now(),
+                    ),
+                )
+                self.conn.executemany(
+                    "INSERT INTO archival_refs VALUES (?,?,?,?,?,?,?,?,?)",
+                    [(record.id, r.archive, r.fond, r.opis, r.delo, r.pages, r.kind, r.file, r.raw)
+                     for r in record.archival_refs],
+                )
+                self.conn.executemany(
+                    "INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)",
+                    [(record.id, e.id, m.field, m.start, m.end, m.text, m.method, m.confidence)
+                     for e in record.entities for m in e.mentions],
+                )
+                self.conn.executemany(
+                    "INSERT INTO turns VALUES (?,?,?,?,?)",
+                    [(record.id, n, t.start, t.end, json.dumps([s.id for s in t.speakers]))
+                     for n, t in enumerate(record.turns)],
+                )
+        except sqlite3.Error as err:
+            raise StoreError(f"could not store record {record.id} ({err})") from err
+
+    def delete_documents(self, ids: set[str]) -> None:
+        with self.conn:
+            self.conn.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
+
+    def get_record(self, doc_id: str) -> dict[str, Any]:
+        row = self.conn.execute("SELECT record_json FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no document with id {doc_id!r}")
+        return json.loads(row[0])
+
+    def iter_records(self) -> Iterator[dict[str, Any]]:
+        """Every record as its JSON object, in a stable order (date, then id)."""
+        cur = self.conn.execute(
+            "SELECT record_json FROM documents ORDER BY date_start IS NULL, date_start, source_path, id"
+        )
+        for row in cur:
+            yield json.loads(row[0])
+
+    def count_documents(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    def counts_by(self, column: str) -> list[tuple[Any, int]]:
+        allowed = {"doc_type", "original_language", "classification", "source_format",
+                   "substr(date_start, 1, 4)"}
+        if column not in allowed:
+            raise StoreError(f"cannot count by {column!r}")
+        rows = self.conn.execute(
+            f"SELECT {column} AS k, count(*) FROM documents GROUP BY k ORDER BY k IS NULL, k"
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def counts_by_archive(self) -> list[tuple[Any, int]]:
+        rows = self.conn.execute(
+            "SELECT archive, count(DISTINCT document_id) FROM archival_refs GROUP BY archive "
+            "ORDER BY 2 DESC"
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def failed_sources(self) -> list[SourceStatus]:
+        rows = self.conn.execute("SELECT * FROM sources WHERE status = 'failed' ORDER BY path")
+        return [SourceStatus(r["path"], r["sha256"], r["status"], r["reader"], r["message"],
+                             r["documents"]) for r in rows]
+
+
+class EntityTables:
+    """The entity side of the store: identities, their names, and the edit log."""
+
+    def __init__(self, store: Store) -> None:
+        self.conn = store.conn
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, value),
+            )
+
+    def replace_authority(self, rows: list[tuple[str, str, str, str]],
+                          names: list[tuple[str, str, str, str]]) -> None:
+        """Replace the authority entities (id, type, name, data_json) and their names."""
+        with self.conn:
+            self.conn.execute(
+                "DELETE FROM entity_names WHERE entity_id IN "
+                "(SELECT id FROM entities WHERE origin = 'authority') AND kind = 'authority'"
+            )
+            self.conn.executemany(
+                "INSERT INTO entities(id, type, name, origin, data_json) VALUES (?,?,?,'authority',?)"
+                " ON CONFLICT(id) DO UPDATE SET type=excluded.type, name=excluded.name,"
+                " data_json=excluded.data_json, origin='authority'",
+                rows,
+            )
+            self.conn.executemany("INSERT INTO entity_names VALUES (?,?,?,?)", names)
+
+    def add_entity(self, entity_id: str, etype: str, name: str, origin: str, data_json: str) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO entities(id, type, name, origin, data_json) VALUES (?,?,?,?,?)",
+                (entity_id, etype, name, origin, data_json),
+            )
+
+    def add_name(self, entity_id: str, name: str, key: str, kind: str) -> None:
+        with self.conn:
+            exists = self.conn.execute(
+                "SELECT 1 FROM entity_names WHERE entity_id = ? AND name = ?", (entity_id, name)
+            ).fetchone()
+            if not exists:
+                self.conn.execute("INSERT INTO entity_names VALUES (?,?,?,?)",
+                                  (entity_id, name, key, kind))
+
+    def non_authority(self) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT * FROM entities WHERE origin != 'authority' ORDER BY id"
+        ).fetchall()
+
+    def learned_names(self) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT entity_id, name FROM entity_names WHERE kind != 'authority'"
+        ).fetchall()
+
+    def redirects(self) -> dict[str, str]:
+        rows = self.conn.execute("SELECT id, merged_into FROM entities WHERE merged_into IS NOT NULL")
+        return {r[0]: r[1] for r in rows}
+
+    def entity_row(self, entity_id: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM entities WHERE id = ?", (entity_id,)).fetchone()

