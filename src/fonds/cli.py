@@ -4,46 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
-from fonds.errors import FondsError
-from fonds.settings import load_settings
-
-SETTINGS = load_settings()
-
-
-def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--db", default=SETTINGS.db, show_default=True, help="SQLite file of the archive."
-    )(f)
-
-
-def friendly_errors(f: Callable[..., Any]) -> Callable[..., Any]:
-    """A fonds error becomes one line on stderr and exit status 2, never a traceback."""
-
-    @wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return f(*args, **kwargs)
-        except FondsError as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(2)
-
-    return wrapper
-
-
-def open_store(db: str, must_exist: bool = False):
-    from fonds.errors import StoreError
-    from fonds.store.sqlite import Store
-
-    if must_exist and not Path(db).exists():
-        raise StoreError(f"{db}: no such archive; create it with `fonds ingest PATH --db {db}`")
-    return Store(db)
+from fonds.cli_common import SETTINGS, db_option, friendly_errors, open_store
 
 
 @click.group()
@@ -104,9 +70,16 @@ def ingest(paths: tuple[Path, ...], db: str, no_entities: bool, quiet: bool) -> 
 
 @main.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "tei"]), default="jsonl",
-              show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), help="File (or folder for tei); default stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "tei"]),
+    default="jsonl",
+    show_default=True,
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="File (or folder for tei); default stdout."
+)
 @friendly_errors
 def export(db: str, fmt: str, out: Path | None) -> None:
     """Export every record.
@@ -163,31 +136,6 @@ def overview(db: str) -> None:
             click.echo(f"  {f.message}")
 
 
-@main.command()
-@click.argument("query")
-@db_option
-@click.option("--json", "as_json", is_flag=True, help="A JSON array of hits.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
-@friendly_errors
-def search(query: str, db: str, as_json: bool, limit: int) -> None:
-    """Ranked hits for QUERY.
-
-    Example: fonds search '"Kim Il Sung" Ongjin' --json
-    """
-    from fonds.search.service import search as run_search
-
-    store = open_store(db, must_exist=True)
-    result = run_search(store, query, limit=limit)
-    if as_json:
-        click.echo(json.dumps([h.as_json() for h in result.hits], ensure_ascii=False, indent=1))
-        return
-    click.echo(f"{result.total} documents match")
-    for hit in result.hits:
-        click.echo(f"{hit.score:7.2f}  {hit.date or '':<10}  {hit.id}  {hit.title}")
-        if hit.snippet:
-            click.echo(f"          {hit.snippet}")
-
-
 @main.group()
 def entity() -> None:
     """People, places and organizations: resolve, show, merge, split, undo."""
@@ -217,6 +165,17 @@ def entity_resolve(name: str, db: str, as_json: bool) -> None:
     click.echo(f"{found['id']}  {found['name']} ({found['type']})")
     click.echo("  aka " + "; ".join(found["aliases"]))
 
+
+def _register() -> None:
+    """Commands owned by other packages (search, web) register on the main group here."""
+    from fonds.search.commands import register as register_search
+    from fonds.web.commands import register as register_web
+
+    register_search(main)
+    register_web(main)
+
+
+_register()
 
 if __name__ == "__main__":
     main()

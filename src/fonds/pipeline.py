@@ -100,7 +100,9 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
         store.delete_documents(stale)
     if not new_ids:
         return _fail(store, display, source.sha256, reader.name, f"{display}: no document found")
-    store.set_source_status(SourceStatus(display, source.sha256, "ok", reader.name, None, len(new_ids)))
+    store.set_source_status(
+        SourceStatus(display, source.sha256, "ok", reader.name, None, len(new_ids))
+    )
     if previous is not None and previous.sha256 != source.sha256:
         status = "updated"
     elif existed == len(new_ids) or previous is not None:
@@ -110,14 +112,19 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
     return FileOutcome(display, status, len(new_ids), reader.name)
 
 
-def _fail(store: Store, path: str, sha: str | None, reader: str | None, message: str,
-          documents: int = 0) -> FileOutcome:
+def _fail(
+    store: Store, path: str, sha: str | None, reader: str | None, message: str, documents: int = 0
+) -> FileOutcome:
     store.set_source_status(SourceStatus(path, sha, "failed", reader, message, documents))
     return FileOutcome(path, "failed", documents, reader, message)
 
 
-def ingest(store: Store, paths: Iterable[str | Path], annotate: Annotator | None = None,
-           progress: Callable[[FileOutcome], None] | None = None) -> IngestSummary:
+def ingest(
+    store: Store,
+    paths: Iterable[str | Path],
+    annotate: Annotator | None = None,
+    progress: Callable[[FileOutcome], None] | None = None,
+) -> IngestSummary:
     """Ingest every file under ``paths``; never stops on a bad file."""
     summary = IngestSummary()
     for path in iter_files(paths):

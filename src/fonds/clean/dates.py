@@ -85,7 +85,8 @@ def _month_pattern() -> str:
 
 
 _M = _month_pattern()
-_D = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
+# Any one- or two-digit day: "32 May 1950" is a bad date to reject, not "May 1950".
+_D = r"\d{1,2}(?:st|nd|rd|th)?(?!\d)"
 _Y = r"(?:1[5-9]|20)\d\d(?!\d)"
 _ROMAN = "(?:" + "|".join(sorted(_ROMAN_MONTHS, key=len, reverse=True)) + ")"
 # A range joins two dates with a dash of any kind, or with "to"/"through"/"until".

@@ -95,11 +95,12 @@ def _entry(raw: dict[str, Any], where: str) -> AuthorityEntry:
     def strings(key: str) -> tuple[str, ...]:
         return tuple(str(v) for v in raw.get(key) or [] if v)
 
-    data = {k: _as_str(v) if isinstance(v, date) else v for k, v in raw.items()
-            if k not in {"variants", "cover_names", "abbreviations", "offices"}}
-    data["offices"] = [
-        {"title": o.title, "from": o.start, "to": o.end} for o in offices
-    ]
+    data = {
+        k: _as_str(v) if isinstance(v, date) else v
+        for k, v in raw.items()
+        if k not in {"variants", "cover_names", "abbreviations", "offices"}
+    }
+    data["offices"] = [{"title": o.title, "from": o.start, "to": o.end} for o in offices]
     return AuthorityEntry(
         id=str(raw["id"]),
         type=raw["type"],

@@ -6,12 +6,20 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from fonds.clean.ocr import korean_surnames
 from fonds.entities.authority import AuthorityEntry, Office
 from fonds.entities.names import name_tokens, phonetic_key, plain_key
-from fonds.clean.ocr import korean_surnames
 
-EAST_ASIAN = {"korean", "chinese", "north korean", "south korean", "soviet korean", "japanese",
-              "vietnamese", "mongolian"}
+EAST_ASIAN = {
+    "korean",
+    "chinese",
+    "north korean",
+    "south korean",
+    "soviet korean",
+    "japanese",
+    "vietnamese",
+    "mongolian",
+}
 # Phonetic keys propose a match only when long enough to be distinctive.
 MIN_PHONETIC_KEY = 5
 
@@ -32,7 +40,11 @@ class KnownEntity:
         tokens = name_tokens(self.name)
         if len(tokens) < 2:
             return tokens[0] if tokens else None
-        east = (self.nationality or "").casefold() in EAST_ASIAN or tokens[0].capitalize() in korean_surnames()
+        korean = korean_surnames()
+        first, last = tokens[0].capitalize(), tokens[-1].capitalize()
+        if last in korean and first not in korean:
+            return tokens[-1]  # Western order: "Syngman Rhee"
+        east = (self.nationality or "").casefold() in EAST_ASIAN or first in korean
         return tokens[0] if east else tokens[-1]
 
 
@@ -42,6 +54,7 @@ class NameIndex:
     plain: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     phonetic: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     surnames: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    all_surnames: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     offices: list[tuple[str, str, Office]] = field(default_factory=list)
     redirects: dict[str, str] = field(default_factory=dict)  # merged id → surviving id
 
@@ -49,10 +62,12 @@ class NameIndex:
         self.entities[entity.id] = entity
         for name in entity.names:
             self.add_name(entity.id, name)
-        if entity.type == "person" and entity.surname_alone:
+        if entity.type == "person":
             surname = entity.surname()
             if surname:
-                self.surnames[surname].add(entity.id)
+                self.all_surnames[surname].add(entity.id)
+                if entity.surname_alone:
+                    self.surnames[surname].add(entity.id)
         for office in entity.offices:
             for phrase in (office.title, *office.phrases):
                 if phrase:
@@ -91,8 +106,10 @@ class NameIndex:
         ids = self._filter(self.phonetic.get(ph, set()), types)
         return ids if len(ids) == 1 else []
 
-    def by_surname(self, token: str) -> list[str]:
-        return self._filter(self.surnames.get(plain_key(token), set()), ("person",))
+    def by_surname(self, token: str, famous_only: bool = True) -> list[str]:
+        """People whose family name this is (only those a bare surname may name, by default)."""
+        table = self.surnames if famous_only else self.all_surnames
+        return self._filter(table.get(plain_key(token), set()), ("person",))
 
     def office_holders(self, office_text: str, day: str | None) -> list[tuple[str, Office]]:
         """Who held the office a phrase names on a day (all holders when no day is known)."""

@@ -15,8 +15,24 @@ from fonds.entities.index import NameIndex
 TOKEN = re.compile(r"[^\W\d_][\w'’\-]*\.?|\d+(?:st|nd|rd|th)\b", re.U)
 JOINERS = {"of", "the", "for", "and", "de", "du", "la", "van", "von", "der", "del", "bin", "al"}
 GEO_TAILS = {
-    "river", "peninsula", "province", "island", "islands", "mountains", "mountain", "sea", "strait",
-    "bay", "valley", "county", "district", "parallel", "lake", "region", "plain", "front",
+    "river",
+    "peninsula",
+    "province",
+    "island",
+    "islands",
+    "mountains",
+    "mountain",
+    "sea",
+    "strait",
+    "bay",
+    "valley",
+    "county",
+    "district",
+    "parallel",
+    "lake",
+    "region",
+    "plain",
+    "front",
 }
 MAX_SPAN_TOKENS = 9
 # Honorifics and titles before a name: part of the context, not of the mention.
@@ -48,6 +64,7 @@ class Candidate:
     end: int
     text: str
     ids: tuple[str, ...]  # () when nothing matched (an unresolved capitalized span)
+    alone: bool = True  # an unmatched word that stood alone, not inside a longer name
 
 
 def tokenize(text: str) -> list[Tok]:
@@ -92,9 +109,10 @@ def surface(text: str, toks: list[Tok]) -> tuple[int, int, str]:
     # A possessive or a final full stop belongs to the sentence, not the name.
     if s.endswith(("'s", "’s")):
         end -= 2
-    elif s.endswith("."):
-        if not re.search(r"\b[A-Z]\.$", s) or len(toks) > 1 and len(toks[-1].word) > 1:
-            end -= 1
+    elif s.endswith(".") and (
+        not re.search(r"\b[A-Z]\.$", s) or (len(toks) > 1 and len(toks[-1].word) > 1)
+    ):
+        end -= 1
     return start, end, text[start:end]
 
 
@@ -125,6 +143,16 @@ def find_candidates(text: str, index: NameIndex) -> list[Candidate]:
                 tok = run[i]
                 if tok.capitalized and tok.word not in JOINERS:
                     start, end, s = surface(text, [tok])
-                    found.append(Candidate(start, end, s, ()))
+                    alone = _stands_alone(run, i)
+                    found.append(Candidate(start, end, s, (), alone))
                 i += 1
     return found
+
+
+def _stands_alone(run: list[Tok], i: int) -> bool:
+    """Whether run[i] is a name by itself: no capitalized neighbour but a title before it."""
+    before = run[i - 1] if i > 0 else None
+    after = run[i + 1] if i + 1 < len(run) else None
+    before_ok = before is None or bool(TITLES.match(before.text)) or before.word in JOINERS
+    after_ok = after is None or after.word in JOINERS
+    return before_ok and after_ok

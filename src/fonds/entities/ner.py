@@ -15,8 +15,7 @@ from typing import Protocol
 
 from fonds.errors import DependencyError
 
-LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place",
-          "FAC": "place"}
+LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place", "FAC": "place"}
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,14 @@ class SpacyNer:
         try:
             self.nlp = spacy.load(
                 package,
-                exclude=["parser", "lemmatizer", "attribute_ruler", "tagger", "senter",
-                         "morphologizer"],
+                exclude=[
+                    "parser",
+                    "lemmatizer",
+                    "attribute_ruler",
+                    "tagger",
+                    "senter",
+                    "morphologizer",
+                ],
             )
         except OSError as err:
             raise DependencyError(
@@ -58,10 +63,13 @@ class SpacyNer:
     def find(self, texts: list[str]) -> list[list[NerSpan]]:
         out = []
         for doc in self.nlp.pipe(texts, batch_size=64):
-            out.append([
-                NerSpan(e.start_char, e.end_char, e.text, LABELS[e.label_])
-                for e in doc.ents if e.label_ in LABELS
-            ])
+            out.append(
+                [
+                    NerSpan(e.start_char, e.end_char, e.text, LABELS[e.label_])
+                    for e in doc.ents
+                    if e.label_ in LABELS
+                ]
+            )
         return out
 
 

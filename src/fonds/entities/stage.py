@@ -34,18 +34,103 @@ from fonds.store.sqlite import EntityTables, Store
 
 # Words that a recognizer tags as names but that name no person here.
 NOT_PERSON_WORDS = {
-    "cde", "cdes", "comrade", "comrades", "americans", "american", "southerners", "northerners",
-    "koreans", "chinese", "russians", "soviets", "japanese", "division", "manuscript", "library",
-    "archive", "archives", "foundation", "department", "committee", "ministry", "council",
-    "army", "party", "government", "republic", "union", "states", "university", "institute",
-    "program", "programme", "office", "bureau", "congress", "assembly", "digital", "papers",
-    "collection", "telegram", "ciphered", "record", "memorandum", "translation", "translator",
-    "note", "secret", "strictly", "confidential", "embassy", "mission", "commission", "command",
-    "headquarters", "staff", "peoples", "people's", "people", "volunteers", "partisans",
-    "further", "then", "thus", "also", "regarding", "according", "general", "marshal",
-    "president", "premier", "chairman", "secretary", "minister", "ambassador", "katyushas",
-    "katyusha", "god", "lord", "mr", "mrs", "dr", "sir", "cc", "ussr", "dprk", "prc", "un",
-    "north", "south", "east", "west", "northeast", "communist", "communists", "korea", "china",
+    "cde",
+    "cdes",
+    "comrade",
+    "comrades",
+    "americans",
+    "american",
+    "southerners",
+    "northerners",
+    "koreans",
+    "chinese",
+    "russians",
+    "soviets",
+    "japanese",
+    "division",
+    "manuscript",
+    "library",
+    "archive",
+    "archives",
+    "foundation",
+    "department",
+    "committee",
+    "ministry",
+    "council",
+    "army",
+    "party",
+    "government",
+    "republic",
+    "union",
+    "states",
+    "university",
+    "institute",
+    "program",
+    "programme",
+    "office",
+    "bureau",
+    "congress",
+    "assembly",
+    "digital",
+    "papers",
+    "collection",
+    "telegram",
+    "ciphered",
+    "record",
+    "memorandum",
+    "translation",
+    "translator",
+    "note",
+    "secret",
+    "strictly",
+    "confidential",
+    "embassy",
+    "mission",
+    "commission",
+    "command",
+    "headquarters",
+    "staff",
+    "peoples",
+    "people's",
+    "people",
+    "volunteers",
+    "partisans",
+    "further",
+    "then",
+    "thus",
+    "also",
+    "regarding",
+    "according",
+    "general",
+    "marshal",
+    "president",
+    "premier",
+    "chairman",
+    "secretary",
+    "minister",
+    "ambassador",
+    "katyushas",
+    "katyusha",
+    "god",
+    "lord",
+    "mr",
+    "mrs",
+    "dr",
+    "sir",
+    "cc",
+    "ussr",
+    "dprk",
+    "prc",
+    "un",
+    "north",
+    "south",
+    "east",
+    "west",
+    "northeast",
+    "communist",
+    "communists",
+    "korea",
+    "china",
 }
 CONTEXT_CONFIDENCE = 0.8
 OFFICE_CONFIDENCE = 0.9
@@ -91,8 +176,16 @@ class EntityStage:
             _sync_authority(tables, entries)
             for row in tables.non_authority():
                 data = json.loads(row["data_json"] or "{}")
-                index.add(KnownEntity(row["id"], row["type"], row["name"], [row["name"]],
-                                      origin=row["origin"], nationality=data.get("nationality")))
+                index.add(
+                    KnownEntity(
+                        row["id"],
+                        row["type"],
+                        row["name"],
+                        [row["name"]],
+                        origin=row["origin"],
+                        nationality=data.get("nationality"),
+                    )
+                )
             for row in tables.learned_names():
                 if row["entity_id"] in index.entities:
                     index.add_name(row["entity_id"], row["name"])
@@ -137,17 +230,22 @@ class EntityStage:
                         continue
                 unresolved.append((fld, cand))
         self._brackets(state, record.text)
-        self._context(state, unresolved, dict(fields))
+        self._context(state, unresolved, record.date_start)
         if self.ner is not None:
             self._recognize(state, record, unresolved)
-            self._context(state, [(f, c) for f, c in unresolved
-                                  if not state.overlaps(f, c.start, c.end)], dict(fields))
+            self._context(
+                state,
+                [(f, c) for f, c in unresolved if not state.overlaps(f, c.start, c.end)],
+                record.date_start,
+            )
         self._parties(state, record)
         self._turns(state, record)
         record.entities = sorted(
             state.hits.values(),
-            key=lambda h: (min((m.start for m in h.mentions if m.field == "text"), default=10**9),
-                           h.id),
+            key=lambda h: (
+                min((m.start for m in h.mentions if m.field == "text"), default=10**9),
+                h.id,
+            ),
         )
         for hit in record.entities:
             hit.mentions.sort(key=lambda m: (m.field != "text", m.field, m.start))
@@ -158,8 +256,17 @@ class EntityStage:
         present = [i for i in ids if i in state.hits]
         return present[0] if len(present) == 1 else None
 
-    def _add(self, state: DocState, entity_id: str, fld: str, start: int, end: int, text: str,
-             method: str, confidence: float = 1.0) -> None:
+    def _add(
+        self,
+        state: DocState,
+        entity_id: str,
+        fld: str,
+        start: int,
+        end: int,
+        text: str,
+        method: str,
+        confidence: float = 1.0,
+    ) -> None:
         entity_id = self.index.canonical(entity_id)
         if state.overlaps(fld, start, end):
             return
@@ -197,7 +304,7 @@ class EntityStage:
         """The entity of a mention that ends right before the '[' at ``bracket_at``."""
         for hit in state.hits.values():
             for mention in hit.mentions:
-                gap = text[mention.end:bracket_at] if mention.end <= bracket_at else "x"
+                gap = text[mention.end : bracket_at] if mention.end <= bracket_at else "x"
                 if mention.field == "text" and len(gap) <= 2 and not gap.strip():
                     return hit.id
         return None
@@ -219,39 +326,84 @@ class EntityStage:
         if self.tables is not None:
             self.tables.add_name(entity_id, name, plain_key(name), "learned")
 
-    def _context(self, state: DocState, unresolved: list[tuple[str, Candidate]],
-                 texts: dict[str, str]) -> None:
+    def _context(
+        self, state: DocState, unresolved: list[tuple[str, Candidate]], day: str | None
+    ) -> None:
         """A bare surname resolves to the person of this document who bears it."""
-        people = [h for h in state.hits.values() if h.type == "person"]
-        by_surname: dict[str, list[str]] = {}
-        for hit in people:
-            surname = self.index.entities[hit.id].surname()
-            if surname:
-                by_surname.setdefault(surname, []).append(hit.id)
         for fld, cand in unresolved:
             if state.overlaps(fld, cand.start, cand.end):
                 continue
             tokens = name_tokens(cand.text)
-            if len(tokens) != 1 or cand.text.casefold() in NOT_PERSON_WORDS:
+            if len(tokens) != 1 or not cand.alone or cand.text.casefold() in NOT_PERSON_WORDS:
                 continue
-            choices = by_surname.get(tokens[0], [])
-            chosen = None
-            if len(choices) == 1:
-                chosen = choices[0]
-            elif len(choices) > 1:
-                ranked = sorted(choices, key=state.count, reverse=True)
-                if state.count(ranked[0]) >= 3 * max(1, state.count(ranked[1])):
-                    chosen = ranked[0]
+            chosen = self._surname_in_document(tokens[0], state)
+            confidence = CONTEXT_CONFIDENCE
             if chosen is None:
                 famous = self.index.by_surname(cand.text)
                 if len(famous) == 1:
                     chosen = famous[0]
+            if chosen is None:
+                chosen = self._surname_by_evidence(cand.text, state, day)
+                confidence = 0.6
             if chosen:
-                self._add(state, chosen, fld, cand.start, cand.end, cand.text, "context",
-                          CONTEXT_CONFIDENCE)
+                self._add(
+                    state, chosen, fld, cand.start, cand.end, cand.text, "context", confidence
+                )
 
-    def _recognize(self, state: DocState, record: Record,
-                   unresolved: list[tuple[str, Candidate]]) -> None:
+    def _surname_in_document(self, token: str, state: DocState) -> str | None:
+        """The person of this document whose family name ``token`` is: the only one, or
+        the dominant one (three times the mentions of any other)."""
+        choices = [
+            h.id
+            for h in state.hits.values()
+            if h.type == "person" and self.index.entities[h.id].surname() == token
+        ]
+        if len(choices) == 1:
+            return choices[0]
+        if len(choices) > 1:
+            ranked = sorted(choices, key=state.count, reverse=True)
+            if state.count(ranked[0]) >= 3 * max(1, state.count(ranked[1])):
+                return ranked[0]
+        return None
+
+    def _surname_by_evidence(self, token: str, state: DocState, day: str | None) -> str | None:
+        """A surname shared by several known people, decided by the document's evidence.
+
+        A candidate gains when it held an office on the document's date or shares an
+        office with a person already found in the document, and loses when every office
+        it held is dated and none covers the date. Only a clear winner is taken.
+        """
+        candidates = self.index.by_surname(token, famous_only=False)
+        if not candidates:
+            return None
+        present_titles = {
+            o.title
+            for h in state.hits.values()
+            if h.type == "person"
+            for o in self.index.entities[h.id].offices
+        }
+        scores = []
+        for entity_id in candidates:
+            offices = self.index.entities[entity_id].offices
+            score = 0
+            if any(o.title in present_titles for o in offices):
+                score += 2
+            if day and offices:
+                dated = [o for o in offices if o.start or o.end]
+                if any(o.held_on(day) for o in dated):
+                    score += 1
+                elif dated and len(dated) == len(offices):
+                    score -= 1
+            scores.append((score, entity_id))
+        scores.sort(reverse=True)
+        best = scores[0]
+        if best[0] >= 2 and (len(scores) == 1 or best[0] > scores[1][0]):
+            return best[1]
+        return None
+
+    def _recognize(
+        self, state: DocState, record: Record, unresolved: list[tuple[str, Candidate]]
+    ) -> None:
         """Statistical NER over the paragraphs that still hold unknown capitalized words."""
         assert self.ner is not None
         text = record.text
@@ -286,6 +438,12 @@ class EntityStage:
             if len(ids) == 1:
                 self._add(state, ids[0], "text", start, end, surface, "ner", 0.9)
                 continue
+            tokens = name_tokens(surface)
+            if span.type == "person" and len(tokens) == 1:
+                if self._surname_in_document(tokens[0], state):
+                    continue  # a bare surname of someone here: decided in context, or not at all
+                if any(self.index.entities[h].surname() == tokens[0] for h in state.hits):
+                    continue
             if ids or not _plausible(span.type, surface, text, start, single_counts):
                 continue
             entity_id = self._new_entity(span.type, surface)
@@ -313,8 +471,11 @@ class EntityStage:
                 found = self._person_for(named.name, state)
                 if found:
                     entity = self.index.entities[found]
-                    return EntityRef(found, entity.name, via=named.via if named.via != "signature"
-                                     else "signature")
+                    return EntityRef(
+                        found,
+                        entity.name,
+                        via=named.via if named.via != "signature" else "signature",
+                    )
                 if named.via == "signature":
                     return None
             office = named.via if named.via and named.via != "signature" else None
@@ -322,8 +483,13 @@ class EntityStage:
                 holders = self.index.office_holders(office, day)
                 if len(holders) == 1:
                     entity = self.index.entities[holders[0][0]]
-                    return EntityRef(entity.id, entity.name, inferred=True,
-                                     confidence=OFFICE_CONFIDENCE, via=office)
+                    return EntityRef(
+                        entity.id,
+                        entity.name,
+                        inferred=True,
+                        confidence=OFFICE_CONFIDENCE,
+                        via=office,
+                    )
             if named.name:
                 return EntityRef(None, named.name, via=named.via)
             return EntityRef(None, office or "", via=office) if office else None
@@ -343,8 +509,11 @@ class EntityStage:
                 return ids[0]
             surname = name_tokens(candidate)
             if len(surname) == 1:
-                present = [h.id for h in state.hits.values() if h.type == "person"
-                           and self.index.entities[h.id].surname() == surname[0]]
+                present = [
+                    h.id
+                    for h in state.hits.values()
+                    if h.type == "person" and self.index.entities[h.id].surname() == surname[0]
+                ]
                 if len(present) == 1:
                     return present[0]
                 famous = self.index.by_surname(candidate)
@@ -379,7 +548,7 @@ class EntityStage:
 
 def _clean_span(text: str, span: NerSpan) -> tuple[int, int, str] | None:
     """Trim a recognizer's span to the name: no leading article or title, no 's."""
-    toks = [t for t in tokenize(text[span.start:span.end])]
+    toks = [t for t in tokenize(text[span.start : span.end])]
     if not toks:
         return None
     while toks and (toks[0].word.casefold() in {"the", "a", "an"} or TITLES.match(toks[0].text)):
@@ -408,11 +577,11 @@ def _plausible(etype: str, surface: str, text: str, start: int, singles: Counter
     if not all(w[:1].isupper() for w in words if w.casefold() not in {"of", "the", "and"}):
         return False
     if etype != "person":
-        return len(words) >= 2 or surface.isupper() and len(surface) >= 3
+        return len(words) >= 2 or (surface.isupper() and len(surface) >= 3)
     if any(ch.isdigit() for ch in surface) or surface.isupper():
         return False
     if len(words) == 1:
-        before = text[max(0, start - 20):start].split()
+        before = text[max(0, start - 20) : start].split()
         titled = bool(before) and bool(TITLES.match(before[-1]))
         return titled or singles[surface] >= 2
     return True
@@ -420,7 +589,7 @@ def _plausible(etype: str, surface: str, text: str, start: int, singles: Counter
 
 def _last_name_before(text: str, end: int) -> tuple[int, int, str] | None:
     """The capitalized word run that ends just before ``end`` (for 'Mun [Mun Il]')."""
-    m = re.search(r"([A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*){0,3})\s?$", text[max(0, end - 60):end])
+    m = re.search(r"([A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*){0,3})\s?$", text[max(0, end - 60) : end])
     if not m:
         return None
     start = max(0, end - 60) + m.start(1)
@@ -434,8 +603,9 @@ def _sync_authority(tables: EntityTables, entries: list[AuthorityEntry]) -> None
     ).hexdigest()
     if tables.meta("authority_fingerprint") == fingerprint:
         return
-    rows = [(e.id, e.type, e.name, json.dumps(e.data, ensure_ascii=False, default=str))
-            for e in entries]
+    rows = [
+        (e.id, e.type, e.name, json.dumps(e.data, ensure_ascii=False, default=str)) for e in entries
+    ]
     names = [(e.id, n, plain_key(n), "authority") for e in entries for n in e.all_names()]
     tables.replace_authority(rows, names)
     tables.set_meta("authority_fingerprint", fingerprint)

@@ -151,7 +151,6 @@ _PAGES = re.compile(
 )
 _SEPARATOR = re.compile(r"\s*[,.;:]?\s*")
 _CONTINUATION = re.compile(r"\s*[;,]\s*(?:and\s+|also\s+)?")
-_FIELDS = ("fond", "opis", "delo", "papka", "pages")
 _LEVEL = {"fond": 0, "opis": 1, "delo": 2}
 # A chain without a named archive must start with a fond key that stands alone.
 _FOND_START = re.compile(rf"(?<![\w.])(?:{_KEYS['fond']})", re.IGNORECASE)
@@ -176,7 +175,8 @@ def _read_chain(text: str, pos: int) -> _Chain:
     start = end = pos
     cursor = pos
     while True:
-        key_match = _PART.match(text, _SEPARATOR.match(text, cursor).end())  # type: ignore[union-attr]
+        separator = _SEPARATOR.match(text, cursor)
+        key_match = _PART.match(text, separator.end() if separator else cursor)
         if not key_match:
             break
         key = key_match.lastgroup or ""
@@ -252,7 +252,7 @@ _PAPERS_STOP = (
 # Embassy/Mission/Legation. A signature glued on in flat text ("Caffery London Embassy
 # Files") is not one of them.
 _FILES_WORD = (
-    r"(?:[A-Z][A-Z]+(?:[/–-][A-Z]+)*\b"
+    r"(?:(?:[A-Z]+(?:[/–-][A-Z]+)+|[A-Z]{2,})\b"
     r"|(?:Executive|Secretariat|Policy|Planning|Staff|Embassy|Mission|Legation|Consulate"
     r"|Research|Department|State|Defense|Committee|Central|Decimal|Chron|Subject|Country"
     r"|Office|Bureau|Division|Records|Armed|Forces|Army|Navy|War|Treasury|Political"
@@ -283,7 +283,7 @@ _LOC = re.compile(
     r"(?:,\s+(?P<file>[^;]*?\bmm\d{6,}|[^;]*?papers\b[^.;]*?(?=\.\s|[.;]?$|;)))?"
 )
 _PRC_FMA_FILE = re.compile(r",?\s*(?:No\.\s*|file\s+)?(?P<file>\d{3}-\d{5}-\d{2}(?:\s?\(\d+\))?)")
-_SAPMO_FILE = re.compile(r",?\s*(?P<file>(?:DY|NY|DC|J)\s?(?:IV\s?)?[\w.]+(?:/[\w.]+)+)")
+_SAPMO_FILE = re.compile(r",?\s*(?P<file>(?:DY|NY|DC|J)\s?(?:IV\s?)?[\w.]+(?:/(?:[\w.]*\w))+)")
 _NARA_FILE = re.compile(r",?\s*(?P<file>(?:Record\s+Group|RG)\s+\d+\b)")
 
 

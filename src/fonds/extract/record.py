@@ -17,20 +17,45 @@ CLASSIFICATION_LINE = re.compile(
     r"restricted|for official use only|eyes only|personal and confidential)\s*[.!]?\s*$",
     re.I,
 )
-TRANSLATED_BY = re.compile(r"\bTranslated (?:from (?:the )?\w+ )?by ([A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,4})")
+TRANSLATED_BY = re.compile(
+    r"\bTranslated (?:from (?:the )?\w+ )?by ([A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,4})"
+)
 URL = re.compile(r"https?://[^\s<>\"')\]]+")
 RECORD_ID_IN_URL = re.compile(r"/document/(?:[\w-]+/)?(\d+)\b")
 LANGUAGES = {
-    "russian", "chinese", "korean", "english", "german", "japanese", "french", "polish",
-    "czech", "hungarian", "romanian", "bulgarian", "mongolian", "vietnamese", "albanian",
-    "spanish", "serbian", "slovak",
+    "russian",
+    "chinese",
+    "korean",
+    "english",
+    "german",
+    "japanese",
+    "french",
+    "polish",
+    "czech",
+    "hungarian",
+    "romanian",
+    "bulgarian",
+    "mongolian",
+    "vietnamese",
+    "albanian",
+    "spanish",
+    "serbian",
+    "slovak",
 }
 REF_LINE = re.compile(r"^(?:Printed from|Source|Archive|Archival source)\s*:", re.I)
 SIGNATURE = re.compile(r"^(?:[A-Z]\.\s?){0,2}[A-Z][a-zA-Z'’-]+(?:\s[A-Z][a-zA-Z'’-]+)?\.?$")
 TYPE_LABELS = {
-    "telegram": "telegram", "cable": "telegram", "letter": "letter", "report": "report",
-    "memorandum": "memorandum", "minutes": "minutes", "resolution": "resolution",
-    "speech": "speech", "diary": "diary", "note": "note", "conversation": "record of conversation",
+    "telegram": "telegram",
+    "cable": "telegram",
+    "letter": "letter",
+    "report": "report",
+    "memorandum": "memorandum",
+    "minutes": "minutes",
+    "resolution": "resolution",
+    "speech": "speech",
+    "diary": "diary",
+    "note": "note",
+    "conversation": "record of conversation",
     "memorandum of conversation": "record of conversation",
     "record of conversation": "record of conversation",
 }
@@ -135,8 +160,12 @@ def _date_of(draft, title, citation, summary, text, take) -> DateValue | None:
 
 
 def _archival_refs(draft: Draft, citation: str | None, text: str) -> list[ArchivalRef]:
-    sources = [citation, draft.value("source_note"), draft.value("archive_source"),
-               draft.value("original_archive")]
+    sources = [
+        citation,
+        draft.value("source_note"),
+        draft.value("archive_source"),
+        draft.value("original_archive"),
+    ]
     sources += [line for line in text.splitlines() if REF_LINE.match(line)]
     refs: list[ArchivalRef] = []
     seen: set[tuple] = set()

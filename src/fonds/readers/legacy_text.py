@@ -58,7 +58,6 @@ class LegacyTextReader:
             return 70
         return 0
 
-
     def read(self, source: SourceFile) -> Iterator[Draft]:
         yield parse_legacy(source.text)
 
@@ -94,7 +93,9 @@ def parse_legacy(text: str) -> Draft:
     body_lines, note_lines = _split_remarks(rest)
     preamble = [ln.text for ln in lines[: label_rows[0]] if ln.text]
     if preamble:
-        fields["collection"] = Field(" ".join(preamble), Span(lines[0].start, lines[label_rows[0]].start))
+        fields["collection"] = Field(
+            " ".join(preamble), Span(lines[0].start, lines[label_rows[0]].start)
+        )
     body = join_body([" ".join(ln.text for ln in p) for p in paragraphs(body_lines)])
     notes = join_body([" ".join(ln.text for ln in p) for p in paragraphs(note_lines)]) or None
     if notes:

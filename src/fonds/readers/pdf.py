@@ -34,6 +34,10 @@ class PdfTextReader:
         if not text:
             raise ReadError(f"{source.path}: this PDF has no text layer (a scan?); run OCR first")
         low = text.casefold()
-        draft = parse_page(text) if sum(1 for m in MARKERS if m in low) >= 2 else parse_plain(text, "pdf")
+        draft = (
+            parse_page(text)
+            if sum(1 for m in MARKERS if m in low) >= 2
+            else parse_plain(text, "pdf")
+        )
         draft.format = "pdf"
         yield draft

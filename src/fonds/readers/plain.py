@@ -42,7 +42,9 @@ def parse_plain(text: str, fmt: str) -> Draft:
         return Draft(format=fmt, body="")
     start = 0
     first = content[0]
-    if len(first.text) <= 300 and not first.text.endswith((".", ":")) or DOC_NUMBER.match(first.text):
+    if (len(first.text) <= 300 and not first.text.endswith((".", ":"))) or DOC_NUMBER.match(
+        first.text
+    ):
         number = DOC_NUMBER.match(first.text)
         title = first.text[number.end() :] if number else first.text
         fields["title"] = first.field(title)

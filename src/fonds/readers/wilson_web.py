@@ -74,7 +74,9 @@ LABELS = {
     "collection": "collection",
 }
 BLOCK_STARTS = {"people_orgs", "places", "document_information", "topics", "related"}
-CREDITS = re.compile(r"^this document was made possible with (?:the )?support (?:from|of) (?:the )?(.+?)\.?$", re.I)
+CREDITS = re.compile(
+    r"^this document was made possible with (?:the )?support (?:from|of) (?:the )?(.+?)\.?$", re.I
+)
 QUOTED_CITATION = re.compile(r"^[\"“](?P<title>.+?),?[\"”],?\s")
 MARKERS = (
     "digital archive",
@@ -93,11 +95,7 @@ FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|me|us|you|You)\b")
 
 def is_furniture(text: str) -> bool:
     low = text.casefold().strip(" •")
-    return (
-        low in FURNITURE
-        or low.startswith(FURNITURE_PREFIXES)
-        or bool(LANGUAGE_TABS.match(low))
-    )
+    return low in FURNITURE or low.startswith(FURNITURE_PREFIXES) or bool(LANGUAGE_TABS.match(low))
 
 
 def label_of(text: str) -> str | None:
@@ -191,8 +189,13 @@ def _read_header(lines: list[Line], fields: dict[str, Field]) -> int:
         # The title stands right after the date; once the credits or the citation block
         # came first, the page has no title line and the citation's title is used.
         title_slot = "credits" not in fields and "citation" not in fields
-        if "title" not in fields and "date" in fields and title_slot and not whole_date \
-                and len(line.text) < 400:
+        if (
+            "title" not in fields
+            and "date" in fields
+            and title_slot
+            and not whole_date
+            and len(line.text) < 400
+        ):
             fields["title"] = line.field()
             i += 1
             continue

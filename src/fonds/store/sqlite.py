@@ -58,8 +58,14 @@ class Store:
         row = self.conn.execute("SELECT * FROM sources WHERE path = ?", (path,)).fetchone()
         if row is None:
             return None
-        return SourceStatus(row["path"], row["sha256"], row["status"], row["reader"],
-                            row["message"], row["documents"])
+        return SourceStatus(
+            row["path"],
+            row["sha256"],
+            row["status"],
+            row["reader"],
+            row["message"],
+            row["documents"],
+        )
 
     def set_source_status(self, status: SourceStatus) -> None:
         with self.conn:
@@ -68,8 +74,15 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256, "
                 "status=excluded.status, reader=excluded.reader, message=excluded.message, "
                 "documents=excluded.documents, updated_at=excluded.updated_at",
-                (status.path, status.sha256, status.status, status.reader, status.message,
-                 status.documents, now()),
+                (
+                    status.path,
+                    status.sha256,
+                    status.status,
+                    status.reader,
+                    status.message,
+                    status.documents,
+                    now(),
+                ),
             )
 
     def document_ids_for_path(self, path: str) -> set[str]:
@@ -79,12 +92,17 @@ class Store:
     # -- records -------------------------------------------------------------------------
 
     def has_document(self, doc_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+        return (
+            self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            is not None
+        )
 
     def write_record(self, record: Record) -> None:
         """Insert or replace one record with its references, mentions and turns, atomically."""
         data = record.as_json()
-        names = sorted({e.name for e in record.entities} | {a for e in record.entities for a in e.aliases})
+        names = sorted(
+            {e.name for e in record.entities} | {a for e in record.entities for a in e.aliases}
+        )
         try:
             with self.conn:
                 self.conn.execute("DELETE FROM documents WHERE id = ?", (record.id,))
@@ -95,31 +113,64 @@ class Store:
                     " source_sha256, source_format, source_part, record_json, ingested_at)"
                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
-                        record.id, record.title, record.date, record.date_start, record.date_end,
-                        record.doc_type, record.summary, record.citation, record.translator,
-                        record.original_language, record.classification, record.record_id,
-                        record.url, record.credits,
+                        record.id,
+                        record.title,
+                        record.date,
+                        record.date_start,
+                        record.date_end,
+                        record.doc_type,
+                        record.summary,
+                        record.citation,
+                        record.translator,
+                        record.original_language,
+                        record.classification,
+                        record.record_id,
+                        record.url,
+                        record.credits,
                         record.sender.id if record.sender else None,
                         record.sender.name if record.sender else None,
-                        record.text, record.notes, " ; ".join(names),
-                        record.source["path"], record.source["sha256"], record.source["format"],
-                        record.source.get("part"), json.dumps(data, ensure_ascii=False), now(),
+                        record.text,
+                        record.notes,
+                        " ; ".join(names),
+                        record.source["path"],
+                        record.source["sha256"],
+                        record.source["format"],
+                        record.source.get("part"),
+                        json.dumps(data, ensure_ascii=False),
+                        now(),
                     ),
                 )
                 self.conn.executemany(
                     "INSERT INTO archival_refs VALUES (?,?,?,?,?,?,?,?,?)",
-                    [(record.id, r.archive, r.fond, r.opis, r.delo, r.pages, r.kind, r.file, r.raw)
-                     for r in record.archival_refs],
+                    [
+                        (
+                            record.id,
+                            r.archive,
+                            r.fond,
+                            r.opis,
+                            r.delo,
+                            r.pages,
+                            r.kind,
+                            r.file,
+                            r.raw,
+                        )
+                        for r in record.archival_refs
+                    ],
                 )
                 self.conn.executemany(
                     "INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)",
-                    [(record.id, e.id, m.field, m.start, m.end, m.text, m.method, m.confidence)
-                     for e in record.entities for m in e.mentions],
+                    [
+                        (record.id, e.id, m.field, m.start, m.end, m.text, m.method, m.confidence)
+                        for e in record.entities
+                        for m in e.mentions
+                    ],
                 )
                 self.conn.executemany(
                     "INSERT INTO turns VALUES (?,?,?,?,?)",
-                    [(record.id, n, t.start, t.end, json.dumps([s.id for s in t.speakers]))
-                     for n, t in enumerate(record.turns)],
+                    [
+                        (record.id, n, t.start, t.end, json.dumps([s.id for s in t.speakers]))
+                        for n, t in enumerate(record.turns)
+                    ],
                 )
         except sqlite3.Error as err:
             raise StoreError(f"could not store record {record.id} ({err})") from err
@@ -129,7 +180,9 @@ class Store:
             self.conn.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
 
     def get_record(self, doc_id: str) -> dict[str, Any]:
-        row = self.conn.execute("SELECT record_json FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        row = self.conn.execute(
+            "SELECT record_json FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
         if row is None:
             raise NotFound(f"no document with id {doc_id!r}")
         return json.loads(row[0])
@@ -146,8 +199,13 @@ class Store:
         return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
 
     def counts_by(self, column: str) -> list[tuple[Any, int]]:
-        allowed = {"doc_type", "original_language", "classification", "source_format",
-                   "substr(date_start, 1, 4)"}
+        allowed = {
+            "doc_type",
+            "original_language",
+            "classification",
+            "source_format",
+            "substr(date_start, 1, 4)",
+        }
         if column not in allowed:
             raise StoreError(f"cannot count by {column!r}")
         rows = self.conn.execute(
@@ -164,8 +222,12 @@ class Store:
 
     def failed_sources(self) -> list[SourceStatus]:
         rows = self.conn.execute("SELECT * FROM sources WHERE status = 'failed' ORDER BY path")
-        return [SourceStatus(r["path"], r["sha256"], r["status"], r["reader"], r["message"],
-                             r["documents"]) for r in rows]
+        return [
+            SourceStatus(
+                r["path"], r["sha256"], r["status"], r["reader"], r["message"], r["documents"]
+            )
+            for r in rows
+        ]
 
 
 class EntityTables:
@@ -185,8 +247,9 @@ class EntityTables:
                 (key, value),
             )
 
-    def replace_authority(self, rows: list[tuple[str, str, str, str]],
-                          names: list[tuple[str, str, str, str]]) -> None:
+    def replace_authority(
+        self, rows: list[tuple[str, str, str, str]], names: list[tuple[str, str, str, str]]
+    ) -> None:
         """Replace the authority entities (id, type, name, data_json) and their names."""
         with self.conn:
             self.conn.execute(
@@ -201,7 +264,9 @@ class EntityTables:
             )
             self.conn.executemany("INSERT INTO entity_names VALUES (?,?,?,?)", names)
 
-    def add_entity(self, entity_id: str, etype: str, name: str, origin: str, data_json: str) -> None:
+    def add_entity(
+        self, entity_id: str, etype: str, name: str, origin: str, data_json: str
+    ) -> None:
         with self.conn:
             self.conn.execute(
                 "INSERT OR IGNORE INTO entities(id, type, name, origin, data_json) VALUES (?,?,?,?,?)",
@@ -214,8 +279,9 @@ class EntityTables:
                 "SELECT 1 FROM entity_names WHERE entity_id = ? AND name = ?", (entity_id, name)
             ).fetchone()
             if not exists:
-                self.conn.execute("INSERT INTO entity_names VALUES (?,?,?,?)",
-                                  (entity_id, name, key, kind))
+                self.conn.execute(
+                    "INSERT INTO entity_names VALUES (?,?,?,?)", (entity_id, name, key, kind)
+                )
 
     def non_authority(self) -> list[sqlite3.Row]:
         return self.conn.execute(
@@ -228,7 +294,9 @@ class EntityTables:
         ).fetchall()
 
     def redirects(self) -> dict[str, str]:
-        rows = self.conn.execute("SELECT id, merged_into FROM entities WHERE merged_into IS NOT NULL")
+        rows = self.conn.execute(
+            "SELECT id, merged_into FROM entities WHERE merged_into IS NOT NULL"
+        )
         return {r[0]: r[1] for r in rows}
 
     def entity_row(self, entity_id: str) -> sqlite3.Row | None:

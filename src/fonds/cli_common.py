@@ -1,0 +1,47 @@
+"""Options and helpers shared by every command module of the CLI."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from fonds.errors import FondsError
+from fonds.settings import load_settings
+
+SETTINGS = load_settings()
+
+
+def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--db", default=SETTINGS.db, show_default=True, help="SQLite file of the archive."
+    )(f)
+
+
+def friendly_errors(f: Callable[..., Any]) -> Callable[..., Any]:
+    """A fonds error becomes one line on stderr and exit status 2, never a traceback."""
+
+    @wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except FondsError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def open_store(db: str, must_exist: bool = False):
+    from fonds.errors import StoreError
+    from fonds.store.sqlite import Store
+
+    if must_exist and not Path(db).exists():
+        raise StoreError(f"{db}: no such archive; create it with `fonds ingest PATH --db {db}`")
+    return Store(db)
+
+
