@@ -166,6 +166,111 @@ def entity_resolve(name: str, db: str, as_json: bool) -> None:
     click.echo("  aka " + "; ".join(found["aliases"]))
 
 
+@entity.command("show")
+@click.argument("entity_id")
+@db_option
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def entity_show(entity_id: str, db: str, as_json: bool) -> None:
+    """Names, offices, documents over time and co-mentioned entities of ENTITY_ID.
+
+    Example: fonds entity show person-kim-il-sung
+    """
+    from fonds.entities.profile import entity_profile
+
+    profile = entity_profile(open_store(db, must_exist=True), entity_id)
+    if as_json:
+        click.echo(json.dumps(profile, ensure_ascii=False, indent=1))
+        return
+    if "merged_into" in profile:
+        click.echo(f"{entity_id} was merged into {profile['merged_into']}")
+        return
+    click.echo(f"{profile['name']}  ({profile['type']}, {profile['id']})")
+    if profile["description"]:
+        click.echo(f"  {profile['description']}")
+    if profile["names"]:
+        click.echo("  names: " + "; ".join(profile["names"]))
+    if profile["seen_as"]:
+        click.echo("  written in the archive as: " + "; ".join(profile["seen_as"]))
+    for office in profile["offices"]:
+        click.echo(f"  {office['title']}: {office.get('from') or '?'} – {office.get('to') or '?'}")
+    click.echo(f"  {len(profile['documents'])} documents")
+    for year, n in sorted(profile["documents_by_year"].items()):
+        click.echo(f"    {year}: {n}")
+    for doc in profile["documents"][:20]:
+        click.echo(f"    {doc['date'] or '':<22} {doc['id']}  {doc['title'][:70]}")
+    if profile["co_mentioned"]:
+        click.echo("  most often mentioned with:")
+        for other in profile["co_mentioned"]:
+            click.echo(f"    {other['documents']:>4}  {other['name']} ({other['id']})")
+
+
+@entity.command("merge")
+@click.argument("source_id")
+@click.argument("target_id")
+@db_option
+@friendly_errors
+def entity_merge(source_id: str, target_id: str, db: str) -> None:
+    """Merge SOURCE_ID into TARGET_ID (undo with `fonds entity undo`).
+
+    Example: fonds entity merge person-pak-hon-yong-2 person-pak-hon-yong
+    """
+    from fonds.entities.edits import merge
+
+    edit = merge(open_store(db, must_exist=True), source_id, target_id)
+    click.echo(f"edit {edit}: merged {source_id} into {target_id}")
+
+
+@entity.command("split")
+@click.argument("entity_id")
+@click.argument("names", nargs=-1, required=True)
+@click.option("--name", "new_name", help="Name of the new entity (default: the first form).")
+@db_option
+@friendly_errors
+def entity_split(entity_id: str, names: tuple[str, ...], new_name: str | None, db: str) -> None:
+    """Move the mentions written as NAMES from ENTITY_ID to a new entity.
+
+    Example: fonds entity split person-kim-il-sung "Kim Il" --name "Kim Il"
+    """
+    from fonds.entities.edits import split
+
+    new_id = split(open_store(db, must_exist=True), entity_id, list(names), new_name)
+    click.echo(f"split {', '.join(names)} off {entity_id} as {new_id}")
+
+
+@entity.command("undo")
+@db_option
+@friendly_errors
+def entity_undo(db: str) -> None:
+    """Undo the last merge or split.
+
+    Example: fonds entity undo
+    """
+    from fonds.entities.edits import undo
+
+    done = undo(open_store(db, must_exist=True))
+    click.echo(
+        "nothing to undo" if done is None else f"undone: edit {done['edit']} ({done['action']})"
+    )
+
+
+@entity.command("history")
+@db_option
+@friendly_errors
+def entity_history(db: str) -> None:
+    """Every merge and split, with what was undone.
+
+    Example: fonds entity history
+    """
+    from fonds.entities.edits import history
+
+    for edit in history(open_store(db, must_exist=True)):
+        state = f"undone {edit['undone_at']}" if edit["undone_at"] else "in force"
+        click.echo(
+            f"{edit['edit']:>4}  {edit['at']}  {edit['action']:<6} {edit['mentions']:>5} mentions  {state}"
+        )
+
+
 def _register() -> None:
     """Commands owned by other packages (search, web) register on the main group here."""
     from fonds.search.commands import register as register_search

@@ -16,7 +16,7 @@ from fonds.model import EntityRef, Turn
 LABEL = re.compile(r"(?P<label>[A-Z][^.!?:\n\[\]]{0,80}?)\.[ \t]+(?=\S)")
 SPLIT = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s*&\s*)")
 ROLE_LINE = re.compile(
-    r"^(?P<role>(?:from|on) (?:our|the [\w\s,-]+?) sides?|present|participants|participating|"
+    r"(?P<role>(?:from|on) (?:our|the [\w\s,-]+?) sides?|present|participants|participating|"
     r"attending|interpreters?|translators?|recorded by|record(?:ed)? by|also present)\s*:?\s",
     re.I,
 )

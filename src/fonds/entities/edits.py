@@ -1,0 +1,204 @@
+"""Merge and split identities by hand, every edit logged and undoable.
+
+A merge sends every mention of one entity to another and redirects the merged id, so
+later documents resolve to the survivor. A split moves the mentions written in some
+names to a new entity. ``undo`` reverses the last edit not yet undone, exactly: each
+edit stores which mentions it moved.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fonds.entities.names import plain_key, slugify
+from fonds.errors import FondsError, NotFound
+from fonds.store.sqlite import EntityTables, Store, now, replace_entities_of
+
+Move = tuple[str, str, int, int, str, str]  # (doc_id, field, start, end, from_id, to_id)
+
+
+def _entity(store: Store, entity_id: str) -> Any:
+    row = EntityTables(store).entity_row(entity_id)
+    if row is None:
+        raise NotFound(f"no entity with id {entity_id!r}")
+    return row
+
+
+def merge(store: Store, source_id: str, target_id: str) -> int:
+    """Merge ``source_id`` into ``target_id``; return the edit's number."""
+    if source_id == target_id:
+        raise FondsError("an entity cannot be merged into itself")
+    source, target = _entity(store, source_id), _entity(store, target_id)
+    if source["type"] != target["type"]:
+        raise FondsError(f"cannot merge a {source['type']} into a {target['type']}")
+    rows = store.conn.execute(
+        "SELECT document_id, field, start, end FROM mentions WHERE entity_id = ?", (source_id,)
+    ).fetchall()
+    moves = [(r[0], r[1], r[2], r[3], source_id, target_id) for r in rows]
+    _apply(store, moves, {source_id: target_id})
+    with store.conn:
+        store.conn.execute(
+            "UPDATE entities SET merged_into = ? WHERE id = ?", (target_id, source_id)
+        )
+    return _log(store, "merge", {"source": source_id, "target": target_id, "moves": moves})
+
+
+def split(store: Store, entity_id: str, names: list[str], new_name: str | None = None) -> str:
+    """Move the mentions written in ``names`` to a new entity; return its id."""
+    entity = _entity(store, entity_id)
+    keys = {plain_key(n) for n in names if plain_key(n)}
+    if not keys:
+        raise FondsError("name at least one form to split off")
+    new_name = new_name or names[0]
+    new_id, n = (
+        f"{'org' if entity['type'] == 'organization' else entity['type']}-{slugify(new_name)}",
+        1,
+    )
+    base = new_id
+    while EntityTables(store).entity_row(new_id) is not None:
+        n += 1
+        new_id = f"{base}-{n}"
+    rows = store.conn.execute(
+        "SELECT document_id, field, start, end, text FROM mentions WHERE entity_id = ?",
+        (entity_id,),
+    ).fetchall()
+    moves = [(r[0], r[1], r[2], r[3], entity_id, new_id) for r in rows if plain_key(r[4]) in keys]
+    tables = EntityTables(store)
+    tables.add_entity(
+        new_id, entity["type"], new_name, "user", json.dumps({"split_from": entity_id})
+    )
+    for name in names:
+        tables.add_name(new_id, name, plain_key(name), "user")
+    with store.conn:
+        store.conn.execute(
+            "DELETE FROM entity_names WHERE entity_id = ? AND kind != 'authority' AND key IN (%s)"
+            % ",".join("?" * len(keys)),
+            (entity_id, *keys),
+        )
+    _apply(store, moves, {})
+    _log(store, "split", {"entity": entity_id, "new": new_id, "names": names, "moves": moves})
+    return new_id
+
+
+def undo(store: Store) -> dict[str, Any] | None:
+    """Reverse the last edit not yet undone; return what was undone, or None."""
+    row = store.conn.execute(
+        "SELECT id, action, payload_json FROM entity_edits WHERE undone_at IS NULL "
+        "ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    payload = json.loads(row["payload_json"])
+    back = [(d, f, s, e, to, frm) for d, f, s, e, frm, to in payload["moves"]]
+    if row["action"] == "merge":
+        _apply(store, back, {})
+        with store.conn:
+            store.conn.execute(
+                "UPDATE entities SET merged_into = NULL WHERE id = ?", (payload["source"],)
+            )
+    else:
+        _apply(store, back, {})
+        with store.conn:
+            store.conn.execute("DELETE FROM entity_names WHERE entity_id = ?", (payload["new"],))
+            store.conn.execute("DELETE FROM entities WHERE id = ?", (payload["new"],))
+        tables = EntityTables(store)
+        for name in payload["names"]:
+            tables.add_name(payload["entity"], name, plain_key(name), "learned")
+    with store.conn:
+        store.conn.execute("UPDATE entity_edits SET undone_at = ? WHERE id = ?", (now(), row["id"]))
+    return {
+        "edit": row["id"],
+        "action": row["action"],
+        **{k: v for k, v in payload.items() if k != "moves"},
+    }
+
+
+def history(store: Store) -> list[dict[str, Any]]:
+    rows = store.conn.execute("SELECT * FROM entity_edits ORDER BY id").fetchall()
+    out = []
+    for r in rows:
+        payload = json.loads(r["payload_json"])
+        out.append(
+            {
+                "edit": r["id"],
+                "at": r["at"],
+                "action": r["action"],
+                "undone_at": r["undone_at"],
+                "mentions": len(payload.get("moves", [])),
+                **{k: v for k, v in payload.items() if k != "moves"},
+            }
+        )
+    return out
+
+
+def _log(store: Store, action: str, payload: dict[str, Any]) -> int:
+    with store.conn:
+        cur = store.conn.execute(
+            "INSERT INTO entity_edits(at, action, payload_json) VALUES (?, ?, ?)",
+            (now(), action, json.dumps(payload)),
+        )
+    return int(cur.lastrowid or 0)
+
+
+def _apply(store: Store, moves: list[Move], whole: dict[str, str]) -> None:
+    """Move mentions between entities in every record they touch.
+
+    ``whole`` maps entity ids that move entirely (a merge): their sender, recipient and
+    speaker references move too.
+    """
+    by_doc: dict[str, dict[tuple[str, int, int], str]] = {}
+    for doc_id, fld, start, end, _frm, to in moves:
+        by_doc.setdefault(doc_id, {})[(fld, start, end)] = to
+    for doc_id, moved in by_doc.items():
+        data = store.get_record(doc_id)
+        data["entities"] = _regroup(store, data["entities"], moved)
+        for ref in [
+            data.get("sender"),
+            *data.get("recipients", []),
+            *[s for t in data.get("turns", []) for s in t["speakers"]],
+        ]:
+            if ref and ref.get("id") in whole:
+                ref["id"] = whole[ref["id"]]
+                ref["name"] = _entity(store, ref["id"])["name"]
+        replace_entities_of(store, doc_id, data)
+
+
+def _regroup(
+    store: Store, hits: list[dict[str, Any]], moved: dict[tuple[str, int, int], str]
+) -> list[dict[str, Any]]:
+    grouped: dict[str, dict[str, Any]] = {}
+    order: list[str] = []
+    for hit in hits:
+        for mention in hit["mentions"]:
+            key = (mention.get("field", "text"), mention["start"], mention["end"])
+            entity_id = moved.get(key, hit["id"])
+            if entity_id not in grouped:
+                row = _entity(store, entity_id)
+                grouped[entity_id] = {
+                    "id": entity_id,
+                    "name": row["name"],
+                    "type": row["type"],
+                    "aliases": [],
+                    "mentions": [],
+                }
+                if entity_id == hit["id"] and hit.get("role"):
+                    grouped[entity_id]["role"] = hit["role"]
+                order.append(entity_id)
+            target = grouped[entity_id]
+            target["mentions"].append(mention)
+            if mention["text"] != target["name"] and mention["text"] not in target["aliases"]:
+                target["aliases"].append(mention["text"])
+    out = [grouped[i] for i in order]
+    for hit in out:
+        hit["mentions"].sort(
+            key=lambda m: (m.get("field", "text") != "text", m.get("field", ""), m["start"])
+        )
+    # The same order as the entity stage writes: by first mention in the text, then id.
+    out.sort(
+        key=lambda h: (
+            min((m["start"] for m in h["mentions"] if "field" not in m), default=10**9),
+            h["id"],
+        )
+    )
+    return out
