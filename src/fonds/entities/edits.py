@@ -71,10 +71,9 @@ def split(store: Store, entity_id: str, names: list[str], new_name: str | None =
     for name in names:
         tables.add_name(new_id, name, plain_key(name), "user")
     with store.conn:
-        store.conn.execute(
-            "DELETE FROM entity_names WHERE entity_id = ? AND kind != 'authority' AND key IN (%s)"
-            % ",".join("?" * len(keys)),
-            (entity_id, *keys),
+        store.conn.executemany(
+            "DELETE FROM entity_names WHERE entity_id = ? AND kind != 'authority' AND key = ?",
+            [(entity_id, k) for k in keys],
         )
     _apply(store, moves, {})
     _log(store, "split", {"entity": entity_id, "new": new_id, "names": names, "moves": moves})
