@@ -20,8 +20,12 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from fonds.entities.authority import AuthorityEntry, bundled_entries, load_file
 from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
@@ -32,106 +36,14 @@ from fonds.entities.turns import find_turns, participant_roles
 from fonds.model import EntityHit, EntityRef, Mention, Record
 from fonds.store.sqlite import EntityTables, Store
 
-# Words that a recognizer tags as names but that name no person here.
-NOT_PERSON_WORDS = {
-    "cde",
-    "cdes",
-    "comrade",
-    "comrades",
-    "americans",
-    "american",
-    "southerners",
-    "northerners",
-    "koreans",
-    "chinese",
-    "russians",
-    "soviets",
-    "japanese",
-    "division",
-    "manuscript",
-    "library",
-    "archive",
-    "archives",
-    "foundation",
-    "department",
-    "committee",
-    "ministry",
-    "council",
-    "army",
-    "party",
-    "government",
-    "republic",
-    "union",
-    "states",
-    "university",
-    "institute",
-    "program",
-    "programme",
-    "office",
-    "bureau",
-    "congress",
-    "assembly",
-    "digital",
-    "papers",
-    "collection",
-    "telegram",
-    "ciphered",
-    "record",
-    "memorandum",
-    "translation",
-    "translator",
-    "note",
-    "secret",
-    "strictly",
-    "confidential",
-    "embassy",
-    "mission",
-    "commission",
-    "command",
-    "headquarters",
-    "staff",
-    "peoples",
-    "people's",
-    "people",
-    "volunteers",
-    "partisans",
-    "further",
-    "then",
-    "thus",
-    "also",
-    "regarding",
-    "according",
-    "general",
-    "marshal",
-    "president",
-    "premier",
-    "chairman",
-    "secretary",
-    "minister",
-    "ambassador",
-    "katyushas",
-    "katyusha",
-    "god",
-    "lord",
-    "mr",
-    "mrs",
-    "dr",
-    "sir",
-    "cc",
-    "ussr",
-    "dprk",
-    "prc",
-    "un",
-    "north",
-    "south",
-    "east",
-    "west",
-    "northeast",
-    "communist",
-    "communists",
-    "korea",
-    "china",
-}
+
+@cache
+def not_names() -> frozenset[str]:
+    """Capitalized words that are no name by themselves (``data/names/not_names.txt``)."""
+    text = resources.files("fonds.data.names").joinpath("not_names.txt").read_text("utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
 CONTEXT_CONFIDENCE = 0.8
 OFFICE_CONFIDENCE = 0.9
 
@@ -334,7 +246,7 @@ class EntityStage:
             if state.overlaps(fld, cand.start, cand.end):
                 continue
             tokens = name_tokens(cand.text)
-            if len(tokens) != 1 or not cand.alone or cand.text.casefold() in NOT_PERSON_WORDS:
+            if len(tokens) != 1 or not cand.alone or cand.text.casefold() in not_names():
                 continue
             chosen = self._surname_in_document(tokens[0], state)
             confidence = CONTEXT_CONFIDENCE
@@ -407,15 +319,19 @@ class EntityStage:
         """Statistical NER over the paragraphs that still hold unknown capitalized words."""
         assert self.ner is not None
         text = record.text
+        lower_words = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
         windows: list[tuple[int, int]] = []
         for fld, cand in unresolved:
             if fld != "text" or state.overlaps(fld, cand.start, cand.end):
                 continue
-            if cand.text.casefold() in NOT_PERSON_WORDS:
+            word = cand.text.casefold()
+            # A capitalized common word ("The", "Secretary" where "secretary" also occurs)
+            # needs no recognizer: only the sentences with unknown name-like words go to it.
+            if word in not_names() or word in STOP_WORDS or word in lower_words:
                 continue
-            start = text.rfind("\n", 0, cand.start) + 1
-            end = text.find("\n", cand.end)
-            end = len(text) if end < 0 else end
+            if cand.text.isupper() or len(word) < 2:
+                continue
+            start, end = _sentence_around(text, cand.start, cand.end)
             if windows and start <= windows[-1][1]:
                 windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
             else:
@@ -479,6 +395,8 @@ class EntityStage:
                 if named.via == "signature":
                     return None
             office = named.via if named.via and named.via != "signature" else None
+            if named.name and not office and named.via != "signature":
+                office = named.name  # "The Secretary of State to ...": an office, not a name
             if office:
                 holders = self.index.office_holders(office, day)
                 if len(holders) == 1:
@@ -546,6 +464,18 @@ class EntityStage:
                     hit.role = hit.role or role
 
 
+def _sentence_around(text: str, start: int, end: int, reach: int = 300) -> tuple[int, int]:
+    """The sentence (or at most ``reach`` characters each way) around a span."""
+    lo = max(0, start - reach)
+    before = text[lo:start]
+    cut = max(before.rfind(". "), before.rfind("\n"), before.rfind("? "), before.rfind("! "))
+    s = lo + cut + 1 if cut >= 0 else lo
+    after = text[end : end + reach]
+    stops = [i for i in (after.find(". "), after.find("\n"), after.find("? ")) if i >= 0]
+    e = end + (min(stops) + 1 if stops else len(after))
+    return s, e
+
+
 def _clean_span(text: str, span: NerSpan) -> tuple[int, int, str] | None:
     """Trim a recognizer's span to the name: no leading article or title, no 's."""
     toks = [t for t in tokenize(text[span.start : span.end])]
@@ -572,7 +502,7 @@ def _plausible(etype: str, surface: str, text: str, start: int, singles: Counter
     words = surface.split()
     if not words or len(words) > 5 or len(surface) < 3:
         return False
-    if any(w.casefold().strip(".,") in NOT_PERSON_WORDS for w in words):
+    if any(w.casefold().strip(".,") in not_names() for w in words):
         return False
     if not all(w[:1].isupper() for w in words if w.casefold() not in {"of", "the", "and"}):
         return False

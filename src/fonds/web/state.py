@@ -1,0 +1,96 @@
+"""What every request of the web app shares: the archive, the settings, the templates."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from fonds.errors import StoreError
+from fonds.store.sqlite import Store
+
+WEB_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+
+
+@dataclass(frozen=True)
+class WebLimits:
+    """Named limits of the web app; each one is a setting, not a literal in a route."""
+
+    max_body_bytes: int = 64 * 1024  # any request body but an upload
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_query_chars: int = 2000
+    page_size: int = 20
+    max_page_size: int = 100
+    max_offset: int = 10_000
+    network_nodes: int = 60
+    timeline_documents: int = 50
+
+
+@dataclass
+class WebState:
+    """The archive a server reads, its write token, and one read-only connection per thread."""
+
+    db_path: str
+    write_token: str | None = None
+    limits: WebLimits = field(default_factory=WebLimits)
+    _local: threading.local = field(default_factory=threading.local)
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    cache: dict[str, object] = field(default_factory=dict)
+
+    def reader(self) -> Store:
+        """This thread's read-only store, opened on first use."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            if not Path(self.db_path).exists():
+                raise StoreError(f"{self.db_path}: no such archive; run `fonds ingest` first")
+            store = Store(self.db_path, readonly=True)
+            self._local.store = store
+        return store
+
+    @contextmanager
+    def writer(self) -> Iterator[Store]:
+        """A read-write store for one write, one writer at a time."""
+        with self.write_lock:
+            store = Store(self.db_path)
+            try:
+                yield store
+            finally:
+                store.close()
+                self.cache.clear()
+
+    def version(self) -> tuple[int, int, str]:
+        """Changes whenever documents or entities change: the key of cached views."""
+        row = self.reader().conn.execute(
+            "SELECT (SELECT count(*) FROM documents), (SELECT coalesce(max(rowid), 0) FROM"
+            " documents), (SELECT coalesce(max(ingested_at), '') FROM documents)"
+            " || (SELECT count(*) FROM entities WHERE merged_into IS NOT NULL)"
+        ).fetchone()
+        return int(row[0]), int(row[1]), str(row[2])
+
+    def token_ok(self, given: str | None) -> bool:
+        if not self.write_token or not given:
+            return False
+        return hmac.compare_digest(given.encode(), self.write_token.encode())
+
+    def session_value(self) -> str:
+        """The cookie value that marks a browser as holding the write token."""
+        if not self.write_token:
+            return ""
+        return hmac.new(self.write_token.encode(), b"fonds-session", "sha256").hexdigest()
+
+
+def template_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(["html", "xml", "svg"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
