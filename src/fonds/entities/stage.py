@@ -25,8 +25,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from spacy.lang.en.stop_words import STOP_WORDS
-
 from fonds.entities.authority import AuthorityEntry, bundled_entries, load_file
 from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
 from fonds.entities.mentions import TITLES, Candidate, find_candidates, tokenize
@@ -318,6 +316,8 @@ class EntityStage:
     ) -> None:
         """Statistical NER over the paragraphs that still hold unknown capitalized words."""
         assert self.ner is not None
+        from spacy.lang.en.stop_words import STOP_WORDS  # spaCy is loaded only with NER on
+
         text = record.text
         lower_words = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
         windows: list[tuple[int, int]] = []
