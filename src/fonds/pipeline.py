@@ -18,7 +18,9 @@ from fonds.model import Record
 from fonds.readers import choose_reader, load_source
 from fonds.store.sqlite import SourceStatus, Store
 
-Annotator = Callable[[Record], None]
+Annotator = Callable[[list[Record]], None]
+# Documents of one file annotated together: the recognizer runs once per batch.
+BATCH_SIZE = 32
 SKIP_NAMES = {".git", ".svn", "__pycache__", ".DS_Store", "node_modules", ".venv"}
 
 
@@ -78,6 +80,16 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
     old_ids = store.document_ids_for_path(display)
     new_ids: list[str] = []
     existed = 0
+    batch: list[Record] = []
+
+    def flush() -> None:
+        if annotate is not None and batch:
+            annotate(batch)
+        for record in batch:
+            store.write_record(record)
+            new_ids.append(record.id)
+        batch.clear()
+
     try:
         for draft in reader.read(source):
             record = build_record(source, draft, display)
@@ -85,10 +97,10 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
                 existed += 1  # the same content already came in under another name
                 new_ids.append(record.id)
                 continue
-            if annotate is not None:
-                annotate(record)
-            store.write_record(record)
-            new_ids.append(record.id)
+            batch.append(record)
+            if len(batch) >= BATCH_SIZE:
+                flush()
+        flush()
     except FondsError as err:
         message = str(err) if display in str(err) else f"{display}: {err}"
         return _fail(store, display, source.sha256, reader.name, message, len(new_ids))
@@ -132,4 +144,7 @@ def ingest(
         summary.outcomes.append(outcome)
         if progress:
             progress(outcome)
+    from fonds.search.service import index_pending
+
+    index_pending(store)
     return summary

@@ -20,6 +20,7 @@ EAST_ASIAN = {
     "vietnamese",
     "mongolian",
 }
+NAME_SUFFIXES = {"jr", "sr", "iii", "iv"}
 # Phonetic keys propose a match only when long enough to be distinctive.
 MIN_PHONETIC_KEY = 5
 
@@ -37,7 +38,7 @@ class KnownEntity:
 
     def surname(self) -> str | None:
         """The family name token, East Asian order where the name is East Asian."""
-        tokens = name_tokens(self.name)
+        tokens = [t for t in name_tokens(self.name) if t not in NAME_SUFFIXES]
         if len(tokens) < 2:
             return tokens[0] if tokens else None
         korean = korean_surnames()
@@ -55,7 +56,7 @@ class NameIndex:
     phonetic: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     surnames: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     all_surnames: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    offices: list[tuple[str, str, Office]] = field(default_factory=list)
+    offices: dict[str, list[tuple[str, Office]]] = field(default_factory=lambda: defaultdict(list))
     redirects: dict[str, str] = field(default_factory=dict)  # merged id → surviving id
 
     def add(self, entity: KnownEntity) -> None:
@@ -71,7 +72,7 @@ class NameIndex:
         for office in entity.offices:
             for phrase in (office.title, *office.phrases):
                 if phrase:
-                    self.offices.append((office_key(phrase), entity.id, office))
+                    self.offices[office_key(phrase)].append((entity.id, office))
 
     def add_name(self, entity_id: str, name: str) -> None:
         entity = self.entities.get(entity_id)
@@ -117,8 +118,8 @@ class NameIndex:
         if not key:
             return []
         found = []
-        for phrase, entity_id, office in self.offices:
-            if phrase == key and (day is None or office.held_on(day)):
+        for entity_id, office in self.offices.get(key, []):
+            if day is None or office.held_on(day):
                 found.append((self.canonical(entity_id), office))
         unique = {eid: off for eid, off in found}
         return list(unique.items())

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from fonds.entities.index import NameIndex
+from fonds.entities.lexicon import not_names
 
 TOKEN = re.compile(r"[^\W\d_][\w'’\-]*\.?|\d+(?:st|nd|rd|th)\b", re.U)
 JOINERS = {"of", "the", "for", "and", "de", "du", "la", "van", "von", "der", "del", "bin", "al"}
@@ -37,9 +38,10 @@ GEO_TAILS = {
 MAX_SPAN_TOKENS = 9
 # Honorifics and titles before a name: part of the context, not of the mention.
 TITLES = re.compile(
-    r"^(?:Cdes?|Comrades?|Mr|Mrs|Ms|Dr|General|Gen|Marshal|Ambassador|Minister|Chairman|"
-    r"Premier|President|Secretary|Admiral|Colonel|Col|Lieutenant|Captain|Major|Senator|"
-    r"Professor|Prof|Madame|Mme|Deputy|Commander|Counselor|Consul)\.?$"
+    r"^(?:Cdes?|Comrades?|Mr|Mrs|Ms|Dr|General|Gen|Brig|Marshal|Ambassador|Amb|Minister|Min|"
+    r"Chairman|Premier|President|Pres|Secretary|Secy|Admiral|Adm|Colonel|Col|Lieutenant|Lt|"
+    r"Captain|Capt|Major|Maj|Senator|Sen|Professor|Prof|Madame|Mme|Deputy|Commander|Counselor|"
+    r"Consul|Sgt|Cpl)\.?$"
 )
 
 
@@ -153,6 +155,11 @@ def _stands_alone(run: list[Tok], i: int) -> bool:
     """Whether run[i] is a name by itself: no capitalized neighbour but a title before it."""
     before = run[i - 1] if i > 0 else None
     after = run[i + 1] if i + 1 < len(run) else None
-    before_ok = before is None or bool(TITLES.match(before.text)) or before.word in JOINERS
+    before_ok = (
+        before is None
+        or bool(TITLES.match(before.text))
+        or before.word in JOINERS
+        or before.word.casefold() in not_names()
+    )
     after_ok = after is None or after.word in JOINERS
     return before_ok and after_ok

@@ -88,6 +88,7 @@ _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
 
 # Applied in order to the joined plain key; see the module docstring.
 _PHONETIC = [
+    ("yev", "ev"),  # Russian -yev/-ev: Dorofeyev, Dorofeev
     ("tch", "j"),
     ("zh", "j"),
     ("ch", "j"),
@@ -119,13 +120,18 @@ def strip_diacritics(text: str) -> str:
 
 def name_tokens(name: str) -> list[str]:
     """Lower-case tokens of a name, without diacritics, apostrophes, honorifics or 's."""
+    return list(_name_tokens(name))
+
+
+@lru_cache(maxsize=200_000)
+def _name_tokens(name: str) -> tuple[str, ...]:
     text = _POSSESSIVE.sub("", name.strip())
     text = _APOSTROPHES.sub("", strip_diacritics(text).casefold())
     text = text.replace("-", " ").replace(".", " ")
     tokens = _NON_WORD.sub(" ", text).split()
     while len(tokens) > 1 and tokens[0] in HONORIFICS:
         tokens = tokens[1:]
-    return ["il" if t in OCR_IL else t for t in tokens]
+    return tuple("il" if t in OCR_IL else t for t in tokens)
 
 
 @lru_cache(maxsize=200_000)

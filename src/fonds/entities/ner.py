@@ -62,7 +62,7 @@ class SpacyNer:
 
     def find(self, texts: list[str]) -> list[list[NerSpan]]:
         out = []
-        for doc in self.nlp.pipe(texts, batch_size=64):
+        for doc in self.nlp.pipe(texts, batch_size=256):
             out.append(
                 [
                     NerSpan(e.start_char, e.end_char, e.text, LABELS[e.label_])

@@ -20,27 +20,18 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from fonds.entities.authority import AuthorityEntry, bundled_entries, load_file
 from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
+from fonds.entities.lexicon import not_names
 from fonds.entities.mentions import TITLES, Candidate, find_candidates, tokenize
 from fonds.entities.names import name_tokens, phonetic_key, plain_key, slugify
 from fonds.entities.ner import NerModel, NerSpan, load_ner
 from fonds.entities.turns import find_turns, participant_roles
 from fonds.model import EntityHit, EntityRef, Mention, Record
 from fonds.store.sqlite import EntityTables, Store
-
-
-@cache
-def not_names() -> frozenset[str]:
-    """Capitalized words that are no name by themselves (``data/names/not_names.txt``)."""
-    text = resources.files("fonds.data.names").joinpath("not_names.txt").read_text("utf-8")
-    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
-
 
 CONTEXT_CONFIDENCE = 0.8
 OFFICE_CONFIDENCE = 0.9
@@ -51,10 +42,17 @@ class DocState:
     """What the stage learns about one record while annotating it."""
 
     hits: dict[str, EntityHit] = field(default_factory=dict)
-    taken: list[tuple[str, int, int]] = field(default_factory=list)  # (field, start, end)
+    taken: dict[str, bytearray] = field(default_factory=dict)  # characters already in a mention
 
     def overlaps(self, fld: str, start: int, end: int) -> bool:
-        return any(f == fld and s < end and start < e for f, s, e in self.taken)
+        mask = self.taken.get(fld)
+        return mask is not None and any(mask[start:end])
+
+    def take(self, fld: str, start: int, end: int, size: int) -> None:
+        mask = self.taken.setdefault(fld, bytearray(size))
+        if len(mask) < end:
+            mask.extend(bytes(end - len(mask)))
+        mask[start:end] = b"\x01" * (end - start)
 
     def count(self, entity_id: str) -> int:
         hit = self.hits.get(entity_id)
@@ -127,7 +125,50 @@ class EntityStage:
 
     # -- the record ----------------------------------------------------------------------
 
-    def annotate(self, record: Record) -> None:
+    def annotate(self, records: Record | list[Record]) -> None:
+        """Find, resolve and attach the entities and turns of a record (or a batch)."""
+        self.annotate_many(records if isinstance(records, list) else [records])
+
+    def annotate_many(self, records: list[Record]) -> None:
+        """Annotate a batch: the statistical recognizer runs once over all of them."""
+        work = [self._first_pass(record) for record in records]
+        found: list[list[NerSpan]] = [[] for _ in records]
+        if self.ner is not None:
+            windows = [
+                self._ner_windows(state, record, unresolved)
+                for record, (state, unresolved) in zip(records, work, strict=True)
+            ]
+            texts = [
+                record.text[a:b]
+                for record, wins in zip(records, windows, strict=True)
+                for a, b in wins
+            ]
+            results = iter(self.ner.find(texts) if texts else [])
+            for i, wins in enumerate(windows):
+                for offset, _ in wins:
+                    found[i] += [
+                        NerSpan(x.start + offset, x.end + offset, x.text, x.type)
+                        for x in next(results)
+                    ]
+        for record, (state, unresolved), spans in zip(records, work, found, strict=True):
+            if self.ner is not None:
+                self._recognize(state, record, spans)
+                still = [(f, c) for f, c in unresolved if not state.overlaps(f, c.start, c.end)]
+                self._context(state, still, record.date_start)
+            self._parties(state, record)
+            self._turns(state, record)
+            record.entities = sorted(
+                state.hits.values(),
+                key=lambda h: (
+                    min((m.start for m in h.mentions if m.field == "text"), default=10**9),
+                    h.id,
+                ),
+            )
+            for hit in record.entities:
+                hit.mentions.sort(key=lambda m: (m.field != "text", m.field, m.start))
+
+    def _first_pass(self, record: Record) -> tuple[DocState, list[tuple[str, Candidate]]]:
+        """Authority matches, bracketed alternates and surnames in context."""
         state = DocState()
         fields = [("text", record.text), ("title", record.title), ("summary", record.summary or "")]
         unresolved: list[tuple[str, Candidate]] = []
@@ -141,24 +182,7 @@ class EntityStage:
                 unresolved.append((fld, cand))
         self._brackets(state, record.text)
         self._context(state, unresolved, record.date_start)
-        if self.ner is not None:
-            self._recognize(state, record, unresolved)
-            self._context(
-                state,
-                [(f, c) for f, c in unresolved if not state.overlaps(f, c.start, c.end)],
-                record.date_start,
-            )
-        self._parties(state, record)
-        self._turns(state, record)
-        record.entities = sorted(
-            state.hits.values(),
-            key=lambda h: (
-                min((m.start for m in h.mentions if m.field == "text"), default=10**9),
-                h.id,
-            ),
-        )
-        for hit in record.entities:
-            hit.mentions.sort(key=lambda m: (m.field != "text", m.field, m.start))
+        return state, unresolved
 
     def _choose(self, ids: tuple[str, ...], state: DocState) -> str | None:
         if len(ids) == 1:
@@ -188,22 +212,24 @@ class EntityStage:
         hit.mentions.append(Mention(start, end, text, fld, method, confidence))
         if text != entity.name and text not in hit.aliases:
             hit.aliases.append(text)
-        state.taken.append((fld, start, end))
+        state.take(fld, start, end, end)
 
     def _brackets(self, state: DocState, text: str) -> None:
         """'A [B]': B is another name of A's entity (or A of B's, when only B resolved)."""
-        for m in re.finditer(r"([^\s\[\]][^\[\]\n]{0,60}?)\s?\[([A-Z][^\[\]\n]{1,60})\]", text):
-            inner_start, inner_end = m.start(2), m.end(2)
-            inner = m.group(2)
+        for m in re.finditer(r"\[([A-Z][^\[\]\n]{1,60})\]", text):
+            if m.start() == 0:
+                continue
+            inner_start, inner_end = m.start(1), m.end(1)
+            inner = m.group(1)
             if not re.fullmatch(r"[A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*){0,3}", inner):
                 continue
-            before = self._mention_ending_at(state, text, m.start(2) - 1)
+            before = self._mention_ending_at(state, text, m.start())
             inside = self._mention_at(state, inner_start, inner_end)
             if before and not inside:
                 self._teach(before, inner)
                 self._add(state, before, "text", inner_start, inner_end, inner, "alias")
             elif inside and not before:
-                word = _last_name_before(text, m.start(2) - 1)
+                word = _last_name_before(text, m.start())
                 if word:
                     w_start, w_end, w_text = word
                     if self.index.entities[inside].type == "person":
@@ -311,11 +337,10 @@ class EntityStage:
             return best[1]
         return None
 
-    def _recognize(
+    def _ner_windows(
         self, state: DocState, record: Record, unresolved: list[tuple[str, Candidate]]
-    ) -> None:
-        """Statistical NER over the paragraphs that still hold unknown capitalized words."""
-        assert self.ner is not None
+    ) -> list[tuple[int, int]]:
+        """The sentences that still hold unknown name-like words: the recognizer's input."""
         from spacy.lang.en.stop_words import STOP_WORDS  # spaCy is loaded only with NER on
 
         text = record.text
@@ -336,12 +361,11 @@ class EntityStage:
                 windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
             else:
                 windows.append((start, end))
-        if not windows:
-            return
-        results = self.ner.find([text[a:b] for a, b in windows])
-        spans: list[NerSpan] = []
-        for (offset, _), found in zip(windows, results, strict=True):
-            spans += [NerSpan(s.start + offset, s.end + offset, s.text, s.type) for s in found]
+        return windows
+
+    def _recognize(self, state: DocState, record: Record, spans: list[NerSpan]) -> None:
+        """New people, places and organizations from the recognizer's spans."""
+        text = record.text
         single_counts = Counter(s.text for s in spans if s.type == "person" and " " not in s.text)
         for span in spans:
             cleaned = _clean_span(text, span)
@@ -362,8 +386,30 @@ class EntityStage:
                     continue
             if ids or not _plausible(span.type, surface, text, start, single_counts):
                 continue
+            known = self._same_person_by_initials(surface, state) if span.type == "person" else None
+            if known:
+                self._add(state, known, "text", start, end, surface, "ner", 0.7)
+                continue
             entity_id = self._new_entity(span.type, surface)
             self._add(state, entity_id, "text", start, end, surface, "ner", 0.7)
+
+    def _same_person_by_initials(self, surface: str, state: DocState) -> str | None:
+        """A person already known by the same surname and compatible given names or
+        initials ("P. Grishaev", "P. A. Grishaev", "Pavel Grishaev"): only one may fit,
+        and one of this document's people wins over the rest of the archive."""
+        tokens = name_tokens(surface)
+        if not tokens:
+            return None
+        surname, given = tokens[-1], tokens[:-1]
+        fits = []
+        for entity_id in self.index.by_surname(surname, famous_only=False):
+            other = [t for t in name_tokens(self.index.entities[entity_id].name)[:-1]]
+            if _initials_agree(given, other):
+                fits.append(entity_id)
+        present = [f for f in fits if f in state.hits]
+        if len(present) == 1:
+            return present[0]
+        return fits[0] if len(fits) == 1 else None
 
     def _new_entity(self, etype: str, name: str) -> str:
         """A new identity for a name the authority file lacks, remembered for later records."""
@@ -464,7 +510,17 @@ class EntityStage:
                     hit.role = hit.role or role
 
 
-def _sentence_around(text: str, start: int, end: int, reach: int = 300) -> tuple[int, int]:
+def _initials_agree(a: list[str], b: list[str]) -> bool:
+    """Whether two lists of given names or initials can name one person."""
+    for x, y in zip(a, b, strict=False):
+        if x[0] != y[0]:
+            return False
+        if len(x) > 1 and len(y) > 1 and x != y:
+            return False
+    return True
+
+
+def _sentence_around(text: str, start: int, end: int, reach: int = 120) -> tuple[int, int]:
     """The sentence (or at most ``reach`` characters each way) around a span."""
     lo = max(0, start - reach)
     before = text[lo:start]

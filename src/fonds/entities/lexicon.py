@@ -1,0 +1,13 @@
+"""Word lists the entity stage consults, read once from ``fonds/data/names``."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+
+@cache
+def not_names() -> frozenset[str]:
+    """Capitalized words that are no name by themselves (``data/names/not_names.txt``)."""
+    text = resources.files("fonds.data.names").joinpath("not_names.txt").read_text("utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
