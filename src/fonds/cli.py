@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,16 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
 @click.option("--no-entities", is_flag=True, help="Skip entity resolution (faster).")
+@click.option(
+    "--authority",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Your own authority file (YAML, as in fonds/data/authority), added to the bundled one.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @friendly_errors
-def ingest(paths: tuple[Path, ...], db: str, no_entities: bool, quiet: bool) -> None:
+def ingest(
+    paths: tuple[Path, ...], db: str, no_entities: bool, authority: str | None, quiet: bool
+) -> None:
     """Read files or folders (recursively), extract each record, store it.
 
     Idempotent: the same content twice is one record. Ends with a summary line;
@@ -40,6 +48,8 @@ def ingest(paths: tuple[Path, ...], db: str, no_entities: bool, quiet: bool) -> 
     from fonds.pipeline import ingest as run_ingest
     from fonds.pipeline import iter_files
 
+    if authority:
+        os.environ["FONDS_AUTHORITY"] = authority
     missing = [p for p in paths if not p.exists()]
     store = open_store(db)
     annotate = None

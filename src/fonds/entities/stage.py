@@ -82,6 +82,15 @@ class EntityStage:
         if store is not None:
             tables = EntityTables(store)
             _sync_authority(tables, entries)
+            # Entries of a user's authority file given at an earlier ingest stay known.
+            for row in tables.authority_rows():
+                if row["id"] not in index.entities:
+                    data = json.loads(row["data_json"] or "{}")
+                    names = [row["name"], *(row["names"] or "").split("\t")]
+                    index.add(KnownEntity(row["id"], row["type"], row["name"],
+                                          [n for n in dict.fromkeys(names) if n],
+                                          surname_alone=bool(data.get("surname_alone")),
+                                          nationality=data.get("nationality")))
             for row in tables.non_authority():
                 data = json.loads(row["data_json"] or "{}")
                 index.add(

@@ -106,6 +106,7 @@ class Store:
         try:
             with self.conn:
                 self.conn.execute("DELETE FROM documents WHERE id = ?", (record.id,))
+                self.enqueue_for_search(record.id)
                 self.conn.execute(
                     "INSERT INTO documents (id, title, date, date_start, date_end, doc_type, summary,"
                     " citation, translator, original_language, classification, record_id, url,"
@@ -178,6 +179,12 @@ class Store:
     def delete_documents(self, ids: set[str]) -> None:
         with self.conn:
             self.conn.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
+            for doc_id in sorted(ids):
+                self.enqueue_for_search(doc_id)
+
+    def enqueue_for_search(self, doc_id: str) -> None:
+        """Mark a document's search index entry stale, inside the caller's transaction."""
+        self.conn.execute("INSERT INTO search_queue(document_id) VALUES (?)", (doc_id,))
 
     def get_record(self, doc_id: str) -> dict[str, Any]:
         row = self.conn.execute(
@@ -252,9 +259,11 @@ class EntityTables:
     ) -> None:
         """Replace the authority entities (id, type, name, data_json) and their names."""
         with self.conn:
-            self.conn.execute(
-                "DELETE FROM entity_names WHERE entity_id IN "
-                "(SELECT id FROM entities WHERE origin = 'authority') AND kind = 'authority'"
+            # Names of the entries given now are replaced; entries of a user's file given
+            # at an earlier ingest keep theirs.
+            self.conn.executemany(
+                "DELETE FROM entity_names WHERE entity_id = ? AND kind = 'authority'",
+                [(row[0],) for row in rows],
             )
             self.conn.executemany(
                 "INSERT INTO entities(id, type, name, origin, data_json) VALUES (?,?,?,'authority',?)"
@@ -286,6 +295,14 @@ class EntityTables:
     def non_authority(self) -> list[sqlite3.Row]:
         return self.conn.execute(
             "SELECT * FROM entities WHERE origin != 'authority' ORDER BY id"
+        ).fetchall()
+
+    def authority_rows(self) -> list[sqlite3.Row]:
+        """Authority entities as stored, with their names joined by a tab."""
+        return self.conn.execute(
+            "SELECT e.id, e.type, e.name, e.data_json, group_concat(n.name, char(9)) AS names"
+            " FROM entities e LEFT JOIN entity_names n ON n.entity_id = e.id"
+            " WHERE e.origin = 'authority' GROUP BY e.id"
         ).fetchall()
 
     def learned_names(self) -> list[sqlite3.Row]:
