@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from fonds.clean.ocr import korean_surnames
 from fonds.entities.authority import AuthorityEntry, Office
@@ -38,15 +39,20 @@ class KnownEntity:
 
     def surname(self) -> str | None:
         """The family name token, East Asian order where the name is East Asian."""
-        tokens = [t for t in name_tokens(self.name) if t not in NAME_SUFFIXES]
-        if len(tokens) < 2:
-            return tokens[0] if tokens else None
-        korean = korean_surnames()
-        first, last = tokens[0].capitalize(), tokens[-1].capitalize()
-        if last in korean and first not in korean:
-            return tokens[-1]  # Western order: "Syngman Rhee"
-        east = (self.nationality or "").casefold() in EAST_ASIAN or first in korean
-        return tokens[0] if east else tokens[-1]
+        return _surname_of(self.name, self.nationality)
+
+
+@lru_cache(maxsize=100_000)
+def _surname_of(name: str, nationality: str | None) -> str | None:
+    tokens = [t for t in name_tokens(name) if t not in NAME_SUFFIXES]
+    if len(tokens) < 2:
+        return tokens[0] if tokens else None
+    korean = korean_surnames()
+    first, last = tokens[0].capitalize(), tokens[-1].capitalize()
+    if last in korean and first not in korean:
+        return tokens[-1]  # Western order: "Syngman Rhee"
+    east = (nationality or "").casefold() in EAST_ASIAN or first in korean
+    return tokens[0] if east else tokens[-1]
 
 
 @dataclass

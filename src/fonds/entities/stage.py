@@ -54,6 +54,18 @@ class DocState:
             mask.extend(bytes(end - len(mask)))
         mask[start:end] = b"\x01" * (end - start)
 
+    def ends(self) -> dict[int, str]:
+        """Entity id by end offset of each text mention."""
+        return {m.end: h.id for h in self.hits.values() for m in h.mentions if m.field == "text"}
+
+    def spans(self) -> dict[tuple[int, int], str]:
+        return {
+            (m.start, m.end): h.id
+            for h in self.hits.values()
+            for m in h.mentions
+            if m.field == "text"
+        }
+
     def count(self, entity_id: str) -> int:
         hit = self.hits.get(entity_id)
         return len(hit.mentions) if hit else 0
@@ -87,10 +99,16 @@ class EntityStage:
                 if row["id"] not in index.entities:
                     data = json.loads(row["data_json"] or "{}")
                     names = [row["name"], *(row["names"] or "").split("\t")]
-                    index.add(KnownEntity(row["id"], row["type"], row["name"],
-                                          [n for n in dict.fromkeys(names) if n],
-                                          surname_alone=bool(data.get("surname_alone")),
-                                          nationality=data.get("nationality")))
+                    index.add(
+                        KnownEntity(
+                            row["id"],
+                            row["type"],
+                            row["name"],
+                            [n for n in dict.fromkeys(names) if n],
+                            surname_alone=bool(data.get("surname_alone")),
+                            nationality=data.get("nationality"),
+                        )
+                    )
             for row in tables.non_authority():
                 data = json.loads(row["data_json"] or "{}")
                 index.add(
@@ -225,6 +243,8 @@ class EntityStage:
 
     def _brackets(self, state: DocState, text: str) -> None:
         """'A [B]': B is another name of A's entity (or A of B's, when only B resolved)."""
+        ends = state.ends()
+        spans = state.spans()
         for m in re.finditer(r"\[([A-Z][^\[\]\n]{1,60})\]", text):
             if m.start() == 0:
                 continue
@@ -232,34 +252,25 @@ class EntityStage:
             inner = m.group(1)
             if not re.fullmatch(r"[A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*){0,3}", inner):
                 continue
-            before = self._mention_ending_at(state, text, m.start())
-            inside = self._mention_at(state, inner_start, inner_end)
+            before = next(
+                (
+                    ends[at]
+                    for at in range(m.start(), m.start() - 3, -1)
+                    if at in ends and not text[at : m.start()].strip()
+                ),
+                None,
+            )
+            inside = spans.get((inner_start, inner_end))
             if before and not inside:
                 self._teach(before, inner)
                 self._add(state, before, "text", inner_start, inner_end, inner, "alias")
+                ends[inner_end] = before
             elif inside and not before:
                 word = _last_name_before(text, m.start())
-                if word:
+                if word and self.index.entities[inside].type == "person":
                     w_start, w_end, w_text = word
-                    if self.index.entities[inside].type == "person":
-                        self._teach(inside, w_text)
-                        self._add(state, inside, "text", w_start, w_end, w_text, "alias")
-
-    def _mention_ending_at(self, state: DocState, text: str, bracket_at: int) -> str | None:
-        """The entity of a mention that ends right before the '[' at ``bracket_at``."""
-        for hit in state.hits.values():
-            for mention in hit.mentions:
-                gap = text[mention.end : bracket_at] if mention.end <= bracket_at else "x"
-                if mention.field == "text" and len(gap) <= 2 and not gap.strip():
-                    return hit.id
-        return None
-
-    def _mention_at(self, state: DocState, start: int, end: int) -> str | None:
-        for hit in state.hits.values():
-            for mention in hit.mentions:
-                if mention.field == "text" and mention.start == start and mention.end == end:
-                    return hit.id
-        return None
+                    self._teach(inside, w_text)
+                    self._add(state, inside, "text", w_start, w_end, w_text, "alias")
 
     def _teach(self, entity_id: str, name: str) -> None:
         """Remember a new name of an entity, in the index and the store."""
