@@ -66,6 +66,9 @@ class Guard:
             return
         limit = self.upload_limit if scope["path"] in self.upload_paths else self.body_limit
         started = False
+        head = scope["method"] == "HEAD"
+        if head:  # answer HEAD as GET would, without the body
+            scope = {**scope, "method": "GET"}
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
@@ -74,6 +77,8 @@ class Guard:
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [h for h in SECURITY_HEADERS if h[0] not in names]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         declared = _content_length(scope)

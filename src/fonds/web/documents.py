@@ -1,0 +1,156 @@
+"""The reader's view of one record: its text laid out, its fields with their evidence."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from fonds.entities.turns import LABEL
+from fonds.errors import FondsError
+from fonds.readers import load_source
+from fonds.web.render import excerpt, marks_from_record, render_passage
+
+# (field, label) in the order of the record panel.
+PANEL_FIELDS = (
+    ("date", "Date"), ("doc_type", "Type"), ("sender", "From"), ("recipients", "To"),
+    ("classification", "Classification"), ("original_language", "Original language"),
+    ("translator", "Translator"), ("record_id", "Record number"), ("citation", "Citation"),
+    ("summary", "Summary"), ("credits", "Credits"), ("url", "URL"), ("notes", "Notes"),
+)
+SOURCE_CACHE_SIZE = 8
+
+
+@dataclass
+class Section:
+    """A stretch of the body: narration, or one turn of a conversation."""
+
+    html: Markup
+    speakers: list[dict[str, Any]] = field(default_factory=list)
+    label: str | None = None
+
+    @property
+    def label_differs(self) -> bool:
+        """Whether the label as written says more than a part of the speaker's name."""
+        if not self.label or len(self.speakers) != 1:
+            return False
+        name_words = {w.casefold() for w in str(self.speakers[0].get("name", "")).split()}
+        return not all(w.casefold() in name_words for w in self.label.split())
+
+
+@dataclass
+class PanelRow:
+    field: str
+    label: str
+    value: Any
+    evidence: Markup | None = None
+    locator: str | None = None
+    repairs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def sections(record: dict[str, Any]) -> list[Section]:
+    """The body as narration and dialogue, every mention linked, all text escaped."""
+    text = record.get("text") or ""
+    entities, repairs = marks_from_record(record)
+    turns = sorted((t for t in record.get("turns") or []
+                    if 0 <= int(t.get("start", -1)) < int(t.get("end", -1)) <= len(text)),
+                   key=lambda t: t["start"])
+    out: list[Section] = []
+    pos = 0
+    for turn in turns:
+        start, end = int(turn["start"]), int(turn["end"])
+        if start < pos:
+            continue
+        if text[pos:start].strip():
+            out.append(Section(render_passage(text, pos, start, entities, repairs)))
+        m = LABEL.match(text, start, end)
+        body_start = m.end() if m else start
+        label = m.group("label").strip() if m else None
+        out.append(Section(render_passage(text, body_start, end, entities, repairs),
+                           [s for s in turn.get("speakers") or [] if s.get("name")], label))
+        pos = end
+    if text[pos:].strip() or not out:
+        out.append(Section(render_passage(text, pos, len(text), entities, repairs)))
+    return out
+
+
+class SourceTexts:
+    """Source files read back to show evidence, only when their hash still matches."""
+
+    def __init__(self) -> None:
+        self._cache: OrderedDict[tuple[str, str], str | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def text(self, source: dict[str, Any]) -> str | None:
+        path, sha = str(source.get("path") or ""), str(source.get("sha256") or "")
+        if not path or not sha:
+            return None
+        key = (path, sha)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        text = None
+        try:
+            if Path(path).is_file():
+                loaded = load_source(Path(path))
+                text = loaded.text if loaded.sha256 == sha else None
+        except (FondsError, OSError):
+            text = None
+        with self._lock:
+            self._cache[key] = text
+            while len(self._cache) > SOURCE_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return text
+
+
+def panel(record: dict[str, Any], source_text: str | None) -> list[PanelRow]:
+    """Every field of the record with where it came from and what was repaired in it."""
+    evidence = record.get("evidence") or {}
+    repairs = record.get("repairs") or []
+    rows = []
+    for name, label in PANEL_FIELDS:
+        value = record.get(name)
+        if value in (None, "", []):
+            continue
+        row = PanelRow(name, label, value,
+                       repairs=[r for r in repairs if r.get("field") == name])
+        span = evidence.get(name)
+        if isinstance(span, dict):
+            row.locator = span.get("locator")
+            start, end = int(span.get("start") or 0), int(span.get("end") or 0)
+            where = span.get("field", "source")
+            base = source_text if where == "source" else record.get(where)
+            if isinstance(base, str) and 0 <= start < end <= len(base):
+                row.evidence = excerpt(base, start, end)
+        rows.append(row)
+    return rows
+
+
+def entity_groups(record: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The record's entities by type, most mentioned first."""
+    groups: dict[str, list[dict[str, Any]]] = {"person": [], "organization": [], "place": []}
+    for e in record.get("entities") or []:
+        groups.setdefault(e.get("type") or "other", []).append(
+            {"id": e.get("id"), "name": e.get("name"), "mentions": len(e.get("mentions") or []),
+             "role": e.get("role"), "aliases": e.get("aliases") or []})
+    for values in groups.values():
+        values.sort(key=lambda e: (-e["mentions"], e["name"] or ""))
+    return {k: v for k, v in groups.items() if v}
+
+
+def sharing_entities(store: Any, doc_id: str, limit: int) -> list[dict[str, Any]]:
+    """Documents that name the most of this one's entities (when search has no similarity)."""
+    rows = store.conn.execute(
+        "SELECT d.id, d.title, d.date, d.doc_type, count(DISTINCT m2.entity_id) AS n"
+        " FROM mentions m1 JOIN mentions m2 ON m2.entity_id = m1.entity_id"
+        " AND m2.document_id != m1.document_id JOIN documents d ON d.id = m2.document_id"
+        " WHERE m1.document_id = ? GROUP BY d.id ORDER BY n DESC, d.date_start, d.id LIMIT ?",
+        (doc_id, limit),
+    ).fetchall()
+    return [{"id": r[0], "title": r[1], "date": r[2], "doc_type": r[3], "shared_entities": r[4]}
+            for r in rows]

@@ -1,0 +1,78 @@
+"""Rendering HTML pages: the template environment, its filters, and pagination."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from fonds.export.citations import human_date
+from fonds.web.render import document_url, entity_url
+from fonds.web.state import WebState, template_env
+
+ENV = template_env()
+ENV.filters["entity_url"] = entity_url
+ENV.filters["document_url"] = document_url
+ENV.filters["human_date"] = lambda v: human_date(v) or "undated"
+ENV.filters["pretty_json"] = lambda v: json.dumps(v, ensure_ascii=False, indent=2)
+ENV.filters["thousands"] = lambda n: f"{int(n):,}"
+ENV.globals["NAV"] = (("/search", "Search"), ("/entities", "Entities"), ("/timeline", "Timeline"),
+                      ("/network", "Network"), ("/map", "Map"))
+SESSION_COOKIE = "fonds_write"
+
+
+def state_of(request: Request) -> WebState:
+    return request.app.state.fonds
+
+
+def can_write(request: Request) -> bool:
+    """Whether this browser signed in with the server's write token."""
+    state = state_of(request)
+    if not state.write_token:
+        return False
+    return request.cookies.get(SESSION_COOKIE, "") == state.session_value()
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("nav", request.url.path)
+    context.setdefault("can_write", can_write(request))
+    context.setdefault("writable", bool(state_of(request).write_token))
+    html = ENV.get_template(template).render(request_path=request.url.path, **context)
+    return HTMLResponse(html, status)
+
+
+@dataclass
+class Pager:
+    """Links to the previous and next pages of a list of ``total`` items."""
+
+    total: int
+    offset: int
+    limit: int
+    base: str
+    params: dict[str, Any]
+
+    def _link(self, offset: int) -> str:
+        params = {k: v for k, v in self.params.items() if v not in (None, "")}
+        if offset:
+            params["offset"] = offset
+        return self.base + ("?" + urlencode(params) if params else "")
+
+    @property
+    def previous(self) -> str | None:
+        return self._link(max(0, self.offset - self.limit)) if self.offset > 0 else None
+
+    @property
+    def next(self) -> str | None:
+        return self._link(self.offset + self.limit) if self.offset + self.limit < self.total else None
+
+    @property
+    def first_shown(self) -> int:
+        return min(self.offset + 1, self.total)
+
+    @property
+    def last_shown(self) -> int:
+        return min(self.offset + self.limit, self.total)

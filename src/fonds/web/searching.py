@@ -1,0 +1,219 @@
+"""The web's view of the search service: one call, pagination, facets as filters.
+
+The service (``fonds.search.service``) is the one search module behind the CLI, the API
+and these pages; this module only adapts its result for display and reads every
+attribute with a default, so a page renders whatever version of the service is installed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from fonds.errors import QuerySyntaxError
+from fonds.search import service
+from fonds.store.sqlite import Store
+from fonds.web.render import highlight_snippet
+
+SORTS = {"relevance": None, "date": "date", "-date": "-date"}
+# Facet name (as the service names it) → the query-language field a click adds.
+FACET_FILTERS = {
+    "type": "type", "doc_type": "type", "year": "date", "archive": "archive",
+    "language": "lang", "original_language": "lang", "lang": "lang",
+    "classification": "classification", "people": "person", "person": "person",
+    "places": "place", "place": "place", "organizations": "org", "org": "org",
+    "sender": "sender", "recipient": "recipient", "recipients": "recipient",
+}
+FACET_LABELS = {"type": "Type", "doc_type": "Type", "year": "Year", "archive": "Archive",
+                "language": "Language", "lang": "Language", "people": "People",
+                "places": "Places", "classification": "Classification"}
+
+
+@dataclass
+class SearchForm:
+    """What the user asked: free text plus the filters of the form."""
+
+    q: str = ""
+    doc_type: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    sort: str = "relevance"
+
+    def query(self) -> str:
+        """The query in the search language: the text and each filter as a field."""
+        parts = [self.q.strip()]
+        if self.doc_type:
+            parts.append(f"type:{quote(self.doc_type)}")
+        if self.date_from or self.date_to:
+            parts.append(f"date:{self.date_from}..{self.date_to}")
+        return " ".join(p for p in parts if p)
+
+    def params(self, **changes: Any) -> str:
+        values = {"q": self.q, "type": self.doc_type, "from": self.date_from,
+                  "to": self.date_to, "sort": "" if self.sort == "relevance" else self.sort}
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+@dataclass
+class FacetChoice:
+    value: str
+    label: str
+    count: int
+    token: str
+    active: bool
+
+
+@dataclass
+class Page:
+    """One page of results, ready for a template or the JSON API."""
+
+    query: str
+    hits: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    offset: int = 0
+    limit: int = 20
+    truncated: bool = False
+    timed_out: list[str] = field(default_factory=list)
+    facets: dict[str, list[FacetChoice]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query, "total": self.total, "offset": self.offset,
+            "limit": self.limit, "truncated": self.truncated, "timed_out": self.timed_out,
+            "hits": [{k: v for k, v in h.items() if k != "snippet_html"} for h in self.hits],
+            "facets": {name: [{"value": c.value, "label": c.label, "count": c.count}
+                              for c in values] for name, values in self.facets.items()},
+        }
+
+
+def quote(value: str) -> str:
+    value = value.replace('"', " ").strip()
+    return f'"{value}"' if re.search(r"[\s:()]", value) or not value else value
+
+
+def run(store: Store, query: str, *, limit: int, offset: int, sort: str | None,
+        max_chars: int) -> Page:
+    """Search, whatever the installed service accepts; raise QuerySyntaxError for bad input."""
+    if not query.strip():
+        raise QuerySyntaxError("type a word or a name to search for")
+    if len(query) > max_chars:
+        raise QuerySyntaxError(f"the query is {len(query)} characters long; the limit is "
+                               f"{max_chars}")
+    params = inspect.signature(service.search).parameters
+    wanted: dict[str, Any] = {"limit": limit, "offset": offset, "sort": sort, "facets": True}
+    kwargs = {k: v for k, v in wanted.items() if k in params}
+    emulate_offset = "offset" not in params and offset > 0
+    if emulate_offset:
+        kwargs["limit"] = limit + offset
+    try:
+        result = service.search(store, query, **kwargs)
+    except ValueError as err:  # a bad sort or option named by the service
+        raise QuerySyntaxError(str(err)) from err
+    hits = list(getattr(result, "hits", []))
+    if emulate_offset:
+        hits = hits[offset:]
+    return Page(
+        query=query,
+        hits=[_hit(h) for h in hits],
+        total=int(getattr(result, "total", len(hits)) or 0),
+        offset=int(getattr(result, "offset", offset) or offset),
+        limit=limit,
+        truncated=bool(getattr(result, "truncated", False)),
+        timed_out=list(getattr(result, "timed_out", []) or []),
+        facets=_facets(getattr(result, "facets", None) or {}, query),
+    )
+
+
+def similar(store: Store, doc_id: str, limit: int) -> list[dict[str, Any]] | None:
+    """The service's "more like this", or None when the installed service has none."""
+    fn = getattr(service, "more_like_this", None)
+    if fn is None:
+        return None
+    result = fn(store, doc_id, limit=limit)
+    return [_hit(h) for h in getattr(result, "hits", [])]
+
+
+def _hit(hit: Any) -> dict[str, Any]:
+    snippet = str(getattr(hit, "snippet", "") or "")
+    spans = [tuple(s) for s in (getattr(hit, "highlights", None) or [])]
+    if not hasattr(hit, "highlights"):
+        snippet, spans = bracket_highlights(snippet)
+    matched = getattr(hit, "matched", None)
+    return {
+        "id": hit.id,
+        "score": round(float(getattr(hit, "score", 0.0) or 0.0), 4),
+        "title": getattr(hit, "title", "") or "",
+        "date": getattr(hit, "date", None),
+        "doc_type": getattr(hit, "doc_type", None),
+        "snippet": snippet,
+        "highlights": [list(s) for s in spans],
+        "matched": _plain(matched),
+        "snippet_html": highlight_snippet(snippet, spans),
+    }
+
+
+def bracket_highlights(snippet: str) -> tuple[str, list[tuple[int, int]]]:
+    """A snippet marked up as "[word]" (the first search service) as text and offsets."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = size = 0
+    for m in re.finditer(r"\[([^\[\]]+)\]", snippet):
+        out.append(snippet[pos:m.start()])
+        size += m.start() - pos
+        spans.append((size, size + len(m.group(1))))
+        out.append(m.group(1))
+        size += len(m.group(1))
+        pos = m.end()
+    out.append(snippet[pos:])
+    return "".join(out), spans
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _facets(raw: dict[str, Any], query: str) -> dict[str, list[FacetChoice]]:
+    out: dict[str, list[FacetChoice]] = {}
+    for name, values in raw.items():
+        field_name = FACET_FILTERS.get(name)
+        choices = []
+        for v in values or []:
+            value = str(getattr(v, "value", "") or "")
+            label = str(getattr(v, "label", None) or value)
+            if not value:
+                continue
+            if field_name == "date":
+                token = f"date:{value}"
+            elif field_name:
+                token = f"{field_name}:{quote(value)}"  # values are query-language ready
+            else:
+                token = ""
+            choices.append(FacetChoice(value, label, int(getattr(v, "count", 0) or 0), token,
+                                       bool(token) and token in query))
+        if choices:
+            out[name] = choices
+    return out
+
+
+def facet_label(name: str) -> str:
+    return FACET_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def toggle(q: str, token: str) -> str:
+    """The query with a facet's token added, or removed when it is there already."""
+    if token and token in q:
+        return " ".join(q.replace(token, " ").split())
+    return f"{q} {token}".strip()
+
+
+__all__ = ["Page", "SearchForm", "facet_label", "run", "similar", "toggle"]
