@@ -57,11 +57,15 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     for given in paths:
         p = Path(given)
         if p.is_dir():
-            for root, dirs, files in os.walk(p):
+            unlisted: list[OSError] = []
+            for root, dirs, files in os.walk(p, onerror=unlisted.append):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_NAMES and not d.startswith("."))
                 for name in sorted(files):
                     if not name.startswith(".") and name not in SKIP_NAMES:
                         yield Path(root) / name
+            # A folder that cannot be listed is reported like a file that cannot be read.
+            for err in unlisted:
+                yield Path(err.filename or p)
         else:
             yield p
 
@@ -70,6 +74,13 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
     """Ingest one file; a bad file becomes a failed outcome, recorded in the store."""
     display = str(path)
     previous = store.source_status(display)
+    if path.is_dir():
+        try:
+            os.listdir(path)
+            reason = "is a folder"
+        except OSError as err:
+            reason = f"a folder that cannot be listed ({err.strerror or err})"
+        return _fail(store, display, None, None, f"{display}: {reason}")
     try:
         source = load_source(path)
     except ReadError as err:
@@ -81,14 +92,17 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
     new_ids: list[str] = []
     existed = 0
     batch: list[Record] = []
+    writing = [False]  # a failure while storing stops the file; one while reading does not
 
     def flush() -> None:
+        writing[0] = True
         if annotate is not None and batch:
             annotate(batch)
         for record in batch:
             store.write_record(record)
             new_ids.append(record.id)
         batch.clear()
+        writing[0] = False
 
     try:
         for draft in reader.read(source):
@@ -103,25 +117,48 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
         flush()
     except FondsError as err:
         message = str(err) if display in str(err) else f"{display}: {err}"
+        if not writing[0]:
+            _keep_what_was_read(flush)
         return _fail(store, display, source.sha256, reader.name, message, len(new_ids))
     except Exception as err:  # a reader bug must not end the run: record it as data
         message = f"{display}: unexpected {type(err).__name__}: {err} (please report this)"
+        if not writing[0]:
+            _keep_what_was_read(flush)
         return _fail(store, display, source.sha256, reader.name, message, len(new_ids))
     stale = old_ids - set(new_ids)
     if stale:
-        store.delete_documents(stale)
+        _drop_stale(store, display, stale)
     if not new_ids:
         return _fail(store, display, source.sha256, reader.name, f"{display}: no document found")
     store.set_source_status(
         SourceStatus(display, source.sha256, "ok", reader.name, None, len(new_ids))
     )
-    if previous is not None and previous.sha256 != source.sha256:
+    if previous is not None and previous.status == "ok" and previous.sha256 != source.sha256:
         status = "updated"
-    elif existed == len(new_ids) or previous is not None:
+    elif existed == len(new_ids) or (previous is not None and previous.status == "ok"):
         status = "unchanged"
     else:
         status = "added"
     return FileOutcome(display, status, len(new_ids), reader.name)
+
+
+def _keep_what_was_read(flush: Callable[[], None]) -> None:
+    """Store the complete documents read before a file broke (a truncated TEI volume)."""
+    try:
+        flush()
+    except Exception:  # the file is reported failed either way
+        return
+
+
+def _drop_stale(store: Store, path: str, stale: set[str]) -> None:
+    """Delete the records an edited file no longer holds, unless another file holds the
+    same content: then the record stays, and names that file as its source."""
+    for doc_id in stale:
+        other = store.other_holder(doc_id, path)
+        if other:
+            store.move_source(doc_id, other)
+        else:
+            store.delete_documents({doc_id})
 
 
 def _fail(

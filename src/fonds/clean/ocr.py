@@ -36,8 +36,11 @@ def repair_ocr(text: str, field: str) -> tuple[str, list[Repair]]:
     repairs: list[Repair] = []
     if not text:
         return text, repairs
+    matches = list(_il_pattern().finditer(text))
+    if not matches:
+        return text, repairs
     chars = list(text)
-    for m in _il_pattern().finditer(text):
+    for m in matches:
         start, end = m.span("bad")
         bad = m.group("bad")
         replacement = "Il"

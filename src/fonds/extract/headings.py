@@ -480,6 +480,8 @@ def doc_type_from_body(text: str) -> str | None:
 
 def _is_dateline(line: str) -> bool:
     """A line that is only a place, number, date and time: "Nº 1258 22 September 1950 2030"."""
+    if len(line) > 80:  # checked first: the substitution below is costly on a prose line
+        return False
     stripped = re.sub(
         r"(?:Nº|№|No\.?|#)\s*\d+|\d{1,2}(?:st|nd|rd|th)?|\d{4}|[A-Z][a-z]+\.?|[\s,.:;\\*()\[\]—–-]",
         "",

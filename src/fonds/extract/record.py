@@ -143,6 +143,8 @@ def _date_of(draft, title, citation, summary, text, take) -> DateValue | None:
         if "/" in raw and "T" in raw:
             lo, hi = raw.split("/", 1)
             return from_bounds(lo, hi)
+        if re.match(r"^\d{4}-\d{2}-\d{2}T", raw):
+            raw = raw[:10]  # a dateline's date-time: the day as the document wrote it
         found = parse_date(raw)
         if found:
             return found

@@ -65,9 +65,13 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return lenient, "utf-8 (invalid bytes replaced)"
 
 
+# Every byte but the control bytes (below 9, 14–31): deleting these leaves the controls.
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    control = len(sample.translate(None, _NOT_CONTROL))  # counted in C, not byte by byte
     return control > len(sample) * 0.05

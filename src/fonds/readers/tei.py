@@ -28,7 +28,9 @@ DATE_MIN = f"{{{FRUS_NS}}}doc-dateTime-min"
 DATE_MAX = f"{{{FRUS_NS}}}doc-dateTime-max"
 
 _TEI_HEAD = re.compile(r"<(?:[\w.-]+:)?TEI\b")
-_WS = re.compile(r"[ \t\r\n]+")  # XML whitespace only: a no-break space is kept
+# XML whitespace only (a no-break space is kept); a lone space is not a match, so the
+# common case costs no substitution.
+_WS = re.compile(r"[ \t\r\n]{2,}|[\t\r\n]")
 _SPACE_IN_BRACKETS = re.compile(r"(?<=[(\[]) | (?=[)\],])")
 _SPACE_BEFORE_STOP = re.compile(r"(?<=[^\s.]) (?=\.(?! ?\.)(?!\d))")  # keeps ". . ."
 _CLASSIFICATION = re.compile(r"\b(top\s+secret|secret|confidential|restricted)\b", re.I)

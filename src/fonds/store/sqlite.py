@@ -176,6 +176,29 @@ class Store:
         except sqlite3.Error as err:
             raise StoreError(f"could not store record {record.id} ({err})") from err
 
+    def other_holder(self, doc_id: str, path: str) -> str | None:
+        """Another ingested file with the same content as this record's source, if any."""
+        row = self.conn.execute(
+            "SELECT s.path FROM sources s JOIN documents d ON d.source_sha256 = s.sha256"
+            " WHERE d.id = ? AND s.path != ? AND s.status = 'ok' ORDER BY s.path LIMIT 1",
+            (doc_id, path),
+        ).fetchone()
+        return row[0] if row else None
+
+    def move_source(self, doc_id: str, path: str) -> None:
+        """Name another file, with the same content, as the source of a record."""
+        with self.conn:
+            self.conn.execute("UPDATE documents SET source_path = ? WHERE id = ?", (path, doc_id))
+            row = self.conn.execute(
+                "SELECT record_json FROM documents WHERE id = ?", (doc_id,)
+            ).fetchone()
+            data = json.loads(row[0])
+            data["source"]["path"] = path
+            self.conn.execute(
+                "UPDATE documents SET record_json = ? WHERE id = ?",
+                (json.dumps(data, ensure_ascii=False), doc_id),
+            )
+
     def delete_documents(self, ids: set[str]) -> None:
         with self.conn:
             self.conn.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
