@@ -134,6 +134,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
     ),
+    (
+        3,
+        "queue of documents whose search index entry is stale (written with the record)",
+        """
+        CREATE TABLE search_queue (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            document_id TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

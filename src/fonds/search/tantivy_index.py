@@ -1,0 +1,531 @@
+"""The Tantivy index beside the database (``fonds.db`` → ``fonds.db.index/``), kept in
+step with the records through the store's ``search_queue``.
+
+Every write of a record enqueues its id in the same SQLite transaction, so the queue
+always names every document whose index entry may be stale. Draining it deletes those
+ids from the index, adds back the ones that still exist, commits (atomic in Tantivy)
+and only then records the last queue number applied, in ``fonds-index.json``. A crash
+at any point leaves work that the next drain redoes; redoing it is harmless.
+
+One field, ``all``, carries the ranked text with integer field weights (BM25F by
+repetition): title ×4, the names the document uses for its entities ×3, summary ×2,
+body ×1. One field per term keeps Tantivy's block-max WAND top-k on the fast path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from fonds.entities.index import NameIndex
+from fonds.errors import StoreError
+from fonds.store.sqlite import Store
+
+INDEX_FORMAT = 2  # bump when the schema or the analysis changes: the index is rebuilt
+STATE_FILE = "fonds-index.json"
+ENTITY_CACHE = "entities.pickle"  # written by fonds.search.engine
+WEIGHTS = {"title": 4, "names": 3, "summary": 2, "text": 1}
+SAMPLE_BUCKETS = 1024  # each document falls in one bucket, for sampled facet counts
+WRITER_HEAP = 128_000_000
+PREFETCH_ROWS = 256
+LOCK_WAIT_SECONDS = 10.0
+SEARCH_LOCK_WAIT_SECONDS = 1.0  # a search waits less, then reads the index as it is
+CACHE_SIZE = 128
+MAX_NAMES_PER_ENTITY = 2  # names of one entity in the ranked field: canonical, most used
+TEXT_FIELDS = ("all", "names", "sender_names", "recipient_names")
+ID_FIELDS = ("person", "place", "org", "sender", "recipient")
+VALUE_FIELDS = ("archive", "doc_type", "language", "classification")
+FAST_FIELDS = ("person", "place", *VALUE_FIELDS)  # the facets
+INT_FIELDS = ("date_start", "date_end", "year", "sample")
+TYPE_FIELD = {"person": "person", "place": "place", "organization": "org"}
+
+
+def analyzer() -> tantivy.TextAnalyzer:
+    """Words split on anything not a letter or digit, lower-cased, accents folded."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+    for name in TEXT_FIELDS:
+        sb.add_text_field(name, tokenizer_name="fonds", index_option="position")
+    for name in (*ID_FIELDS, *VALUE_FIELDS):
+        sb.add_text_field(
+            name, tokenizer_name="raw", index_option="basic", fast=name in FAST_FIELDS
+        )
+    for name in INT_FIELDS:  # ranges, sorting and facets all read the fast column
+        sb.add_integer_field(name, fast=True)
+    return sb.build()
+
+
+@lru_cache(maxsize=256)
+def _index_path(path: str, cwd: str) -> Path | None:
+    if path in ("", ":memory:") or path.startswith("file::memory:"):
+        return None
+    return Path(os.path.realpath(os.path.join(cwd, path)) + ".index")
+
+
+def index_path(store: Store) -> Path | None:
+    """Where the index of a store lives (``fonds.db`` → ``fonds.db.index``); None in memory."""
+    return _index_path(store.path, os.getcwd())
+
+
+def day_number(iso: str | None) -> int | None:
+    """``1950-04-25`` → 19500425 (a year or month alone → its first day)."""
+    if not iso:
+        return None
+    parts = iso.split("-")
+    try:
+        numbers = [int(p) for p in parts[:3]] + [1] * (3 - len(parts[:3]))
+    except ValueError:
+        return None
+    return numbers[0] * 10000 + numbers[1] * 100 + numbers[2]
+
+
+@dataclass
+class IndexState:
+    """What the index folder records about itself."""
+
+    format: int = INDEX_FORMAT
+    store_id: str | None = None
+    applied_seq: int = 0
+
+    @classmethod
+    def read(cls, folder: Path | None) -> IndexState | None:
+        if folder is None:
+            return None
+        try:
+            data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+            return cls(data["format"], data.get("store_id"), int(data["applied_seq"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def write(self, folder: Path | None) -> None:
+        if folder is None:
+            return
+        tmp = folder / f".{STATE_FILE}.tmp"
+        tmp.write_text(json.dumps(self.__dict__), encoding="utf-8")
+        os.replace(tmp, folder / STATE_FILE)
+
+
+# -- the documents, as SQLite holds them ---------------------------------------------------
+
+_DOC_SQL = """
+SELECT d.id, d.title, d.summary, d.text, d.date_start, d.date_end, d.doc_type,
+  d.original_language, d.classification, d.sender_id, d.sender_name,
+  (SELECT group_concat(archive, char(31)) FROM
+     (SELECT DISTINCT archive FROM archival_refs a
+      WHERE a.document_id = d.id AND archive IS NOT NULL)) AS archives,
+  (SELECT group_concat(entity_id || char(31) || text, char(30)) FROM
+     (SELECT entity_id, text, count(*) AS n FROM mentions m WHERE m.document_id = d.id
+      GROUP BY entity_id, text ORDER BY n DESC)) AS mentioned,
+  (SELECT group_concat(coalesce(json_extract(value, '$.id'), '') || char(31) ||
+          coalesce(json_extract(value, '$.name'), ''), char(30))
+   FROM json_each(d.record_json, '$.recipients')) AS recipients
+FROM documents d
+"""
+
+
+class DocumentBuilder:
+    """Turns rows of the store into Tantivy documents, with names from the entity index."""
+
+    def __init__(self, names: NameIndex) -> None:
+        self.names = names
+
+    def rows(self, store: Store, ids: Iterable[str] | None = None) -> Iterator[sqlite3.Row]:
+        if ids is None:
+            yield from store.conn.execute(_DOC_SQL)
+            return
+        chosen = list(ids)
+        for start in range(0, len(chosen), 500):
+            chunk = chosen[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            yield from store.conn.execute(f"{_DOC_SQL} WHERE d.id IN ({marks})", chunk)
+
+    def document(self, row: sqlite3.Row) -> tantivy.Document:
+        """One Tantivy document; built as lists, handed over in one call (much faster)."""
+        doc_id = row["id"]
+        fields: dict[str, Any] = {"id": doc_id}
+        ranked = [row["title"] or ""] * WEIGHTS["title"]
+        if row["summary"]:
+            ranked += [row["summary"]] * WEIGHTS["summary"]
+        ranked.append(row["text"] or "")
+
+        used: dict[str, list[str]] = {}
+        for item in (row["mentioned"] or "").split("\x1e"):
+            if "\x1f" in item:
+                entity_id, text = item.split("\x1f", 1)
+                used.setdefault(self.names.canonical(entity_id), []).append(text)
+        names: list[str] = []
+        for entity_id, texts in used.items():
+            entity = self.names.entities.get(entity_id)
+            forms = list(dict.fromkeys([entity.name, *texts] if entity else texts))
+            ranked += forms[:MAX_NAMES_PER_ENTITY] * WEIGHTS["names"]
+            names += forms
+            kind = TYPE_FIELD.get(entity.type) if entity else None
+            if kind:
+                fields.setdefault(kind, []).append(entity_id)
+        if names:
+            fields["names"] = names
+        fields["all"] = ranked
+
+        self._party(fields, "sender", row["sender_id"], row["sender_name"])
+        for item in (row["recipients"] or "").split("\x1e"):
+            if "\x1f" in item:
+                rid, rname = item.split("\x1f", 1)
+                self._party(fields, "recipient", rid or None, rname or None)
+
+        archives = [a for a in (row["archives"] or "").split("\x1f") if a]
+        if archives:
+            fields["archive"] = archives
+        for name, value in (
+            ("doc_type", row["doc_type"]),
+            ("language", row["original_language"]),
+            ("classification", row["classification"]),
+        ):
+            if value:
+                fields[name] = value
+        start, end = day_number(row["date_start"]), day_number(row["date_end"])
+        end = end or start
+        if start:
+            fields["date_start"] = start
+            fields["year"] = start // 10000
+        if end:
+            fields["date_end"] = end
+        fields["sample"] = zlib.crc32(doc_id.encode()) % SAMPLE_BUCKETS
+        return tantivy.Document(**fields)
+
+    def _party(
+        self, fields: dict[str, Any], kind: str, entity_id: str | None, name: str | None
+    ) -> None:
+        names = fields.setdefault(f"{kind}_names", [])
+        if entity_id:
+            entity_id = self.names.canonical(entity_id)
+            fields.setdefault(kind, []).append(entity_id)
+            entity = self.names.entities.get(entity_id)
+            if entity is not None:
+                names.append(entity.name)
+        if name:
+            names.append(name)
+
+
+class LRUCache(OrderedDict):
+    """A small cache of derived answers (facets, completions), keyed by index generation."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        super().__init__()
+        self.size = size
+        self.guard = threading.Lock()  # the web server searches from several threads
+
+    def get_or(self, key: Any, make: Callable[[], Any]) -> Any:
+        with self.guard:
+            if key in self:
+                self.move_to_end(key)
+                return self[key]
+        value = make()
+        with self.guard:
+            self[key] = value
+            while len(self) > self.size:
+                self.popitem(last=False)
+        return value
+
+
+# -- the index files -----------------------------------------------------------------------
+
+
+class IndexFiles:
+    """One Tantivy index folder (or an index in memory), opened once per process."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.schema = build_schema()
+        self.analyzer = analyzer()
+        self.lock = threading.RLock()
+        self.state: IndexState | None = None
+        self.state_mtime: float | None = None
+        self.generation = 0  # bumped whenever the searcher may see new documents
+        self.cache = LRUCache()
+        self.index = self._open()
+
+    def _open(self) -> tantivy.Index:
+        if self.folder is None:
+            index = tantivy.Index(self.schema)
+            self.state = None
+        else:
+            state = IndexState.read(self.folder)
+            if state is not None and state.format != INDEX_FORMAT:
+                self._discard()
+                state = None
+            self.folder.mkdir(parents=True, exist_ok=True)
+            try:
+                index = tantivy.Index(self.schema, path=str(self.folder), reuse=True)
+            except ValueError:
+                self._discard()
+                self.folder.mkdir(parents=True, exist_ok=True)
+                index = tantivy.Index(self.schema, path=str(self.folder), reuse=True)
+                state = None
+            self.state = state
+            self._note_state_mtime()
+        index.register_tokenizer("fonds", self.analyzer)
+        return index
+
+    def _discard(self) -> None:
+        """Remove an index folder of an older format (only if it is one of ours)."""
+        assert self.folder is not None
+        names = set(os.listdir(self.folder)) if self.folder.is_dir() else set()
+        if names and not names & {STATE_FILE, "meta.json", ".managed.json", ENTITY_CACHE}:
+            raise StoreError(
+                f"{self.folder} exists and is not a fonds search index: move it away, "
+                "then run `fonds index rebuild`"
+            )
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _note_state_mtime(self) -> None:
+        try:
+            self.state_mtime = (self.folder / STATE_FILE).stat().st_mtime  # type: ignore[operator]
+        except (OSError, TypeError):
+            self.state_mtime = None
+
+    def refresh(self) -> None:
+        """See what another process committed since we last looked."""
+        if self.folder is None:
+            return
+        try:
+            mtime = (self.folder / STATE_FILE).stat().st_mtime
+        except OSError:
+            mtime = None
+        if mtime != self.state_mtime:
+            with self.lock:
+                self.state = IndexState.read(self.folder)
+                self.state_mtime = mtime
+                self.index.reload()
+                self.generation += 1
+
+    def writer(self, threads: int = 1, wait: float = LOCK_WAIT_SECONDS) -> tantivy.IndexWriter:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                return self.index.writer(WRITER_HEAP, threads)
+            except (ValueError, OSError) as err:
+                if "LockBusy" not in str(err) or time.monotonic() > deadline:
+                    raise StoreError(
+                        f"cannot write the search index {self.folder}: {err}. Another fonds "
+                        "process may be indexing; try again when it is done"
+                    ) from err
+                time.sleep(0.05)
+
+    def committed(self, state: IndexState) -> None:
+        state.write(self.folder)
+        self.state = state
+        self._note_state_mtime()
+        self.index.reload()
+        self.generation += 1
+
+
+# -- keeping in step -----------------------------------------------------------------------
+
+
+def store_id(store: Store, create: bool) -> str | None:
+    """The store's identity, so an index is never used with another database."""
+    row = store.conn.execute("SELECT value FROM meta WHERE key = 'search_store_id'").fetchone()
+    if row or not create:
+        return row[0] if row else None
+    value = uuid.uuid4().hex
+    try:
+        with store.conn:
+            store.conn.execute("INSERT OR IGNORE INTO meta VALUES ('search_store_id', ?)", (value,))
+    except sqlite3.OperationalError:  # a read-only store: the index cannot be tied to it
+        return None
+    return store_id(store, create=False)
+
+
+def last_queued(store: Store) -> int:
+    """The number of the last change ever queued (kept by SQLite even when trimmed)."""
+    try:
+        row = store.conn.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'search_queue'"
+        ).fetchone()
+    except sqlite3.OperationalError:  # no AUTOINCREMENT row written yet
+        return 0
+    return int(row[0]) if row else 0
+
+
+def in_step(files: IndexFiles, store: Store) -> bool:
+    """True when the index is this store's and nothing waits in the queue (one query)."""
+    state = files.state
+    if state is None:
+        return False
+    try:
+        ident, last, top = store.conn.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'search_store_id'),"
+            " (SELECT seq FROM sqlite_sequence WHERE name = 'search_queue'),"
+            " (SELECT max(seq) FROM search_queue)"
+        ).fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return (
+        ident == state.store_id
+        and state.applied_seq <= (last or 0)
+        and (top is None or top <= state.applied_seq)
+    )
+
+
+def needs_rebuild(files: IndexFiles, store: Store) -> bool:
+    state = files.state
+    if state is None:
+        return True
+    if state.store_id != store_id(store, create=False):
+        return True
+    return state.applied_seq > last_queued(store)  # the database went back in time
+
+
+def drain(
+    files: IndexFiles, store: Store, builder: DocumentBuilder, wait: float = LOCK_WAIT_SECONDS
+) -> int:
+    """Apply the queue of changed documents; return how many documents were touched."""
+    with files.lock:
+        state = files.state or IndexState()
+        try:
+            top = store.conn.execute("SELECT max(seq) FROM search_queue").fetchone()[0]
+        except sqlite3.OperationalError:  # a read-only database from before the queue
+            return 0
+        if top is None or top <= state.applied_seq:
+            return 0
+        writer = files.writer(wait=wait)
+        try:
+            files.refresh()  # another process may have drained while we waited
+            state = files.state or state
+            if top <= state.applied_seq:
+                writer.rollback()
+                return 0
+            ids = [
+                r[0]
+                for r in store.conn.execute(
+                    "SELECT DISTINCT document_id FROM search_queue WHERE seq > ? AND seq <= ?",
+                    (state.applied_seq, top),
+                )
+            ]
+            for doc_id in ids:
+                writer.delete_documents_by_term("id", doc_id)
+            for row in builder.rows(store, ids):
+                writer.add_document(builder.document(row))
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        writer.wait_merging_threads()
+        files.committed(IndexState(INDEX_FORMAT, state.store_id, top))
+        _trim_queue(store, top)
+        return len(ids)
+
+
+def rebuild(files: IndexFiles, store: Store, builder: DocumentBuilder) -> int:
+    """Index every document of the store afresh; return the number indexed."""
+    with files.lock:
+        ident = store_id(store, create=True)
+        top = last_queued(store)  # read first: later changes stay queued
+        writer = files.writer(threads=0)
+        count = 0
+        try:
+            writer.delete_all_documents()
+            for row in _prefetched(store, builder):
+                writer.add_document(builder.document(row))
+                count += 1
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        writer.wait_merging_threads()
+        files.committed(IndexState(INDEX_FORMAT, ident, top))
+        _trim_queue(store, top)
+        return count
+
+
+def _prefetched(store: Store, builder: DocumentBuilder) -> Iterator[sqlite3.Row]:
+    """Every document row, read by a second thread on its own connection.
+
+    SQLite releases the GIL while it works, so reading overlaps with building documents;
+    on a big archive this takes a third off the rebuild. In-memory stores read inline.
+    """
+    folder = index_path(store)
+    if folder is None:
+        yield from builder.rows(store)
+        return
+    batches: queue.Queue[list[sqlite3.Row] | BaseException | None] = queue.Queue(maxsize=8)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            conn = sqlite3.connect(f"file:{Path(store.path).resolve()}?mode=ro", uri=True)
+            conn.row_factory = sqlite3.Row
+            try:
+                cursor = conn.execute(_DOC_SQL)
+                while not stop.is_set():
+                    batch = cursor.fetchmany(PREFETCH_ROWS)
+                    batches.put(batch or None)
+                    if not batch:
+                        return
+            finally:
+                conn.close()
+        except BaseException as err:  # handed to the consumer, raised there
+            batches.put(err)
+
+    reader = threading.Thread(target=read, name="fonds-index-reader", daemon=True)
+    reader.start()
+    try:
+        while (batch := batches.get()) is not None:
+            if isinstance(batch, BaseException):
+                raise StoreError(f"cannot read the records to index ({batch})") from batch
+            yield from batch
+    finally:
+        stop.set()
+        while reader.is_alive():  # unblock a reader waiting on a full queue
+            try:
+                batches.get_nowait()
+            except queue.Empty:
+                reader.join(0.05)
+
+
+def _trim_queue(store: Store, upto: int) -> None:
+    try:
+        with store.conn:
+            store.conn.execute("DELETE FROM search_queue WHERE seq <= ?", (upto,))
+    except sqlite3.OperationalError:
+        pass  # a read-only store keeps its queue; the index state says what is applied
+
+
+def describe(files: IndexFiles) -> dict[str, Any]:
+    """Facts about the index for `fonds index status`."""
+    searcher = files.index.searcher()
+    size = 0
+    if files.folder is not None and files.folder.exists():
+        size = sum(p.stat().st_size for p in files.folder.iterdir() if p.is_file())
+    return {
+        "path": str(files.folder) if files.folder else None,
+        "documents": searcher.num_docs,
+        "segments": searcher.num_segments,
+        "bytes": size,
+        "applied_seq": files.state.applied_seq if files.state else None,
+    }

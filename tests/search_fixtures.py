@@ -1,0 +1,42 @@
+"""Fixtures for the search tests: the seeds archive, read-only and as a fresh copy."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fonds.search import engine
+from fonds.store.sqlite import Store
+
+
+@pytest.fixture(scope="module")
+def seeds_store(seeds_db: Path) -> Iterator[Store]:
+    """The session's seeds archive, opened for searching (tests must not write to it)."""
+    store = Store(seeds_db)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def seed_prefix(seed_records: dict[str, dict]) -> dict[str, str]:
+    """Document id → seed file prefix ('000' ... '004')."""
+    return {r["id"]: prefix for prefix, r in seed_records.items()}
+
+
+@pytest.fixture
+def seeds_copy(seeds_db: Path, tmp_path: Path) -> Iterator[Store]:
+    """A private copy of the seeds archive (without its index), free to change."""
+    target = tmp_path / "copy.db"
+    source = sqlite3.connect(seeds_db)
+    dest = sqlite3.connect(target)
+    with dest:
+        source.backup(dest)
+    source.close()
+    dest.close()
+    store = Store(target)
+    yield store
+    engine.forget(store)
+    store.close()

@@ -1,0 +1,399 @@
+"""Search over a real archive of the seeds: names in any spelling, filters, facets,
+snippets, the CLI contract, and the index kept in step with the records."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fonds.cli import main
+from fonds.errors import NotFound, QuerySyntaxError
+from fonds.pipeline import ingest
+from fonds.search import engine
+from fonds.search.service import (
+    SearchResult,
+    index_pending,
+    index_status,
+    more_like_this,
+    rebuild_index,
+    search,
+)
+from fonds.search.tantivy_index import STATE_FILE, IndexState, index_path
+from fonds.store.sqlite import Store
+
+pytest_plugins = ["tests.search_fixtures"]  # seeds_store, seeds_copy, seed_prefix
+
+
+def found(store: Store, prefixes: dict[str, str], query: str, **kw) -> set[str]:
+    result = search(store, query, limit=50, **kw)
+    assert result.total == len(result.hits)
+    return {prefixes.get(h.id, h.id) for h in result.hits}
+
+
+# -- issue 8: names in any spelling ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Pak Hon Yong", {"000", "001", "002", "004"}),
+        ("Pak Heon-yeong", {"000", "001", "002", "004"}),
+        ("Chou En-lai", {"002", "003", "004"}),
+        ('person:"Kim Il"', {"001", "003"}),
+        ("Ongjin", {"000", "001"}),
+    ],
+)
+def test_acceptance_names_find_every_spelling(
+    seeds_store: Store, seed_prefix: dict[str, str], query: str, expected: set[str]
+) -> None:
+    assert found(seeds_store, seed_prefix, query) == expected
+
+
+def test_ocr_form_finds_what_the_right_form_finds(
+    seeds_store: Store, seed_prefix: dict[str, str]
+) -> None:
+    right = search(seeds_store, "Kim Il Sung", limit=50)
+    ocr = search(seeds_store, "Kim II Sung", limit=50)
+    assert [h.id for h in ocr.hits] == [h.id for h in right.hits]
+    assert {seed_prefix[h.id] for h in right.hits} == {"000", "001", "002", "003", "004"}
+
+
+def test_cover_name_finds_the_person(seeds_store: Store, seed_prefix: dict[str, str]) -> None:
+    assert found(seeds_store, seed_prefix, "Filippov") == found(seeds_store, seed_prefix, "Stalin")
+
+
+def test_hit_says_which_mention_matched(seeds_store: Store, seed_prefix: dict[str, str]) -> None:
+    hits = {seed_prefix[h.id]: h for h in search(seeds_store, "Pak Hon Yong").hits}
+    assert "Pak Hon Yong → Pak Heon-yeong" in hits["001"].matched
+    assert hits["000"].matched == ["Pak Hon-yong"]  # the same name up to punctuation
+    zhou = search(seeds_store, "Chou En-lai").hits[0]
+    assert zhou.matched == ["Chou En-lai → Zhou Enlai"]
+
+
+def test_snippet_highlights_the_matched_names(seeds_store: Store) -> None:
+    for hit in search(seeds_store, "Pak Hon Yong").hits:
+        marked = {hit.snippet[a:b] for a, b in hit.highlights}
+        assert marked, hit.snippet
+        assert marked <= {"Pak Heon-yeong", "Pak Hon Yong", "Pak Hon-yong", "Pak Hun Yong"}
+
+
+# -- the query language against the archive ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Ongjin OR Molotov", {"000", "001", "004"}),
+        ("Ongjin | Molotov", {"000", "001", "004"}),
+        ("Stalin -Molotov", {"000", "001", "002"}),
+        ("Stalin NOT Molotov", {"000", "001", "002"}),
+        ("Ongj*", {"000", "001"}),
+        ('"Ongjin peninsula"', {"000", "001"}),
+        ('"peninsula Ongjin"', set()),
+        ("(Ongjin OR Molotov) -Malenkov", {"000", "001"}),
+        ("Stalin date:1950", {"000", "001", "002"}),
+        ("Stalin date:1950-04..1950-06", {"000"}),
+        ("Stalin date:..1950-01", {"001"}),
+        ("Stalin date:1952..", {"004"}),
+        ("type:telegram Stalin", {"001", "002"}),
+        ('type:"Record of Conversation"', {"000", "004"}),
+        ("type:conversation", {"000", "004"}),
+        ("archive:tsamo", {"002"}),
+        ("lang:russian", {"002"}),
+        ('classification:"strictly secret"', {"001"}),
+        ("person:person-kim-il", {"001", "003"}),
+        ("sender:Shtykov", {"001", "002"}),
+        ("person:Nobody", set()),
+        ("type:nonsense Stalin", set()),
+    ],
+)
+def test_query_language(
+    seeds_store: Store, seed_prefix: dict[str, str], query: str, expected: set[str]
+) -> None:
+    assert found(seeds_store, seed_prefix, query) == expected
+
+
+def test_sort_by_date_both_ways(seeds_store: Store, seed_prefix: dict[str, str]) -> None:
+    oldest = search(seeds_store, "Stalin sort:date")
+    assert [seed_prefix[h.id] for h in oldest.hits] == ["001", "000", "002", "004"]
+    newest = search(seeds_store, "Stalin", sort="-date")
+    assert [seed_prefix[h.id] for h in newest.hits] == ["004", "002", "000", "001"]
+    assert oldest.sort == "date" and newest.sort == "-date"
+
+
+def test_filters_alone_sort_by_date(seeds_store: Store) -> None:
+    result = search(seeds_store, 'person:"Kim Il"')
+    assert result.sort == "date"
+    assert [h.date for h in result.hits] == sorted(h.date for h in result.hits)
+
+
+def test_pages(seeds_store: Store) -> None:
+    whole = search(seeds_store, "Stalin", limit=10)
+    page = search(seeds_store, "Stalin", limit=2, offset=2)
+    assert [h.id for h in page.hits] == [h.id for h in whole.hits[2:4]]
+    assert page.total == whole.total == 4
+    assert not page.truncated and search(seeds_store, "Stalin", limit=1).truncated
+
+
+def test_facets_count_the_match(seeds_store: Store) -> None:
+    result = search(seeds_store, "Pak Hon Yong")
+    assert result.total == 4 and not result.truncated and result.timed_out == []
+    assert sum(v.count for v in result.facets["type"]) == 4
+    assert {(v.value, v.count) for v in result.facets["year"]} == {
+        ("1950", 3),
+        ("1952", 1),
+    }
+    people = {v.value: (v.label, v.count) for v in result.facets["people"]}
+    assert people["person-pak-hon-yong"] == ("Pak Hon-yong", 4)
+    assert set(result.facets) == {
+        "type",
+        "year",
+        "archive",
+        "language",
+        "classification",
+        "people",
+        "places",
+    }
+    assert search(seeds_store, "Pak Hon Yong", facets=False).facets == {}
+
+
+def test_result_as_json(seeds_store: Store) -> None:
+    data = search(seeds_store, "Ongjin").as_json()
+    assert {
+        "query",
+        "hits",
+        "total",
+        "offset",
+        "limit",
+        "facets",
+        "truncated",
+        "timed_out",
+        "sort",
+    } <= set(data)
+    hit = data["hits"][0]
+    assert {"id", "score", "title", "date", "snippet", "highlights", "doc_type", "matched"} <= set(
+        hit
+    )
+    json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unclosed',
+        "NEAR(",
+        "AND",
+        "*",
+        ")",
+        "person:",
+        "x" * 10240,
+        "a\x00b",
+        "date:1950-13",
+        "(((",
+        "OR OR",
+        "-",
+        '""',
+        "sort:sideways",
+    ],
+)
+def test_malformed_queries_give_a_clear_error_or_a_result(seeds_store: Store, query: str) -> None:
+    try:
+        result = search(seeds_store, query)
+    except QuerySyntaxError as err:
+        assert str(err) and "Traceback" not in str(err)
+    else:
+        assert isinstance(result, SearchResult)
+
+
+def test_punctuation_only_is_a_clear_error(seeds_store: Store) -> None:
+    with pytest.raises(QuerySyntaxError, match="nothing to search for"):
+        search(seeds_store, ",,, ;")
+
+
+def test_bad_paging_is_a_clear_error(seeds_store: Store) -> None:
+    with pytest.raises(QuerySyntaxError, match="limit"):
+        search(seeds_store, "Stalin", limit=0)
+    with pytest.raises(QuerySyntaxError, match="offset"):
+        search(seeds_store, "Stalin", offset=20_000)
+    with pytest.raises(QuerySyntaxError, match="sort"):
+        search(seeds_store, "Stalin", sort="title")
+
+
+def test_more_like_this(seeds_store: Store, seed_prefix: dict[str, str]) -> None:
+    first = next(i for i, p in seed_prefix.items() if p == "000")
+    result = more_like_this(seeds_store, first, limit=3)
+    assert result.hits and first not in {h.id for h in result.hits}
+    assert seed_prefix[result.hits[0].id] in {"001", "004"}  # Stalin, Kim Il Sung, Pak
+    with pytest.raises(NotFound):
+        more_like_this(seeds_store, "no-such-id")
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def test_cli_json_contract(seeds_db: Path) -> None:
+    out = CliRunner().invoke(main, ["search", "Pak Hon Yong", "--db", str(seeds_db), "--json"])
+    assert out.exit_code == 0, out.output
+    hits = json.loads(out.output)
+    assert len(hits) == 4
+    assert all({"id", "score", "title", "date", "snippet"} <= set(h) for h in hits)
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_cli_table_with_facets_and_options(seeds_db: Path) -> None:
+    out = CliRunner().invoke(
+        main, ["search", "Stalin", "--db", str(seeds_db), "--type", "telegram", "--from", "1950"]
+    )
+    assert out.exit_code == 0, out.output
+    assert "2 documents match" in out.output
+    assert "facets" in out.output and "telegram 2" in out.output
+
+
+@pytest.mark.parametrize("query", ['"unclosed', "NEAR(", "AND", "*", ")", "person:", "x" * 10240])
+def test_cli_malformed_query_is_one_line(seeds_db: Path, query: str) -> None:
+    out = CliRunner().invoke(main, ["search", query, "--db", str(seeds_db)])
+    assert out.exit_code in (0, 2)
+    assert "Traceback" not in out.output
+    if out.exit_code == 2:
+        assert out.output.startswith("error: ") and out.output.count("\n") == 1
+
+
+def test_cli_help_documents_the_language() -> None:
+    out = CliRunner().invoke(main, ["search", "--help"])
+    for example in ('person:"Kim Il"', "date:1950-04..1950-06", "negotiat*", "sort:-date"):
+        assert example in out.output
+
+
+# -- keeping the index in step -------------------------------------------------------------
+
+
+def test_index_sits_beside_the_database(seeds_store: Store) -> None:
+    search(seeds_store, "Stalin")
+    folder = index_path(seeds_store)
+    assert folder is not None and folder.name == Path(seeds_store.path).name + ".index"
+    assert (folder / STATE_FILE).exists()
+    tables = {r[0] for r in seeds_store.conn.execute("SELECT name FROM sqlite_master")}
+    assert {"documents_fts", "search_queue"} <= tables  # FTS5 stays for Datasette users
+
+
+def test_delete_and_reingest_update_hits(seeds_copy: Store, tmp_path: Path) -> None:
+    assert search(seeds_copy, "Ongjin").total == 2
+    note = tmp_path / "note.txt"
+    note.write_text("A note on Ongjin and the Haeju front, written by hand.\n", encoding="utf-8")
+    ingest(seeds_copy, [note])
+    assert search(seeds_copy, "Ongjin").total == 3
+    assert search(seeds_copy, "Haeju").total == 1
+    note.write_text("A note on the Haeju front only, corrected.\n", encoding="utf-8")
+    ingest(seeds_copy, [note])
+    assert search(seeds_copy, "Ongjin").total == 2
+    assert search(seeds_copy, "Haeju corrected").total == 1
+    doc_id = search(seeds_copy, "Haeju").hits[0].id
+    seeds_copy.delete_documents({doc_id})  # searchable state follows without a drain call
+    assert search(seeds_copy, "Haeju").total == 0
+
+
+def test_queue_is_written_with_the_record(seeds_copy: Store) -> None:
+    index_pending(seeds_copy)
+    record = seeds_copy.get_record(search(seeds_copy, "Ongjin").hits[0].id)
+    before = seeds_copy.conn.execute("SELECT count(*) FROM search_queue").fetchone()[0]
+    seeds_copy.delete_documents({record["id"]})
+    queued = seeds_copy.conn.execute("SELECT document_id FROM search_queue").fetchall()
+    assert [r[0] for r in queued][before:] == [record["id"]]
+    assert index_pending(seeds_copy) == 1
+    assert seeds_copy.conn.execute("SELECT count(*) FROM search_queue").fetchone()[0] == 0
+
+
+def test_a_crash_before_the_state_is_written_is_repaired(seeds_copy: Store) -> None:
+    """Tantivy committed but the applied mark was not saved: redoing the queue is harmless."""
+    total = search(seeds_copy, "Stalin").total
+    ids = [r[0] for r in seeds_copy.conn.execute("SELECT id FROM documents")]
+    with seeds_copy.conn:
+        seeds_copy.conn.executemany(
+            "INSERT INTO search_queue(document_id) VALUES (?)", [(i,) for i in ids]
+        )
+    folder = index_path(seeds_copy)
+    state = IndexState.read(folder)
+    assert state is not None
+    engine.forget(seeds_copy)  # a new process
+    assert index_pending(seeds_copy) == len(ids)
+    assert search(seeds_copy, "Stalin").total == total  # no document twice
+    assert rebuild_index(seeds_copy) == len(ids)
+    assert search(seeds_copy, "Stalin").total == total
+
+
+def test_missing_or_foreign_index_is_rebuilt(seeds_copy: Store, tmp_path: Path) -> None:
+    total = search(seeds_copy, "Stalin").total
+    folder = index_path(seeds_copy)
+    assert folder is not None
+    engine.forget(seeds_copy)
+    shutil.rmtree(folder)
+    assert search(seeds_copy, "Stalin").total == total
+    # an index made for another database is not trusted
+    other = Store(tmp_path / "other.db")
+    ingest(other, [tmp_path])  # nothing to read: an empty archive with its own index
+    engine.forget(other)
+    shutil.rmtree(folder)
+    shutil.copytree(index_path(other), folder)
+    engine.forget(seeds_copy)
+    assert search(seeds_copy, "Stalin").total == total
+    other.close()
+
+
+def test_cli_index_rebuild_and_status(seeds_copy: Store) -> None:
+    runner = CliRunner()
+    out = runner.invoke(main, ["index", "rebuild", "--db", seeds_copy.path])
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("5 documents indexed")
+    out = runner.invoke(main, ["index", "status", "--db", seeds_copy.path, "--json"])
+    facts = json.loads(out.output)
+    assert facts["documents"] == facts["records"] == 5 and facts["pending"] == 0
+    assert index_status(seeds_copy)["backend"] == "tantivy"
+
+
+def test_read_only_store_searches(seeds_db: Path, seeds_store: Store) -> None:
+    search(seeds_store, "Stalin")  # the index exists
+    readonly = Store(seeds_db, readonly=True)
+    try:
+        assert search(readonly, "Ongjin").total == 2
+    finally:
+        readonly.close()
+
+
+def test_large_matches_get_sampled_facets(
+    seeds_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fonds.search import tantivy_search
+
+    monkeypatch.setattr(tantivy_search, "FACET_EXACT_LIMIT", 2)
+    result = search(seeds_store, "Stalin Korea")
+    assert result.facets_approximate and result.total == 4
+    assert all(v.count > 0 for values in result.facets.values() for v in values)
+
+
+def test_facets_past_their_time_are_named(
+    seeds_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fonds.search import tantivy_search
+
+    monkeypatch.setattr(tantivy_search, "FACET_TIME_LIMIT", -1.0)
+    result = search(seeds_store, "Stalin Mao")
+    assert result.facets == {} and set(result.timed_out) == set(tantivy_search.FACET_SIZES)
+    assert result.hits  # the hits still come back
+
+
+def test_in_memory_store_searches(tmp_path: Path) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text("Ongjin and Kaesong on the parallel.\n", encoding="utf-8")
+    store = Store(":memory:")
+    try:
+        ingest(store, [note])
+        assert search(store, "Kaesong").total == 1
+        assert index_path(store) is None
+    finally:
+        engine.forget(store)
+        store.close()
