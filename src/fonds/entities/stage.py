@@ -33,6 +33,10 @@ from fonds.entities.turns import find_turns, participant_roles
 from fonds.model import EntityHit, EntityRef, Mention, Record
 from fonds.store.sqlite import EntityTables, Store
 
+# Endings of English words that are almost never names: a capitalized "Accelerated" or
+# "Economically" at a sentence's start needs no recognizer.
+COMMON_ENDINGS = ("ly", "ing", "tion", "tions", "ment", "ments", "ness", "ity", "ies", "ated",
+                  "ized", "ism", "isms", "ive", "ous", "able", "ible", "ship", "ance", "ence")
 CONTEXT_CONFIDENCE = 0.8
 OFFICE_CONFIDENCE = 0.9
 
@@ -374,7 +378,7 @@ class EntityStage:
             # needs no recognizer: only the sentences with unknown name-like words go to it.
             if word in not_names() or word in STOP_WORDS or word in lower_words:
                 continue
-            if cand.text.isupper() or len(word) < 2:
+            if cand.text.isupper() or len(word) < 2 or word.endswith(COMMON_ENDINGS):
                 continue
             start, end = _sentence_around(text, cand.start, cand.end)
             if windows and start <= windows[-1][1]:
