@@ -57,6 +57,8 @@ class SourceFile:
     text: str
     encoding: str
     size: int
+    streamed: bool = False  # a large file: ``text`` holds only its head; readers that
+    # stream (TEI) open ``path`` themselves, others get the whole text loaded on demand
 
 
 @dataclass

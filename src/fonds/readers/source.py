@@ -15,12 +15,23 @@ PDF_MAGIC = b"%PDF-"
 BINARY_MAGICS = (b"\x7fELF", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b")
 
 
-def load_source(path: Path) -> SourceFile:
+STREAM_OVER_BYTES = 16 * 1024 * 1024
+HEAD_BYTES = 256 * 1024
+
+
+def load_source(path: Path, stream_over: int | None = -1) -> SourceFile:
     """Read ``path`` and decode it; raise ReadError with the reason when it is not text.
 
     A PDF is returned undecoded (``encoding="pdf"``, empty text): the PDF reader opens it.
+    A file larger than ``stream_over`` bytes is hashed in chunks and only its head is
+    decoded (``streamed=True``): a streaming reader (TEI) reads the file itself.
+    ``stream_over=None`` always loads the whole file.
     """
+    if stream_over == -1:
+        stream_over = STREAM_OVER_BYTES
     try:
+        if stream_over is not None and path.stat().st_size > stream_over:
+            return _load_head(path)
         data = path.read_bytes()
     except FileNotFoundError as err:
         raise ReadError(f"{path}: the file disappeared before it could be read") from err
@@ -39,6 +50,24 @@ def load_source(path: Path) -> SourceFile:
         raise ReadError(f"{path}: a binary file, not a document fonds can read")
     text, encoding = decode_text(data)
     return SourceFile(str(path), sha, text, encoding, len(data))
+
+
+def _load_head(path: Path) -> SourceFile:
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if not head:
+                head = chunk[:HEAD_BYTES]
+            digest.update(chunk)
+            size += len(chunk)
+    if head.startswith(PDF_MAGIC):
+        return SourceFile(str(path), digest.hexdigest(), "", "pdf", size)
+    if head.startswith(BINARY_MAGICS) or _looks_binary(head):
+        raise ReadError(f"{path}: a binary file, not a document fonds can read")
+    text = head.decode("utf-8-sig", errors="ignore")
+    return SourceFile(str(path), digest.hexdigest(), text, "utf-8", size, streamed=True)
 
 
 def decode_text(data: bytes) -> tuple[str, str]:

@@ -181,11 +181,17 @@ class TeiReader:
             raise ReadError(f"{source.path}: the TEI file is empty")
         tags = [f"{{{TEI_NS}}}{n}" for n in ("div", "teiHeader", "front", "back", "body")]
         tags += ["div", "teiHeader", "front", "back", "body"]  # TEI without a namespace
+        if source.streamed:  # a large volume: parsed straight from the file, never held whole
+            stream: Any = open(source.path, "rb")  # noqa: SIM115 - closed below
+            encoding = None
+        else:
+            stream = _Utf8Chunks(source.text)
+            encoding = "utf-8"  # the bytes fed are UTF-8 whatever the declaration says
         events = etree.iterparse(
-            _Utf8Chunks(source.text),
+            stream,
             events=("end",),
             tag=tags,
-            encoding="utf-8",  # the bytes fed are UTF-8 whatever the declaration says
+            encoding=encoding,
             remove_comments=True,
             remove_pis=True,
             no_network=True,
@@ -219,6 +225,9 @@ class TeiReader:
                 f"{source.path}: the TEI cannot be parsed ({err}); "
                 f"{count} complete document(s) were read before the break"
             ) from err
+        finally:
+            if source.streamed:
+                stream.close()
         if count == 0:
             if whole_body is None:
                 raise ReadError(
