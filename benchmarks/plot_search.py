@@ -17,9 +17,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SHAPES = ("common", "rare_name", "prefix", "phrase", "alias", "person_date", "facets")
-STYLE = {"fonds": ("tab:red", "o", "fonds (full query path)"),
-         "fts5": ("tab:blue", "s", "SQLite FTS5 (floor)"),
-         "tantivy": ("tab:green", "^", "Tantivy (anchor)")}
+STYLE = {
+    "fonds": ("tab:red", "o", "fonds (full query path)"),
+    "fts5": ("tab:blue", "s", "SQLite FTS5 (floor)"),
+    "tantivy": ("tab:green", "^", "Tantivy (anchor)"),
+}
 TARGETS = [(100_000, 10.0), (1_000_000, 30.0)]
 
 
@@ -28,8 +30,7 @@ def load(folder: Path) -> list[dict[str, Any]]:
     return sorted(runs, key=lambda r: r["documents"])
 
 
-def series(runs: list[dict[str, Any]], engine: str, shape: str
-           ) -> tuple[list[int], list[float]]:
+def series(runs: list[dict[str, Any]], engine: str, shape: str) -> tuple[list[int], list[float]]:
     xs: list[int] = []
     ys: list[float] = []
     for run in runs:
@@ -67,8 +68,10 @@ def draw(runs: list[dict[str, Any]], out: Path) -> None:
     for ax in axes[:, 0]:
         ax.set_ylabel("p95 latency (ms)")
     machine = runs[-1]["machine"]
-    fig.suptitle(f"fonds search: p95 latency per query shape against corpus size "
-                 f"({machine['cores']} cores, top 20 with snippets)")
+    fig.suptitle(
+        f"fonds search: p95 latency per query shape against corpus size "
+        f"({machine['cores']} cores, top 20 with snippets)"
+    )
     fig.tight_layout()
     fig.savefig(out, dpi=110)
 

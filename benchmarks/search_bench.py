@@ -83,10 +83,14 @@ def sample_docs(conn: sqlite3.Connection, rng: random.Random, n: int) -> list[st
     ids = sorted(rng.sample(range(1, top + 1), min(n, top)))
     rows: list[str] = []
     for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
+        part = ids[i : i + 500]
         marks = ",".join("?" * len(part))
-        rows += [r[0] for r in conn.execute(
-            f"SELECT text FROM documents WHERE rowid IN ({marks}) ORDER BY rowid", part)]
+        rows += [
+            r[0]
+            for r in conn.execute(
+                f"SELECT text FROM documents WHERE rowid IN ({marks}) ORDER BY rowid", part
+            )
+        ]
     return rows
 
 
@@ -98,8 +102,9 @@ def doc_freq(texts: list[str]) -> Counter[str]:
 
 
 def fts_count(conn: sqlite3.Connection, match: str) -> int:
-    return conn.execute("SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?",
-                        (match,)).fetchone()[0]
+    return conn.execute(
+        "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", (match,)
+    ).fetchone()[0]
 
 
 def common_words(df: Counter[str], k: int = 40) -> list[str]:
@@ -107,18 +112,22 @@ def common_words(df: Counter[str], k: int = 40) -> list[str]:
     return [w for w, _ in good[:k]]
 
 
-def rare_names(conn: sqlite3.Connection, texts: list[str], df: Counter[str],
-               rng: random.Random, k: int) -> list[str]:
+def rare_names(
+    conn: sqlite3.Connection, texts: list[str], df: Counter[str], rng: random.Random, k: int
+) -> list[str]:
     """Capitalized words, never seen in lower case, in 1–50 documents of the whole corpus."""
     caps: Counter[str] = Counter()
     for text in texts:
         caps.update(re.findall(r"(?<=[a-z,;] )([A-Z][a-z]{4,})\b", text))
     lower = {w for t in texts for w in re.findall(r"\b[a-z]{5,}\b", t)}
-    candidates = sorted(w for w in caps if w.lower() not in lower and df[w.lower()] <= 2
-                        and w.lower() not in STOPWORDS)
+    candidates = sorted(
+        w
+        for w in caps
+        if w.lower() not in lower and df[w.lower()] <= 2 and w.lower() not in STOPWORDS
+    )
     rng.shuffle(candidates)
     out: list[str] = []
-    for word in candidates[:4 * k]:
+    for word in candidates[: 4 * k]:
         if 1 <= fts_count(conn, f'"{word}"') <= 50:
             out.append(word)
         if len(out) >= k:
@@ -127,8 +136,11 @@ def rare_names(conn: sqlite3.Connection, texts: list[str], df: Counter[str],
 
 
 def prefixes(df: Counter[str], n_docs: int, rng: random.Random, k: int) -> list[str]:
-    words = sorted(w for w, n in df.items() if len(w) >= 7 and w not in STOPWORDS
-                   and 0.003 * n_docs <= n <= 0.05 * n_docs)
+    words = sorted(
+        w
+        for w, n in df.items()
+        if len(w) >= 7 and w not in STOPWORDS and 0.003 * n_docs <= n <= 0.05 * n_docs
+    )
     picked = {w[:5] for w in rng.sample(words, min(len(words), 4 * k))}
     return ["genui", "instan", *sorted(picked)[: k - 2]]
 
@@ -139,9 +151,13 @@ def phrases(texts: list[str], rng: random.Random, k: int) -> list[str]:
         words = re.findall(r"\S+", rng.choice(texts))
         length = rng.choice((2, 2, 3))
         i = rng.randrange(max(1, len(words) - length))
-        window = words[i:i + length]
-        if len(window) == length and all(re.fullmatch(r"[a-z]+", w) for w in window) \
-                and window[0] not in STOPWORDS and window[-1] not in STOPWORDS:
+        window = words[i : i + length]
+        if (
+            len(window) == length
+            and all(re.fullmatch(r"[a-z]+", w) for w in window)
+            and window[0] not in STOPWORDS
+            and window[-1] not in STOPWORDS
+        ):
             out.append(" ".join(window))
     return out
 
@@ -164,10 +180,14 @@ def name_infos(conn: sqlite3.Connection, db: Path) -> list[NameInfo]:
     """Entities with the forms the text uses and the form held out of it (gen_corpus)."""
     manifest = Path(f"{db}.json")
     held = json.loads(manifest.read_text())["held_out_names"] if manifest.exists() else {}
-    infos = {r[0]: NameInfo(r[0], r[1], r[2], held.get(r[0]))
-             for r in conn.execute("SELECT id, name, type FROM entities")}
-    rows = conn.execute("SELECT entity_id, text, count(DISTINCT document_id) FROM mentions"
-                        " WHERE field = 'text' GROUP BY entity_id, text ORDER BY 1, 3 DESC")
+    infos = {
+        r[0]: NameInfo(r[0], r[1], r[2], held.get(r[0]))
+        for r in conn.execute("SELECT id, name, type FROM entities")
+    }
+    rows = conn.execute(
+        "SELECT entity_id, text, count(DISTINCT document_id) FROM mentions"
+        " WHERE field = 'text' GROUP BY entity_id, text ORDER BY 1, 3 DESC"
+    )
     for entity_id, text, docs in rows:
         if entity_id in infos:
             infos[entity_id].text_forms.append(text)
@@ -176,8 +196,9 @@ def name_infos(conn: sqlite3.Connection, db: Path) -> list[NameInfo]:
 
 
 def alias_queries(infos: list[NameInfo], rng: random.Random, k: int) -> list[BenchQuery]:
-    pool = [i for i in infos if i.held_out and i.type == "person"] or \
-        [i for i in infos if i.held_out]
+    pool = [i for i in infos if i.held_out and i.type == "person"] or [
+        i for i in infos if i.held_out
+    ]
     out: list[BenchQuery] = []
     for info in rng.choices(pool, k=k) if pool else []:
         assert info.held_out is not None
@@ -186,20 +207,30 @@ def alias_queries(infos: list[NameInfo], rng: random.Random, k: int) -> list[Ben
     return out
 
 
-def person_date_queries(conn: sqlite3.Connection, infos: list[NameInfo], rng: random.Random,
-                        k: int) -> list[BenchQuery]:
+def person_date_queries(
+    conn: sqlite3.Connection, infos: list[NameInfo], rng: random.Random, k: int
+) -> list[BenchQuery]:
     people = [i for i in infos if i.type == "person"] or infos
     out: list[BenchQuery] = []
     for info in rng.choices(people, weights=[i.docs for i in people], k=k):
-        rows = conn.execute("SELECT d.date_start FROM mentions m JOIN documents d"
-                            " ON d.id = m.document_id WHERE m.entity_id = ? LIMIT 200",
-                            (info.id,)).fetchall()
+        rows = conn.execute(
+            "SELECT d.date_start FROM mentions m JOIN documents d"
+            " ON d.id = m.document_id WHERE m.entity_id = ? LIMIT 200",
+            (info.id,),
+        ).fetchall()
         year, month = rng.choice(rows)[0][:7].split("-") if rows else ("1950", "01")
         lo, hi = ("01", "06") if int(month) <= 6 else ("07", "12")
         fonds_q = f'person:"{info.name}" date:{year}-{lo}..{year}-{hi}'
         last = "30" if hi == "06" else "31"
-        out.append(BenchQuery("person_date", fonds_q, [phrase_of(info.name)],
-                              date_from=f"{year}-{lo}-01", date_to=f"{year}-{hi}-{last}"))
+        out.append(
+            BenchQuery(
+                "person_date",
+                fonds_q,
+                [phrase_of(info.name)],
+                date_from=f"{year}-{lo}-01",
+                date_to=f"{year}-{hi}-{last}",
+            )
+        )
     return out
 
 
@@ -217,10 +248,14 @@ def make_queries(db: Path, n: int, seed: int) -> dict[str, list[BenchQuery]]:
     infos = name_infos(conn, db)
     mix = {
         "common": [BenchQuery("common", w, [w]) for w in rng.choices(common, k=n)],
-        "rare_name": [BenchQuery("rare_name", w, [w])
-                      for w in cycle_to(rare_names(conn, texts, df, rng, n), n)],
-        "prefix": [BenchQuery("prefix", f"{p}*", [], prefix=p)
-                   for p in rng.choices(prefixes(df, len(texts), rng, 30), k=n)],
+        "rare_name": [
+            BenchQuery("rare_name", w, [w])
+            for w in cycle_to(rare_names(conn, texts, df, rng, n), n)
+        ],
+        "prefix": [
+            BenchQuery("prefix", f"{p}*", [], prefix=p)
+            for p in rng.choices(prefixes(df, len(texts), rng, 30), k=n)
+        ],
         "phrase": [BenchQuery("phrase", f'"{p}"', [p]) for p in phrases(texts, rng, n)],
         "alias": alias_queries(infos, rng, n),
         "person_date": person_date_queries(conn, infos, rng, n),
@@ -255,8 +290,11 @@ FTS_FACET = (
 
 def fts5_runner(db: Path) -> tuple[Runner, dict[str, Any]]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
-    info = {"index_bytes": conn.execute(
-        "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'documents_fts%'").fetchone()[0]}
+    info = {
+        "index_bytes": conn.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'documents_fts%'"
+        ).fetchone()[0]
+    }
 
     def run(q: BenchQuery) -> int:
         args: list[Any] = [fts_match(q)]
@@ -286,8 +324,9 @@ def fts5_build(db: Path) -> dict[str, Any]:
 def fts5_build_from_manifest(db: Path) -> dict[str, Any]:
     """With --no-fts-rebuild: the time gen_corpus.py took to fill documents_fts (same work)."""
     manifest = Path(f"{db}.json")
-    seconds = json.loads(manifest.read_text()).get("fts_fill_seconds") if manifest.exists() \
-        else None
+    seconds = (
+        json.loads(manifest.read_text()).get("fts_fill_seconds") if manifest.exists() else None
+    )
     if seconds is None:
         return {"build_skipped": "--no-fts-rebuild, and no fill time in the manifest"}
     return {"build_seconds": seconds, "build_seconds_from": "gen_corpus.py (fill, not timed here)"}
@@ -320,16 +359,27 @@ def tantivy_build(db: Path, threads: int, heap_mb: int) -> dict[str, Any]:
     writer = index.writer(heap_mb * 1_000_000, threads)
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     for doc_id, title, text, date, doc_type in conn.execute(
-            "SELECT id, title, text, date_start, doc_type FROM documents"):
-        writer.add_document(tantivy.Document(
-            id=doc_id, title=title, text=text, doc_type=doc_type or "",
-            date=int((date or "0000-00-00").replace("-", ""))))
+        "SELECT id, title, text, date_start, doc_type FROM documents"
+    ):
+        writer.add_document(
+            tantivy.Document(
+                id=doc_id,
+                title=title,
+                text=text,
+                doc_type=doc_type or "",
+                date=int((date or "0000-00-00").replace("-", "")),
+            )
+        )
     writer.commit()
     writer.wait_merging_threads()
     seconds = time.perf_counter() - t0
     size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return {"build_seconds": round(seconds, 2), "index_bytes": size,
-            "writer_threads": threads, "writer_heap_mb": heap_mb}
+    return {
+        "build_seconds": round(seconds, 2),
+        "index_bytes": size,
+        "writer_threads": threads,
+        "writer_heap_mb": heap_mb,
+    }
 
 
 def tantivy_query(index: Any, schema: Any, q: BenchQuery) -> Any:
@@ -338,15 +388,19 @@ def tantivy_query(index: Any, schema: Any, q: BenchQuery) -> Any:
     if q.prefix:
         pattern = re.escape(q.prefix) + ".*"
         query = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, tantivy.Query.regex_query(schema, f, pattern))
-             for f in ("title", "text")])
+            [
+                (tantivy.Occur.Should, tantivy.Query.regex_query(schema, f, pattern))
+                for f in ("title", "text")
+            ]
+        )
     else:
         query = index.parse_query(" OR ".join(f'"{p}"' for p in q.phrases), ["title", "text"])
     if q.date_from and q.date_to:
         lo, hi = int(q.date_from.replace("-", "")), int(q.date_to.replace("-", ""))
         dates = tantivy.Query.range_query(schema, "date", tantivy.FieldType.Integer, lo, hi)
-        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query),
-                                             (tantivy.Occur.Must, dates)])
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, query), (tantivy.Occur.Must, dates)]
+        )
     return query
 
 
@@ -380,9 +434,11 @@ def fonds_module() -> Any:
 def fonds_build(db: Path) -> dict[str, Any]:
     service = fonds_module()
     if not hasattr(service, "rebuild_index"):
-        return {"build_skipped": "fonds.search.service.rebuild_index does not exist yet:"
-                                 " no fonds index build measured (search runs on what the"
-                                 " store has)"}
+        return {
+            "build_skipped": "fonds.search.service.rebuild_index does not exist yet:"
+            " no fonds index build measured (search runs on what the"
+            " store has)"
+        }
     from fonds.store.sqlite import Store
 
     before = sibling_sizes(db)
@@ -395,8 +451,12 @@ def fonds_build(db: Path) -> dict[str, Any]:
     # the index: every file or folder next to the database, plus what the database grew by
     beside = {k: v for k, v in after.items() if k != db.name}
     grown = max(0, after.get(db.name, 0) - before.get(db.name, 0))
-    return {"build_seconds": round(seconds, 2), "index_bytes": sum(beside.values()) + grown,
-            "index_files": sorted(beside), "database_grew_bytes": grown}
+    return {
+        "build_seconds": round(seconds, 2),
+        "index_bytes": sum(beside.values()) + grown,
+        "index_files": sorted(beside),
+        "database_grew_bytes": grown,
+    }
 
 
 def sibling_sizes(db: Path) -> dict[str, int]:
@@ -423,8 +483,10 @@ def fonds_runner(db: Path) -> tuple[Runner, dict[str, Any]]:
             kwargs["facets"] = True
         return len(service.search(store, q.fonds, **kwargs).hits)
 
-    info = {"search_signature": str(inspect.signature(service.search)),
-            "facets_requested": "facets" in params}
+    info = {
+        "search_signature": str(inspect.signature(service.search)),
+        "facets_requested": "facets" in params,
+    }
     return run, info
 
 
@@ -435,9 +497,13 @@ def percentiles(values: list[float]) -> dict[str, float]:
     if not values:
         return {}
     arr = np.array(values)
-    return {"p50": float(np.percentile(arr, 50)), "p95": float(np.percentile(arr, 95)),
-            "p99": float(np.percentile(arr, 99)), "max": float(arr.max()),
-            "mean": float(arr.mean())}
+    return {
+        "p50": float(np.percentile(arr, 50)),
+        "p95": float(np.percentile(arr, 95)),
+        "p99": float(np.percentile(arr, 99)),
+        "max": float(arr.max()),
+        "mean": float(arr.mean()),
+    }
 
 
 def time_query(run: Runner, q: BenchQuery, reps: int) -> tuple[float, int]:
@@ -462,9 +528,13 @@ def measure_shape(run: Runner, queries: list[BenchQuery], reps: int) -> dict[str
             continue
         latencies.append(ms)
         hits.append(n)
-    return {"ms": {k: round(v, 3) for k, v in percentiles(latencies).items()},
-            "queries": len(latencies), "with_hits": sum(1 for h in hits if h),
-            "errors": dict(errors.most_common(3)), "error_count": sum(errors.values())}
+    return {
+        "ms": {k: round(v, 3) for k, v in percentiles(latencies).items()},
+        "queries": len(latencies),
+        "with_hits": sum(1 for h in hits if h),
+        "errors": dict(errors.most_common(3)),
+        "error_count": sum(errors.values()),
+    }
 
 
 def warm_up(run: Runner, mix: dict[str, list[BenchQuery]]) -> None:
@@ -478,8 +548,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_engine(engine: str, db: Path, mix: dict[str, list[BenchQuery]], opts: dict[str, Any]
-               ) -> dict[str, Any]:
+def run_engine(
+    engine: str, db: Path, mix: dict[str, list[BenchQuery]], opts: dict[str, Any]
+) -> dict[str, Any]:
     """In a fresh process: build (when asked), warm up, measure every shape."""
     out: dict[str, Any] = {"loadavg_before": os.getloadavg()}
     try:
@@ -503,8 +574,9 @@ def run_engine(engine: str, db: Path, mix: dict[str, list[BenchQuery]], opts: di
     return out
 
 
-def run_isolated(engine: str, db: Path, mix: dict[str, list[BenchQuery]],
-                 opts: dict[str, Any]) -> dict[str, Any]:
+def run_isolated(
+    engine: str, db: Path, mix: dict[str, list[BenchQuery]], opts: dict[str, Any]
+) -> dict[str, Any]:
     with mp.get_context("spawn").Pool(1) as pool:
         return pool.apply(run_engine, (engine, db, mix, opts))
 
@@ -519,9 +591,15 @@ def machine() -> dict[str, Any]:
     with Path("/proc/cpuinfo").open() as f:
         cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "")
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return {"cores": os.cpu_count(), "cpu": cpu, "memory_gb": round(mem / 2**30, 1),
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "tantivy": getattr(tantivy, "__version__", "?"), "platform": platform.platform()}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(mem / 2**30, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "tantivy": getattr(tantivy, "__version__", "?"),
+        "platform": platform.platform(),
+    }
 
 
 def cell(result: dict[str, Any], shape: str) -> str:
@@ -538,8 +616,10 @@ def cell(result: dict[str, Any], shape: str) -> str:
 def print_table(results: dict[str, Any]) -> None:
     engines = results["engines"]
     width = 28
-    print(f"\n{results['documents']:,} documents — latency ms p50 / p95 / p99"
-          " (hits: queries with ≥1 hit of the set)")
+    print(
+        f"\n{results['documents']:,} documents — latency ms p50 / p95 / p99"
+        " (hits: queries with ≥1 hit of the set)"
+    )
     print("shape".ljust(14) + "".join(e.ljust(width) for e in engines))
     for shape in SHAPES:
         line = shape.ljust(14)
@@ -549,8 +629,11 @@ def print_table(results: dict[str, Any]) -> None:
                 c += f" [{r['shapes'][shape]['with_hits']}]"
             line += c.ljust(width)
         print(line)
-    for key, label in (("build_seconds", "build s"), ("index_bytes", "index MB"),
-                       ("peak_rss_mb", "peak RSS MB")):
+    for key, label in (
+        ("build_seconds", "build s"),
+        ("index_bytes", "index MB"),
+        ("peak_rss_mb", "peak RSS MB"),
+    ):
         line = label.ljust(14)
         for r in engines.values():
             v = r.get(key)
@@ -570,8 +653,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--reps", type=int, default=3, help="timed runs per query (3)")
     ap.add_argument("--seed", type=int, default=8)
     ap.add_argument("--engines", default=",".join(ENGINES), help="fonds,fts5,tantivy")
-    ap.add_argument("--no-fts-rebuild", action="store_true",
-                    help="do not time an FTS5 'rebuild' (it is slow at 1M)")
+    ap.add_argument(
+        "--no-fts-rebuild",
+        action="store_true",
+        help="do not time an FTS5 'rebuild' (it is slow at 1M)",
+    )
     ap.add_argument("--tantivy-threads", type=int, default=1)
     ap.add_argument("--tantivy-heap-mb", type=int, default=512)
     ap.add_argument("--out", type=Path, help="JSON results (benchmarks/results/search-<n>.json)")
@@ -584,16 +670,28 @@ def main(argv: list[str] | None = None) -> None:
     conn.close()
     t0 = time.perf_counter()
     mix = make_queries(args.db, args.queries, args.seed)
-    print(f"{size:,} documents; query mix made in {time.perf_counter() - t0:.1f} s",
-          file=sys.stderr)
-    opts = {"reps": args.reps, "fts_rebuild": not args.no_fts_rebuild,
-            "tantivy_threads": args.tantivy_threads, "tantivy_heap_mb": args.tantivy_heap_mb}
+    print(
+        f"{size:,} documents; query mix made in {time.perf_counter() - t0:.1f} s", file=sys.stderr
+    )
+    opts = {
+        "reps": args.reps,
+        "fts_rebuild": not args.no_fts_rebuild,
+        "tantivy_threads": args.tantivy_threads,
+        "tantivy_heap_mb": args.tantivy_heap_mb,
+    }
     results: dict[str, Any] = {
-        "documents": size, "database_bytes": args.db.stat().st_size, "machine": machine(),
-        "method": {"queries_per_shape": args.queries, "reps": args.reps, "seed": args.seed,
-                   "statistic": "per-query median of reps, then percentiles over the set",
-                   "limit": 20},
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "engines": {},
+        "documents": size,
+        "database_bytes": args.db.stat().st_size,
+        "machine": machine(),
+        "method": {
+            "queries_per_shape": args.queries,
+            "reps": args.reps,
+            "seed": args.seed,
+            "statistic": "per-query median of reps, then percentiles over the set",
+            "limit": 20,
+        },
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "engines": {},
         "examples": {s: [asdict(q) for q in qs[:5]] for s, qs in mix.items()},
     }
     for engine in args.engines.split(","):

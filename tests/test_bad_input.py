@@ -192,8 +192,10 @@ def test_a_tei_file_with_an_external_entity_leaks_nothing(tmp_path: Path) -> Non
 
 def test_invalid_utf8_is_ingested_and_its_text_kept(tmp_path: Path) -> None:
     head = "Telegram from the Chargé in Pyŏngyang\n\nThe Chargé d’affaires — résumé follows. "
-    data = head.encode() + b"Broken \xff\xfe bytes and a cut \xc3 here. " + (
-        "Señor Muñoz agreed. Kim Il Sung was present.\n".encode()
+    data = (
+        head.encode()
+        + b"Broken \xff\xfe bytes and a cut \xc3 here. "
+        + ("Señor Muñoz agreed. Kim Il Sung was present.\n".encode())
     )
     summary, stored = run(tmp_path, {"broken.txt": data})
     assert outcome(summary, "broken.txt").status == "added"

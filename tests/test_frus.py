@@ -99,9 +99,7 @@ def expected_of(div: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def expected() -> list[dict[str, Any]]:
-    divs = [
-        d for d in etree.parse(str(FRUS_TEI)).iter(f"{TEI}div") if d.get("type") == "document"
-    ]
+    divs = [d for d in etree.parse(str(FRUS_TEI)).iter(f"{TEI}div") if d.get("type") == "document"]
     return [expected_of(d) for d in divs]
 
 
@@ -174,9 +172,7 @@ def test_a_dateline_with_a_time_keeps_its_own_day(frus_records: dict, expected: 
 
 def test_classification(frus_records: dict, expected: list[dict]) -> None:
     for want in expected:
-        assert frus_records[want["part"]]["classification"] == want["classification"], want[
-            "part"
-        ]
+        assert frus_records[want["part"]]["classification"] == want["classification"], want["part"]
     counts = {c: sum(1 for e in expected if e["classification"] == c) for c in
               ("Top Secret", "Secret", "Confidential", None)}  # fmt: skip
     assert counts == {"Top Secret": 15, "Secret": 14, "Confidential": 8, None: 4}

@@ -337,8 +337,10 @@ def test_a_crash_on_the_second_document_leaves_no_half_record(
     parts = {r["source"].get("part") or r["source"]["path"] for r in stored.values()}
     assert parts == {"d189", str(inbox / "b-memo.txt")}
     with sqlite3.connect(db) as conn:  # the failed document left no row anywhere
-        assert conn.execute("SELECT count(*) FROM documents WHERE source_part = 'd190'"
-                            ).fetchone()[0] == 0
+        assert (
+            conn.execute("SELECT count(*) FROM documents WHERE source_part = 'd190'").fetchone()[0]
+            == 0
+        )
         status = conn.execute(
             "SELECT status, message FROM sources WHERE path = ?", (str(inbox / "a-volume.tei.xml"),)
         ).fetchone()
@@ -450,8 +452,17 @@ def _check_contract_record(record: dict[str, Any]) -> None:
     if record["date"] is not None:
         assert re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2}(-\d{2})?)?)?", record["date"])
     assert record["doc_type"] is None or record["doc_type"] in DOC_TYPES
-    for key in ("summary", "citation", "translator", "original_language", "classification",
-                "record_id", "url", "credits", "notes"):
+    for key in (
+        "summary",
+        "citation",
+        "translator",
+        "original_language",
+        "classification",
+        "record_id",
+        "url",
+        "credits",
+        "notes",
+    ):
         assert record[key] is None or isinstance(record[key], str), key
     for ref in record["archival_refs"]:
         assert {"archive", "fond", "opis", "delo", "pages", "raw"} <= set(ref)
@@ -492,8 +503,17 @@ def test_export_csv_one_row_a_record(archive_db: Path, tmp_path: Path) -> None:
     with out.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 47
-    assert {"id", "title", "date", "doc_type", "classification", "sender", "recipients",
-            "archival_refs", "text"} <= set(rows[0])
+    assert {
+        "id",
+        "title",
+        "date",
+        "doc_type",
+        "classification",
+        "sender",
+        "recipients",
+        "archival_refs",
+        "text",
+    } <= set(rows[0])
     for row in rows:
         record = expected[row["id"]]
         assert row["title"] == record["title"]

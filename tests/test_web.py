@@ -12,11 +12,23 @@ from fonds.store.sqlite import Store
 from fonds.web.app import create_app
 from tests.test_web_support import Archive, Markup, shared_archive
 
-PAGES = ["/", "/search?q=Kim+Il+Sung", "/search", "/entities", "/entities?q=kim&type=person",
-         "/entities/person-kim-il-sung", "/timeline", "/timeline?from=1950&to=1950",
-         "/timeline?from=1950-01&to=1950-01&person=person-kim-il-sung", "/network",
-         "/network?kind=met", "/network?person=person-joseph-stalin", "/map", "/map?view=world",
-         "/login"]
+PAGES = [
+    "/",
+    "/search?q=Kim+Il+Sung",
+    "/search",
+    "/entities",
+    "/entities?q=kim&type=person",
+    "/entities/person-kim-il-sung",
+    "/timeline",
+    "/timeline?from=1950&to=1950",
+    "/timeline?from=1950-01&to=1950-01&person=person-kim-il-sung",
+    "/network",
+    "/network?kind=met",
+    "/network?person=person-joseph-stalin",
+    "/map",
+    "/map?view=world",
+    "/login",
+]
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +56,14 @@ def test_every_page_renders_without_script_of_its_own(client: TestClient, url: s
 
 
 def test_security_headers_on_pages_api_static_and_errors(client: TestClient) -> None:
-    for url in ("/", "/api/search?q=Kim", "/static/style.css", "/nowhere", "/api/nowhere",
-                "/openapi.json"):
+    for url in (
+        "/",
+        "/api/search?q=Kim",
+        "/static/style.css",
+        "/nowhere",
+        "/api/nowhere",
+        "/openapi.json",
+    ):
         headers = client.get(url).headers
         csp = headers["content-security-policy"]
         assert "script-src 'self'" in csp and "default-src 'none'" in csp, url
@@ -56,8 +74,10 @@ def test_security_headers_on_pages_api_static_and_errors(client: TestClient) -> 
 
 
 def test_cors_is_off(client: TestClient) -> None:
-    response = client.options("/api/search?q=Kim", headers={
-        "Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET"})
+    response = client.options(
+        "/api/search?q=Kim",
+        headers={"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET"},
+    )
     assert "access-control-allow-origin" not in response.headers
     response = client.get("/api/search?q=Kim", headers={"Origin": "https://elsewhere.example"})
     assert "access-control-allow-origin" not in response.headers
@@ -121,28 +141,41 @@ def test_record_of_conversation_is_a_dialogue(client: TestClient, archive: Archi
     record = store.get_record(archive.conversation)
     store.close()
     assert html.count('<div class="turn">') == len(record["turns"]) > 50
-    first = re.search(r'<div class="turn">\s*<p class="speaker">(.*?)</p>\s*'
-                      r'<div class="words">(.*?)</div>', html, re.S)
+    first = re.search(
+        r'<div class="turn">\s*<p class="speaker">(.*?)</p>\s*'
+        r'<div class="words">(.*?)</div>',
+        html,
+        re.S,
+    )
     assert first is not None
-    assert '<a href="/entities/person-joseph-stalin" title="Joseph Stalin" dir="auto">' \
-           'Joseph Stalin</a>' in first.group(1)
+    assert (
+        '<a href="/entities/person-joseph-stalin" title="Joseph Stalin" dir="auto">'
+        "Joseph Stalin</a>" in first.group(1)
+    )
     assert first.group(2) == '<p dir="auto">What is the mood of the Korean population?</p>'
     # a speaker labelled by another spelling says so
-    assert 'as “Pak Heon-yeong”' in html
+    assert "as “Pak Heon-yeong”" in html
 
 
-def test_record_panel_with_evidence_refs_and_citations(client: TestClient,
-                                                        archive: Archive) -> None:
+def test_record_panel_with_evidence_refs_and_citations(
+    client: TestClient, archive: Archive
+) -> None:
     html = safe_page(client, f"/documents/{archive.conversation}")
     # the date's evidence is read back from the source file, its span marked
-    assert re.search(r"<dt>Date</dt>\s*<dd>\s*<time>1952-09-04</time>.*?"
-                     r"<blockquote dir=\"auto\">.*?<mark>September 4, 1952</mark>", html, re.S)
+    assert re.search(
+        r"<dt>Date</dt>\s*<dd>\s*<time>1952-09-04</time>.*?"
+        r"<blockquote dir=\"auto\">.*?<mark>September 4, 1952</mark>",
+        html,
+        re.S,
+    )
     assert "<td>APRF</td>" in html and "<td>558</td>" in html and "<td>0071-0082</td>" in html
     assert "Volkogonov papers" in html
     assert "@misc{fonds-abfb32bb0fa83851," in html
     assert "&#34;archive&#34;: &#34;APRF&#34;" in html
-    assert "“Record of a Conversation between Stalin, Kim Il Sung, Pak Heon-yeong, Zhou Enlai," \
-           " and Peng Dehuai,” September 4, 1952, APRF" in html
+    assert (
+        "“Record of a Conversation between Stalin, Kim Il Sung, Pak Heon-yeong, Zhou Enlai,"
+        " and Peng Dehuai,” September 4, 1952, APRF" in html
+    )
     assert "More like this" in html
 
 
@@ -153,7 +186,9 @@ def test_tei_evidence_gives_the_locator(client: TestClient) -> None:
 
 def test_ocr_repairs_are_shown(client: TestClient, archive: Archive) -> None:
     html = safe_page(client, f"/documents/{archive.repaired}")
-    assert html.count('<ins class="repair" title="OCR repair: II → Il (ocr-korean-il)">Il</ins>') == 7
+    assert (
+        html.count('<ins class="repair" title="OCR repair: II → Il (ocr-korean-il)">Il</ins>') == 7
+    )
     assert "<del>II.</del> → <ins>ll.</ins>" in html
 
 
@@ -172,8 +207,11 @@ def test_entity_page(client: TestClient) -> None:
     assert "Kim Ir Sen" in html and "김일성" in html
     assert "Chairman of the Provisional People&#39;s Committee of North Korea" in html
     assert "1946-02-08–1947-02-21" in html
-    assert re.search(r"Most often named with</h2>\s*<p class=\"chips\"><a class=\"chip "
-                     r"ent-person\" href=\"/entities/person-joseph-stalin\"", html)
+    assert re.search(
+        r"Most often named with</h2>\s*<p class=\"chips\"><a class=\"chip "
+        r"ent-person\" href=\"/entities/person-joseph-stalin\"",
+        html,
+    )
     assert "Documents over time" in html
     assert "Edit this entity" not in html  # no one is signed in
 
@@ -196,7 +234,7 @@ def test_timeline_zooms_and_filters(client: TestClient) -> None:
     html = safe_page(client, "/timeline?from=1950-01&to=1950-01")
     assert "by day." in html
     html = safe_page(client, "/timeline?person=person-kim-il-sung")
-    assert "Timeline of <span dir=\"auto\">Kim Il Sung</span>" in html
+    assert 'Timeline of <span dir="auto">Kim Il Sung</span>' in html
     assert client.get("/timeline?from=yesterday").status_code == 400
 
 
@@ -216,16 +254,23 @@ def test_map_draws_places_offline(client: TestClient) -> None:
     assert html.count('<circle class="place"') == len(located) >= 4
     assert '<a href="/entities/place-test-atoll">' in html
     assert "http://" not in html.split("<svg", 1)[1].split("</svg>", 1)[0].replace(
-        "http://www.w3.org", "")
+        "http://www.w3.org", ""
+    )
 
 
 def test_static_files_and_no_path_traversal(client: TestClient) -> None:
     assert client.get("/static/map.js").status_code == 200
     world = client.get("/static/world/countries-110m.json")
     assert world.status_code == 200 and world.json()["type"] == "Topology"
-    for url in ("/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
-                "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/static//etc/passwd",
-                "/documents/..%2f..%2fetc%2fpasswd", "/documents/x/cite.exe"):
+    for url in (
+        "/static/../app.py",
+        "/static/%2e%2e/app.py",
+        "/static/..%2fapp.py",
+        "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/static//etc/passwd",
+        "/documents/..%2f..%2fetc%2fpasswd",
+        "/documents/x/cite.exe",
+    ):
         response = client.get(url)
         assert response.status_code == 404, url
         assert "root:" not in response.text and "create_app" not in response.text

@@ -41,8 +41,9 @@ def writable(archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     index = Path(str(archive.db) + ".index")
     if index.is_dir():
         shutil.copytree(index, Path(str(db) + ".index"))
-    return TestClient(create_app(str(db), write_token=TOKEN,
-                                 limits=WebLimits(max_upload_bytes=200_000)))
+    return TestClient(
+        create_app(str(db), write_token=TOKEN, limits=WebLimits(max_upload_bytes=200_000))
+    )
 
 
 def error(status: int, message: str) -> dict:
@@ -51,12 +52,21 @@ def error(status: int, message: str) -> dict:
 
 # -- reading ---------------------------------------------------------------------------
 
+
 def test_search_structure_and_pagination(client: TestClient) -> None:
     response = client.get("/api/search", params={"q": "Korea", "limit": 2})
     assert response.status_code == 200
     page = response.json()
-    assert set(page) == {"query", "total", "offset", "limit", "truncated", "timed_out", "hits",
-                         "facets"}
+    assert set(page) == {
+        "query",
+        "total",
+        "offset",
+        "limit",
+        "truncated",
+        "timed_out",
+        "hits",
+        "facets",
+    }
     assert (page["query"], page["offset"], page["limit"]) == ("Korea", 0, 2)
     assert page["total"] > 2 and len(page["hits"]) == 2
     assert all(set(hit) == HIT_KEYS for hit in page["hits"])
@@ -67,15 +77,18 @@ def test_search_structure_and_pagination(client: TestClient) -> None:
     assert {h["id"] for h in second["hits"]}.isdisjoint({h["id"] for h in page["hits"]})
 
 
-@pytest.mark.parametrize(("params", "fragment"), [
-    ({"q": ""}, ""),
-    ({"q": "x" * 2001}, "the limit is 2000"),
-    ({"q": "Kim", "limit": 0}, "limit"),
-    ({"q": "Kim", "limit": "many"}, "limit"),
-    ({"q": "Kim", "offset": -1}, "offset"),
-    ({"q": "Kim", "sort": "alphabet"}, "sort must be one of relevance, date, -date"),
-    ({}, "q: Field required"),
-])
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"q": ""}, ""),
+        ({"q": "x" * 2001}, "the limit is 2000"),
+        ({"q": "Kim", "limit": 0}, "limit"),
+        ({"q": "Kim", "limit": "many"}, "limit"),
+        ({"q": "Kim", "offset": -1}, "offset"),
+        ({"q": "Kim", "sort": "alphabet"}, "sort must be one of relevance, date, -date"),
+        ({}, "q: Field required"),
+    ],
+)
 def test_search_errors_are_400_json(client: TestClient, params: dict, fragment: str) -> None:
     response = client.get("/api/search", params=params)
     assert response.status_code == 400
@@ -114,15 +127,33 @@ def test_entities_list_and_entity(client: TestClient, archive: Archive) -> None:
     assert client.get("/api/entities", params={"type": "ghost"}).status_code == 400
 
     kim = client.get("/api/entities/person-kim-il-sung", params={"limit": 3}).json()
-    assert set(kim) == {"id", "type", "name", "origin", "aliases", "names", "facts", "offices",
-                        "document_count", "sent", "merged_from", "years", "co_mentioned",
-                        "documents"}
+    assert set(kim) == {
+        "id",
+        "type",
+        "name",
+        "origin",
+        "aliases",
+        "names",
+        "facts",
+        "offices",
+        "document_count",
+        "sent",
+        "merged_from",
+        "years",
+        "co_mentioned",
+        "documents",
+    }
     assert (kim["id"], kim["name"], kim["type"]) == ("person-kim-il-sung", "Kim Il Sung", "person")
     assert {"Kim Ir Sen", "김일성"} <= set(kim["aliases"])
-    assert kim["offices"][0]["title"] == "Chairman of the Provisional People's Committee of North Korea"
+    assert (
+        kim["offices"][0]["title"]
+        == "Chairman of the Provisional People's Committee of North Korea"
+    )
     store = Store(archive.db, readonly=True)
-    n = store.conn.execute("SELECT count(DISTINCT document_id) FROM mentions WHERE entity_id = ?",
-                           ("person-kim-il-sung",)).fetchone()[0]
+    n = store.conn.execute(
+        "SELECT count(DISTINCT document_id) FROM mentions WHERE entity_id = ?",
+        ("person-kim-il-sung",),
+    ).fetchone()[0]
     store.close()
     assert kim["document_count"] == kim["documents"]["total"] == n
     assert len(kim["documents"]["items"]) == 3
@@ -130,32 +161,47 @@ def test_entities_list_and_entity(client: TestClient, archive: Archive) -> None:
     people = [c["id"] for c in kim["co_mentioned"] if c["type"] == "person"]
     assert people[0] == "person-joseph-stalin"
     assert client.get("/api/entities/person-nobody").json() == error(
-        404, "no entity with id 'person-nobody'")
+        404, "no entity with id 'person-nobody'"
+    )
 
 
 def test_timeline_counts_every_dated_document(client: TestClient, archive: Archive) -> None:
     store = Store(archive.db, readonly=True)
-    by_month = dict(store.conn.execute(
-        "SELECT substr(date_start, 1, 7), count(*) FROM documents WHERE date_start IS NOT NULL"
-        " GROUP BY 1").fetchall())
+    by_month = dict(
+        store.conn.execute(
+            "SELECT substr(date_start, 1, 7), count(*) FROM documents WHERE date_start IS NOT NULL"
+            " GROUP BY 1"
+        ).fetchall()
+    )
     undated = store.conn.execute(
-        "SELECT count(*) FROM documents WHERE date_start IS NULL").fetchone()[0]
+        "SELECT count(*) FROM documents WHERE date_start IS NULL"
+    ).fetchone()[0]
     store.close()
     by_year: dict[str, int] = {}
     for key, n in by_month.items():
         by_year[key[:4]] = by_year.get(key[:4], 0) + n
     line = client.get("/api/timeline", params={"limit": 5}).json()
     first, last = min(by_month), max(by_month)
-    months = [f"{y}-{m:02d}" for y in range(int(first[:4]), int(last[:4]) + 1)
-              for m in range(1, 13) if first <= f"{y}-{m:02d}" <= last]
+    months = [
+        f"{y}-{m:02d}"
+        for y in range(int(first[:4]), int(last[:4]) + 1)
+        for m in range(1, 13)
+        if first <= f"{y}-{m:02d}" <= last
+    ]
     assert {k: v for k, v in line.items() if k != "documents"} == {
-        "from": None, "to": None, "person": None, "granularity": "month",
-        "total": sum(by_month.values()), "undated": undated,
-        "buckets": [{"key": m, "count": by_month.get(m, 0)} for m in months]}
+        "from": None,
+        "to": None,
+        "person": None,
+        "granularity": "month",
+        "total": sum(by_month.values()),
+        "undated": undated,
+        "buckets": [{"key": m, "count": by_month.get(m, 0)} for m in months],
+    }
     wide = client.get("/api/timeline", params={"from": "1940", "to": "1952"}).json()
     assert wide["granularity"] == "year"
-    assert wide["buckets"] == [{"key": str(y), "count": by_year.get(str(y), 0)}
-                               for y in range(1940, 1953)]
+    assert wide["buckets"] == [
+        {"key": str(y), "count": by_year.get(str(y), 0)} for y in range(1940, 1953)
+    ]
     assert len(line["documents"]["items"]) == 5
     month = client.get("/api/timeline", params={"from": "1950", "to": "1950"}).json()
     assert month["granularity"] == "month" and len(month["buckets"]) == 12
@@ -163,14 +209,18 @@ def test_timeline_counts_every_dated_document(client: TestClient, archive: Archi
     kim = client.get("/api/timeline", params={"person": "person-kim-il-sung"}).json()
     assert 0 < kim["total"] < line["total"]
     assert client.get("/api/timeline", params={"from": "1950-13-99x"}).json() == error(
-        400, "from='1950-13-99x' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+        400, "from='1950-13-99x' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD"
+    )
 
 
 def test_network(client: TestClient, archive: Archive) -> None:
     net = client.get("/api/network").json()
     assert set(net) == {"nodes", "edges", "total_nodes", "truncated"}
-    edge = next(e for e in net["edges"] if (e["source"], e["target"]) ==
-                ("person-terentii-shtykov", "person-andrey-vyshinsky"))
+    edge = next(
+        e
+        for e in net["edges"]
+        if (e["source"], e["target"]) == ("person-terentii-shtykov", "person-andrey-vyshinsky")
+    )
     assert edge["kind"] == "wrote" and archive.luncheon in {d["id"] for d in edge["documents"]}
     assert edge["weight"] == len(edge["documents"])
     ids = {n["id"] for n in net["nodes"]}
@@ -186,35 +236,52 @@ def test_network(client: TestClient, archive: Archive) -> None:
 
 def test_places(client: TestClient, archive: Archive) -> None:
     store = Store(archive.db, readonly=True)
-    expected = {r[0]: (r[1], r[2]) for r in store.conn.execute(
-        "SELECT id, json_extract(data_json, '$.lat'), json_extract(data_json, '$.lon')"
-        " FROM entities WHERE type = 'place' AND json_extract(data_json, '$.lat') IS NOT NULL"
-        " AND id IN (SELECT entity_id FROM mentions)")}
+    expected = {
+        r[0]: (r[1], r[2])
+        for r in store.conn.execute(
+            "SELECT id, json_extract(data_json, '$.lat'), json_extract(data_json, '$.lon')"
+            " FROM entities WHERE type = 'place' AND json_extract(data_json, '$.lat') IS NOT NULL"
+            " AND id IN (SELECT entity_id FROM mentions)"
+        )
+    }
     store.close()
     places = client.get("/api/places").json()
     assert set(places) == {"places", "without_coordinates"}
     assert {p["id"]: (p["lat"], p["lon"]) for p in places["places"]} == expected
     assert len(expected) >= len(PLACES)
-    assert all(set(p) == {"id", "name", "lat", "lon", "kind", "documents"} and p["documents"] > 0
-               for p in places["places"])
+    assert all(
+        set(p) == {"id", "name", "lat", "lon", "kind", "documents"} and p["documents"] > 0
+        for p in places["places"]
+    )
     counts = [p["documents"] for p in places["places"]]
     assert counts == sorted(counts, reverse=True)
 
 
 def test_openapi_lists_the_api(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
-    assert {"/api/search", "/api/documents/{doc_id}", "/api/documents/{doc_id}/similar",
-            "/api/entities", "/api/entities/{entity_id}", "/api/timeline", "/api/network",
-            "/api/places", "/api/ingest", "/api/entities/merge",
-            "/api/entities/split"} <= set(schema["paths"])
+    assert {
+        "/api/search",
+        "/api/documents/{doc_id}",
+        "/api/documents/{doc_id}/similar",
+        "/api/entities",
+        "/api/entities/{entity_id}",
+        "/api/timeline",
+        "/api/network",
+        "/api/places",
+        "/api/ingest",
+        "/api/entities/merge",
+        "/api/entities/split",
+    } <= set(schema["paths"])
     assert not any(p.startswith(("/documents", "/search", "/map")) for p in schema["paths"])
     assert client.get("/docs").status_code == 404  # the docs page would load a CDN
 
 
 # -- failures --------------------------------------------------------------------------
 
-def test_server_error_is_generic_json_or_page(archive: Archive,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_server_error_is_generic_json_or_page(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(store: Store) -> None:
         raise RuntimeError("secret detail /etc/shadow")
 
@@ -222,8 +289,7 @@ def test_server_error_is_generic_json_or_page(archive: Archive,
     client = TestClient(create_app(str(archive.db)), raise_server_exceptions=False)
     response = client.get("/api/places")
     assert response.status_code == 500
-    assert response.json() == error(500, "internal error: the server could not answer this "
-                                         "request")
+    assert response.json() == error(500, "internal error: the server could not answer this request")
     page = client.get("/map")
     assert page.status_code == 500 and "<h1>Server error</h1>" in page.text
     assert "secret" not in page.text and "Traceback" not in page.text
@@ -239,9 +305,9 @@ def test_missing_archive_is_503_without_its_path(tmp_path: Path) -> None:
 
 # -- writing ---------------------------------------------------------------------------
 
+
 def test_read_only_server_refuses_writes(client: TestClient) -> None:
-    for path in ("/api/ingest", "/api/entities/merge", "/api/entities/split",
-                 "/api/entities/undo"):
+    for path in ("/api/ingest", "/api/entities/merge", "/api/entities/split", "/api/entities/undo"):
         response = client.post(path, content=b"{}", headers={"Authorization": f"Bearer {TOKEN}"})
         assert response.status_code == 403, path
         assert "read-only" in response.json()["error"]["message"]
@@ -252,31 +318,48 @@ def test_writes_need_the_token(writable: TestClient) -> None:
     response = writable.post("/api/ingest?filename=a.txt", content=b"Some text")
     assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
     assert response.json()["error"]["status"] == 401
-    wrong = writable.post("/api/entities/merge", json={"source": "a", "target": "b"},
-                          headers={"Authorization": "Bearer guess"})
+    wrong = writable.post(
+        "/api/entities/merge",
+        json={"source": "a", "target": "b"},
+        headers={"Authorization": "Bearer guess"},
+    )
     assert wrong.json() == error(403, "the token given is not this server's write token")
 
 
 def test_upload_is_ingested(writable: TestClient) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    text = ("Telegram from Shtykov to Vyshinsky\n\n3 May 1950\n\nKim Il Sung spoke to me about "
-            "Ongjin. He said the army was ready.\n\nThe talk covered the supply of arms.\n")
-    response = writable.post("/api/ingest", params={"filename": "../../etc/evil name.txt"},
-                             content=text.encode(), headers=auth)
+    text = (
+        "Telegram from Shtykov to Vyshinsky\n\n3 May 1950\n\nKim Il Sung spoke to me about "
+        "Ongjin. He said the army was ready.\n\nThe talk covered the supply of arms.\n"
+    )
+    response = writable.post(
+        "/api/ingest",
+        params={"filename": "../../etc/evil name.txt"},
+        content=text.encode(),
+        headers=auth,
+    )
     assert response.status_code == 200, response.text
     result = response.json()
-    assert (result["file"], result["status"], result["documents"]) == (
-        "evil_name.txt", "added", 1)
+    assert (result["file"], result["status"], result["documents"]) == ("evil_name.txt", "added", 1)
     record = writable.get(f"/api/documents/{result['ids'][0]}").json()
     assert record["title"] == "Telegram from Shtykov to Vyshinsky"
     assert "person-kim-il-sung" in {e["id"] for e in record["entities"]}
     # the same file again is unchanged; a multipart upload works too
-    again = writable.post("/api/ingest", params={"filename": "evil name.txt"},
-                          content=text.encode(), headers=auth).json()
+    again = writable.post(
+        "/api/ingest", params={"filename": "evil name.txt"}, content=text.encode(), headers=auth
+    ).json()
     assert again["ids"] == result["ids"]
-    multipart = writable.post("/api/ingest", headers=auth, files={
-        "file": ("note.txt", b"A note on Seoul\n\nThe mission met on 2 June 1950.\n",
-                 "text/plain")})
+    multipart = writable.post(
+        "/api/ingest",
+        headers=auth,
+        files={
+            "file": (
+                "note.txt",
+                b"A note on Seoul\n\nThe mission met on 2 June 1950.\n",
+                "text/plain",
+            )
+        },
+    )
     assert multipart.status_code == 200 and multipart.json()["file"] == "note.txt"
 
 
@@ -285,54 +368,74 @@ def test_upload_limits_and_bad_files(writable: TestClient) -> None:
     big = writable.post("/api/ingest?filename=big.txt", content=b"x" * 200_001, headers=auth)
     assert big.status_code == 413 and big.json()["error"]["status"] == 413
     assert writable.post("/api/ingest", content=b"", headers=auth).status_code == 400
-    binary = writable.post("/api/ingest?filename=x.png", content=b"\x89PNG\r\n\x1a\n" + bytes(64),
-                           headers=auth)
+    binary = writable.post(
+        "/api/ingest?filename=x.png", content=b"\x89PNG\r\n\x1a\n" + bytes(64), headers=auth
+    )
     assert binary.status_code == 422 and "binary" in binary.json()["error"]["message"]
     no_field = writable.post("/api/ingest", headers=auth, files={"other": ("a.txt", b"x")})
     assert no_field.json() == error(400, "no form field named 'file' in the upload")
 
 
 def test_request_bodies_are_limited(writable: TestClient) -> None:
-    response = writable.post("/api/entities/merge", content=b"{" + b" " * 70_000 + b"}",
-                             headers={"Authorization": f"Bearer {TOKEN}",
-                                      "Content-Type": "application/json"})
+    response = writable.post(
+        "/api/entities/merge",
+        content=b"{" + b" " * 70_000 + b"}",
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    )
     assert response.status_code == 413
 
 
 def test_merge_split_and_undo(writable: TestClient) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"}
     if importlib.util.find_spec("fonds.entities.edits") is None:
-        merged = writable.post("/api/entities/merge", headers=auth,
-                               json={"source": "place-test-station", "target": "place-test-atoll"})
+        merged = writable.post(
+            "/api/entities/merge",
+            headers=auth,
+            json={"source": "place-test-station", "target": "place-test-atoll"},
+        )
         assert merged.status_code == 501
         return
-    merged = writable.post("/api/entities/merge", headers=auth,
-                           json={"source": "place-test-station", "target": "place-test-atoll"})
+    merged = writable.post(
+        "/api/entities/merge",
+        headers=auth,
+        json={"source": "place-test-station", "target": "place-test-atoll"},
+    )
     assert merged.status_code == 200, merged.text
     assert merged.json()["into"] == "place-test-atoll"
     moved = writable.get("/entities/place-test-station", follow_redirects=False)
     assert (moved.status_code, moved.headers["location"]) == (301, "/entities/place-test-atoll")
-    assert writable.get("/api/entities/place-test-station").json()["merged_from"] == \
-        "place-test-station"
+    assert (
+        writable.get("/api/entities/place-test-station").json()["merged_from"]
+        == "place-test-station"
+    )
     undone = writable.post("/api/entities/undo", headers=auth).json()["undone"]
     assert undone["action"] == "merge" and undone["source"] == "place-test-station"
     assert writable.get("/entities/place-test-station").status_code == 200
 
-    mixed = writable.post("/api/entities/merge", headers=auth,
-                          json={"source": "place-test-atoll", "target": "person-kim-il-sung"})
+    mixed = writable.post(
+        "/api/entities/merge",
+        headers=auth,
+        json={"source": "place-test-atoll", "target": "person-kim-il-sung"},
+    )
     assert mixed.json() == error(400, "cannot merge a place into a person")
-    ghost = writable.post("/api/entities/merge", headers=auth,
-                          json={"source": "person-nobody", "target": "person-kim-il-sung"})
+    ghost = writable.post(
+        "/api/entities/merge",
+        headers=auth,
+        json={"source": "person-nobody", "target": "person-kim-il-sung"},
+    )
     assert ghost.json() == error(404, "no entity with id 'person-nobody'")
 
-    split = writable.post("/api/entities/split", headers=auth,
-                          json={"entity": "person-kim-il-sung", "names": ["Kim"],
-                                "new_name": "Kim (unknown)"})
+    split = writable.post(
+        "/api/entities/split",
+        headers=auth,
+        json={"entity": "person-kim-il-sung", "names": ["Kim"], "new_name": "Kim (unknown)"},
+    )
     assert split.status_code == 200, split.text
     new_id = split.json()["result"]
     assert writable.get(f"/api/entities/{new_id}").json()["name"] == "Kim (unknown)"
-    empty = writable.post("/api/entities/split", headers=auth,
-                          json={"entity": "person-kim-il-sung", "names": []})
+    empty = writable.post(
+        "/api/entities/split", headers=auth, json={"entity": "person-kim-il-sung", "names": []}
+    )
     assert empty.status_code == 400
 
 
@@ -344,8 +447,11 @@ def test_browser_sign_in_shows_edit_forms(writable: TestClient) -> None:
     assert "samesite=strict" in signed.headers["set-cookie"].lower()
     page = writable.get("/entities/person-kim-il-sung")
     assert "Edit this entity" in page.text
-    foreign = writable.post("/entities/person-kim-il-sung/merge", data={"target": "x"},
-                            headers={"Origin": "https://elsewhere.example"})
+    foreign = writable.post(
+        "/entities/person-kim-il-sung/merge",
+        data={"target": "x"},
+        headers={"Origin": "https://elsewhere.example"},
+    )
     assert foreign.status_code == 403
     writable.post("/logout")
     assert "Edit this entity" not in writable.get("/entities/person-kim-il-sung").text

@@ -27,10 +27,24 @@ RECORD = {
     "summary": "Stalin and Kim discuss the war.",
     "citation": "APRF, f. 45, o. 1, d. 346, ll. 1-10.",
     "archival_refs": [
-        {"archive": "APRF", "fond": "45", "opis": "1", "delo": "346", "pages": "1-10",
-         "raw": "APRF, f. 45, o. 1, d. 346, ll. 1-10", "kind": "russian"},
-        {"archive": "RGASPI", "fond": "558", "opis": "11", "delo": "346", "pages": None,
-         "raw": "RGASPI, f. 558, op. 11, d. 346", "kind": "russian"},
+        {
+            "archive": "APRF",
+            "fond": "45",
+            "opis": "1",
+            "delo": "346",
+            "pages": "1-10",
+            "raw": "APRF, f. 45, o. 1, d. 346, ll. 1-10",
+            "kind": "russian",
+        },
+        {
+            "archive": "RGASPI",
+            "fond": "558",
+            "opis": "11",
+            "delo": "346",
+            "pages": None,
+            "raw": "RGASPI, f. 558, op. 11, d. 346",
+            "kind": "russian",
+        },
     ],
     "translator": "Gary Goldberg",
     "original_language": "Russian",
@@ -45,10 +59,12 @@ RECORD = {
 def test_snippet_is_escaped_then_marked() -> None:
     snippet = "a <b>Kim</b> & <script>x</script>"
     assert highlight_snippet(snippet, [(5, 8), (15, 23)]) == Markup(
-        "a &lt;b&gt;<mark>Kim</mark>&lt;/b&gt; &amp; <mark>&lt;script&gt;</mark>x&lt;/script&gt;")
+        "a &lt;b&gt;<mark>Kim</mark>&lt;/b&gt; &amp; <mark>&lt;script&gt;</mark>x&lt;/script&gt;"
+    )
     # offsets out of range, overlapping or reversed are clipped or skipped, never trusted
     assert highlight_snippet("abc", [(1, 99), (0, 2), (2, 1)]) == Markup(
-        "<mark>ab</mark><mark>c</mark>")
+        "<mark>ab</mark><mark>c</mark>"
+    )
 
 
 def test_bracket_snippets_of_the_first_search_service() -> None:
@@ -57,8 +73,10 @@ def test_bracket_snippets_of_the_first_search_service() -> None:
 
 def test_passage_links_mentions_and_marks_repairs_escaping_every_piece() -> None:
     text = "Kim II Sung <script>\n\nsaw Ongjin."
-    entities = [EntityMark(0, 11, "person-kim-il-sung", "person", "Kim Il Sung"),
-                EntityMark(26, 32, "place-ongjin\"><x", "place", "Ongjin <b>")]
+    entities = [
+        EntityMark(0, 11, "person-kim-il-sung", "person", "Kim Il Sung"),
+        EntityMark(26, 32, 'place-ongjin"><x', "place", "Ongjin <b>"),
+    ]
     repairs = [RepairMark(4, 6, "II", "ocr-korean-il")]
     assert render_passage(text, 0, len(text), entities, repairs) == Markup(
         '<p dir="auto"><a class="ent ent-person" href="/entities/person-kim-il-sung"'
@@ -74,19 +92,33 @@ def test_passage_of_a_range_splits_marks_at_its_edges() -> None:
     entities = [EntityMark(8, 19, "person-kim-il-sung", "person", "Kim Il Sung")]
     assert render_passage(text, 12, len(text), entities, []) == Markup(
         '<p dir="auto"><a class="ent ent-person" href="/entities/person-kim-il-sung"'
-        ' title="Kim Il Sung (person)">Il Sung</a> agreed.</p>')
+        ' title="Kim Il Sung (person)">Il Sung</a> agreed.</p>'
+    )
 
 
 def test_excerpt_marks_the_evidence() -> None:
-    assert excerpt("Date: <19 Jan>", 6, 14, context=3) == Markup(
-        "…e: <mark>&lt;19 Jan&gt;</mark>")
+    assert excerpt("Date: <19 Jan>", 6, 14, context=3) == Markup("…e: <mark>&lt;19 Jan&gt;</mark>")
 
 
 def test_human_dates() -> None:
-    assert [human_date(v) for v in ("1952-09-04", "1950-04", "1950", "1950-03-30/1950-04-25",
-                                    "1950-04-01/1950-04-09", None)] == [
-        "September 4, 1952", "April 1950", "1950", "March 30–April 25, 1950",
-        "April 1–9, 1950", None]
+    assert [
+        human_date(v)
+        for v in (
+            "1952-09-04",
+            "1950-04",
+            "1950",
+            "1950-03-30/1950-04-25",
+            "1950-04-01/1950-04-09",
+            None,
+        )
+    ] == [
+        "September 4, 1952",
+        "April 1950",
+        "1950",
+        "March 30–April 25, 1950",
+        "April 1–9, 1950",
+        None,
+    ]
 
 
 def test_chicago() -> None:
@@ -94,16 +126,20 @@ def test_chicago() -> None:
         "Terentii Shtykov, “Record of a Conversation between Stalin and Kim Il Sung,” "
         "March 30–April 25, 1950, APRF, f. 45, o. 1, d. 346, ll. 1-10; RGASPI, f. 558, op. 11, "
         "d. 346, trans. Gary Goldberg, record 116977, "
-        "https://digitalarchive.wilsoncenter.org/document/116977.")
+        "https://digitalarchive.wilsoncenter.org/document/116977."
+    )
     assert chicago_bibliography(RECORD) == (
         "Terentii Shtykov. “Record of a Conversation between Stalin and Kim Il Sung.” "
         "March 30–April 25, 1950. APRF, f. 45, o. 1, d. 346, ll. 1-10; RGASPI, f. 558, op. 11, "
         "d. 346. Translated by Gary Goldberg. Record 116977. "
-        "https://digitalarchive.wilsoncenter.org/document/116977.")
+        "https://digitalarchive.wilsoncenter.org/document/116977."
+    )
 
 
 def test_bibtex() -> None:
-    assert bibtex(RECORD) == """@misc{fonds-abc123,
+    assert (
+        bibtex(RECORD)
+        == """@misc{fonds-abc123,
   title = {Record of a Conversation between Stalin and Kim Il Sung},
   author = {{Terentii Shtykov}},
   date = {1950-03-30/1950-04-25},
@@ -117,8 +153,10 @@ def test_bibtex() -> None:
   url = {https://digitalarchive.wilsoncenter.org/document/116977},
   note = {Classification: Top Secret}
 }"""
+    )
     assert bibtex_escape("a {b} 100% $5 #x_y ^~\\") == (
-        r"a \{b\} 100\% \$5 \#x\_y \^{}\~{}\textbackslash{}")
+        r"a \{b\} 100\% \$5 \#x\_y \^{}\~{}\textbackslash{}"
+    )
     hostile = bibtex({"id": "x}\n@misc{evil", "title": "}, note = {pwned"})
     assert hostile == "@misc{fonds-xmiscevil,\n  title = {\\}, note = \\{pwned}\n}"
 
@@ -168,16 +206,18 @@ def test_search_form_builds_the_query() -> None:
 
 
 def test_bars_scale_to_the_largest_count() -> None:
-    assert [(b.key, b.height, b.y) for b in bars([("1949", 4), ("1950", 0), ("1951", 2)],
-                                                  300, 100)] == [
-        ("1949", 100.0, 0.0), ("1950", 0.0, 100.0), ("1951", 50.0, 50.0)]
+    assert [
+        (b.key, b.height, b.y) for b in bars([("1949", 4), ("1950", 0), ("1951", 2)], 300, 100)
+    ] == [("1949", 100.0, 0.0), ("1950", 0.0, 100.0), ("1951", 50.0, 50.0)]
 
 
 def test_world_outlines_are_bundled_and_projected() -> None:
     paths = dict(world_paths())
     assert len(paths) > 170
     assert {"Korea", "North Korea", "South Korea", "China", "Russia"} & set(paths) >= {
-        "China", "Russia"}
+        "China",
+        "Russia",
+    }
     assert project(-180, 90) == (0.0, 0.0) and project(180, -90) == (1000.0, 500.0)
     # no stroke runs across the whole map at the antimeridian
     for d in paths.values():

@@ -36,12 +36,16 @@ Kim Il Sung. Yes. javascript:alert(2) <svg onload=alert(5)>
 RTL_TEXT = (
     "برقية من شتيكوف إلى فيشينسكي\n\n"
     + "مرحبا بالعالم، هذا نص عربي عن كوريا. שלום עולם, זה טקסט בעברית. " * 5
-    + "\n\n" + "金日成与斯大林在莫斯科会谈。朝鲜战争停战谈判。김일성 동지가 말했다. " * 5 + "\n"
+    + "\n\n"
+    + "金日成与斯大林在莫斯科会谈。朝鲜战争停战谈判。김일성 동지가 말했다. " * 5
+    + "\n"
 )
 # Places the hostile document is made to name, with coordinates, so that the map always
 # has something to draw whatever the authority file holds.
-PLACES = {"place-test-atoll": ("Test Atoll", 10.0, -150.0),
-          "place-test-station": ("Test Station", -30.0, -20.0)}
+PLACES = {
+    "place-test-atoll": ("Test Atoll", 10.0, -150.0),
+    "place-test-station": ("Test Station", -30.0, -20.0),
+}
 
 
 @dataclass
@@ -73,8 +77,7 @@ def build_archive(folder: Path) -> Archive:
     db = folder / "web.db"
     store = Store(db)
     stage = EntityStage.for_store(store, ner="none")
-    summary = ingest(store, [CORPUS, files / "hostile.txt", files / "rtl-cjk.txt"],
-                     stage.annotate)
+    summary = ingest(store, [CORPUS, files / "hostile.txt", files / "rtl-cjk.txt"], stage.annotate)
     assert summary.count("failed") == 0, summary.outcomes
     # The 1 MB paragraph goes in without entities: it tests the reader, not the resolver.
     assert ingest_file(store, files / "big.txt").status == "added"
@@ -83,11 +86,16 @@ def build_archive(folder: Path) -> Archive:
         for entity_id, (name, lat, lon) in PLACES.items():
             store.conn.execute(
                 "INSERT INTO entities(id, type, name, origin, data_json) VALUES (?,?,?,?,?)",
-                (entity_id, "place", name, "test", json.dumps({"lat": lat, "lon": lon})))
-            store.conn.execute("INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)",
-                               (hostile_id, entity_id, "text", 0, 4, "Kim ", "test", 1.0))
-    ids = {Path(p).name: next(iter(store.document_ids_for_path(p)))
-           for p in (str(files / n) for n in ("hostile.txt", "rtl-cjk.txt", "big.txt"))}
+                (entity_id, "place", name, "test", json.dumps({"lat": lat, "lon": lon})),
+            )
+            store.conn.execute(
+                "INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)",
+                (hostile_id, entity_id, "text", 0, 4, "Kim ", "test", 1.0),
+            )
+    ids = {
+        Path(p).name: next(iter(store.document_ids_for_path(p)))
+        for p in (str(files / n) for n in ("hostile.txt", "rtl-cjk.txt", "big.txt"))
+    }
     store.close()
     return Archive(db, ids["hostile.txt"], ids["rtl-cjk.txt"], ids["big.txt"], "finalword-zebra")
 
@@ -120,8 +128,11 @@ class Markup(HTMLParser):
             for name, value in attrs.items():
                 if name.startswith("on"):
                     found.append(f"{tag} {name}={value}")
-                if name in ("href", "src", "action", "formaction") and value and \
-                        value.strip().lower().startswith(("javascript:", "data:", "vbscript:")):
+                if (
+                    name in ("href", "src", "action", "formaction")
+                    and value
+                    and value.strip().lower().startswith(("javascript:", "data:", "vbscript:"))
+                ):
                     found.append(f"{tag} {name}={value}")
             if tag == "style" or "style" in attrs:
                 found.append(f"inline style on <{tag}>")

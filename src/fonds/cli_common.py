@@ -43,5 +43,3 @@ def open_store(db: str, must_exist: bool = False):
     if must_exist and not Path(db).exists():
         raise StoreError(f"{db}: no such archive; create it with `fonds ingest PATH --db {db}`")
     return Store(db)
-
-

@@ -23,8 +23,13 @@ from tests.test_web_support import Archive, shared_archive
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,9 +53,21 @@ def server(archive: Archive) -> Iterator[str]:
         port = s.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fonds.cli", "serve", "--db", str(archive.db), "--host",
-         "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "fonds.cli",
+            "serve",
+            "--db",
+            str(archive.db),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 90
@@ -92,15 +109,26 @@ class Watch:
 
     def __init__(self, page: object, base: str) -> None:
         self.problems: list[str] = []
-        page.on("console", lambda m: m.type == "error" and self.problems.append(
-            f"console: {m.text}"))
+        page.on(
+            "console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}")
+        )
         page.on("pageerror", lambda e: self.problems.append(f"script error: {e}"))
         page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
-        page.on("request", lambda r: r.url.startswith((base, "data:")) or
-                self.problems.append(f"request left the server: {r.url}"))
+        page.on(
+            "request",
+            lambda r: (
+                r.url.startswith((base, "data:"))
+                or self.problems.append(f"request left the server: {r.url}")
+            ),
+        )
         # a request cut short because the walk moved on (net::ERR_ABORTED) is no fault
-        page.on("requestfailed", lambda r: "ERR_ABORTED" in (r.failure or "") or
-                self.problems.append(f"request failed: {r.url} ({r.failure})"))
+        page.on(
+            "requestfailed",
+            lambda r: (
+                "ERR_ABORTED" in (r.failure or "")
+                or self.problems.append(f"request failed: {r.url} ({r.failure})")
+            ),
+        )
 
 
 def shot(page: object, name: str) -> None:
@@ -162,8 +190,9 @@ def test_walk(browser: object, server: str, archive: Archive) -> None:
     node.hover()
     assert "dim" in (page.locator("#network").get_attribute("class") or "")
     page.mouse.move(5, 5)
-    page.locator("a.edge-link[data-source='person-terentii-shtykov']"
-                 "[data-target='person-andrey-vyshinsky']").first.click(force=True)
+    page.locator(
+        "a.edge-link[data-source='person-terentii-shtykov'][data-target='person-andrey-vyshinsky']"
+    ).first.click(force=True)
     row = page.locator("table.links tr:target")
     assert "Telegram Shtykov to Vyshinsky" in row.inner_text()
     row.locator("a", has_text="Telegram Shtykov to Vyshinsky").click()
@@ -195,9 +224,11 @@ def test_walk(browser: object, server: str, archive: Archive) -> None:
 def test_narrow_screen(browser: object, server: str, archive: Archive) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 844})
     watch = Watch(page, server)
-    for name, url in (("09-narrow-document", f"/documents/{archive.conversation}"),
-                      ("10-narrow-search", "/search?q=Kim+Il+Sung"),
-                      ("11-narrow-big", f"/documents/{archive.big}")):
+    for name, url in (
+        ("09-narrow-document", f"/documents/{archive.conversation}"),
+        ("10-narrow-search", "/search?q=Kim+Il+Sung"),
+        ("11-narrow-big", f"/documents/{archive.big}"),
+    ):
         page.goto(server + url)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (url, width)

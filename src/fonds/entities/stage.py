@@ -35,8 +35,28 @@ from fonds.store.sqlite import EntityTables, Store
 
 # Endings of English words that are almost never names: a capitalized "Accelerated" or
 # "Economically" at a sentence's start needs no recognizer.
-COMMON_ENDINGS = ("ly", "ing", "tion", "tions", "ment", "ments", "ness", "ity", "ies", "ated",
-                  "ized", "ism", "isms", "ive", "ous", "able", "ible", "ship", "ance", "ence")
+COMMON_ENDINGS = (
+    "ly",
+    "ing",
+    "tion",
+    "tions",
+    "ment",
+    "ments",
+    "ness",
+    "ity",
+    "ies",
+    "ated",
+    "ized",
+    "ism",
+    "isms",
+    "ive",
+    "ous",
+    "able",
+    "ible",
+    "ship",
+    "ance",
+    "ence",
+)
 CONTEXT_CONFIDENCE = 0.8
 OFFICE_CONFIDENCE = 0.9
 

@@ -11,8 +11,20 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 BIBTEX_SPECIAL = re.compile(r"([\\{}%&$#_^~])")
 BIBTEX_REPLACEMENTS = {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"}
 
@@ -25,18 +37,23 @@ class Citations:
     csl_json: dict[str, Any]
 
     def as_json(self) -> dict[str, Any]:
-        return {"chicago_note": self.chicago_note,
-                "chicago_bibliography": self.chicago_bibliography,
-                "bibtex": self.bibtex, "csl_json": self.csl_json}
+        return {
+            "chicago_note": self.chicago_note,
+            "chicago_bibliography": self.chicago_bibliography,
+            "bibtex": self.bibtex,
+            "csl_json": self.csl_json,
+        }
 
 
 def cite(record: dict[str, Any]) -> Citations:
     """Every citation format of a record (the contract's JSON object)."""
-    return Citations(chicago_note(record), chicago_bibliography(record), bibtex(record),
-                     csl_json(record))
+    return Citations(
+        chicago_note(record), chicago_bibliography(record), bibtex(record), csl_json(record)
+    )
 
 
 # -- pieces ----------------------------------------------------------------------------
+
 
 def _parts(value: str) -> list[int]:
     return [int(p) for p in value.split("-") if p.isdigit()][:3]
@@ -86,16 +103,22 @@ def _join(pieces: list[str | None], sep: str) -> str:
 
 # -- Chicago ---------------------------------------------------------------------------
 
+
 def chicago_note(record: dict[str, Any]) -> str:
     """A first full note, Chicago Manual of Style (archival document)."""
     title = f"“{record.get('title') or 'Untitled document'},”"
-    pieces = [_author(record) and _author(record) + ",", title,
-              human_date(record.get("date")) or "undated", ]
+    pieces = [
+        _author(record) and _author(record) + ",",
+        title,
+        human_date(record.get("date")) or "undated",
+    ]
     head = " ".join(p for p in pieces[:2] if p) + " " + pieces[2]
-    tail = [_location(record),
-            record.get("translator") and f"trans. {record['translator']}",
-            record.get("record_id") and f"record {record['record_id']}",
-            record.get("url")]
+    tail = [
+        _location(record),
+        record.get("translator") and f"trans. {record['translator']}",
+        record.get("record_id") and f"record {record['record_id']}",
+        record.get("url"),
+    ]
     return _sentence(_join([head, *tail], ", "))
 
 
@@ -115,10 +138,13 @@ def chicago_bibliography(record: dict[str, Any]) -> str:
 
 # -- BibTeX ----------------------------------------------------------------------------
 
+
 def bibtex_escape(text: str) -> str:
     """Text safe inside a braced BibTeX field: every special character escaped."""
     text = " ".join(text.split())
-    return BIBTEX_SPECIAL.sub(lambda m: BIBTEX_REPLACEMENTS.get(m.group(1), "\\" + m.group(1)), text)
+    return BIBTEX_SPECIAL.sub(
+        lambda m: BIBTEX_REPLACEMENTS.get(m.group(1), "\\" + m.group(1)), text
+    )
 
 
 def bibtex(record: dict[str, Any]) -> str:
@@ -154,6 +180,7 @@ def bibtex(record: dict[str, Any]) -> str:
 
 # -- CSL-JSON --------------------------------------------------------------------------
 
+
 def _date_parts(value: str | None) -> dict[str, Any] | None:
     if not value:
         return None
@@ -185,15 +212,19 @@ def csl_json(record: dict[str, Any]) -> dict[str, Any]:
             item["archive"] = first["archive"]
         location = first["raw"]
         if first.get("archive") and location.startswith(first["archive"]):
-            location = location[len(first["archive"]):].lstrip(" ,")
+            location = location[len(first["archive"]) :].lstrip(" ,")
         item["archive_location"] = location
         if len(refs) > 1:
             item["note"] = "Also: " + "; ".join(r["raw"] for r in refs[1:])
     elif record.get("citation"):
         item["note"] = record["citation"]
-    optional = {"genre": record.get("doc_type"), "URL": record.get("url"),
-                "number": record.get("record_id"), "abstract": record.get("summary"),
-                "language": record.get("original_language")}
+    optional = {
+        "genre": record.get("doc_type"),
+        "URL": record.get("url"),
+        "number": record.get("record_id"),
+        "abstract": record.get("summary"),
+        "language": record.get("original_language"),
+    }
     item.update({k: v for k, v in optional.items() if v})
     if record.get("translator"):
         item["translator"] = [{"literal": record["translator"]}]

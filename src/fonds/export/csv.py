@@ -7,9 +7,27 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 COLUMNS = [
-    "id", "title", "date", "doc_type", "classification", "sender", "recipients", "summary",
-    "citation", "archival_refs", "translator", "original_language", "record_id", "url",
-    "credits", "people", "places", "organizations", "source_path", "source_format", "text",
+    "id",
+    "title",
+    "date",
+    "doc_type",
+    "classification",
+    "sender",
+    "recipients",
+    "summary",
+    "citation",
+    "archival_refs",
+    "translator",
+    "original_language",
+    "record_id",
+    "url",
+    "credits",
+    "people",
+    "places",
+    "organizations",
+    "source_path",
+    "source_format",
+    "text",
 ]
 
 

@@ -185,8 +185,3 @@ def forget(store: Store) -> None:
     with _LOCK:
         _ENTITIES.pop(key, None)
         _FILES.pop(key, None)
-
-
-def index_folder(store: Store) -> str | None:
-    folder = index_path(store)
-    return os.fspath(folder) if folder is not None else None

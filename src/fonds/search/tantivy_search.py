@@ -1,10 +1,10 @@
 """Searching the Tantivy index: a plan becomes a Tantivy query; top-k, totals, facets.
 
 Ranked text is one field (``all``, see ``tantivy_index``), so a word is one term
-scorer and Tantivy's block-max WAND stays on its fast path. Filters score nothing
-(constant 0), so they narrow without reordering. Facet counts over a very large
-match are computed on a fixed-size sample of it and flagged approximate, so their
-cost does not grow with the archive.
+scorer, not one per field. Filters score nothing (constant 0), so they narrow without
+reordering. Totals are exact (every match is counted, in the same pass as the top
+hits). Facet counts over a very large match are computed on a fixed-size sample of it
+and flagged approximate, so their cost does not grow with the archive.
 """
 
 from __future__ import annotations
@@ -216,8 +216,15 @@ class TantivyBackend:
         scale, approximate = 1.0, False
         if total > FACET_EXACT_LIMIT:
             buckets = max(1, math.ceil(SAMPLE_BUCKETS * FACET_EXACT_LIMIT / total))
+            # the bucket postings drive the intersection: cost follows the sample size
             sample = Query.range_query(
-                self.schema, "sample", FieldType.Integer, 0, buckets, include_upper=False
+                self.schema,
+                "sample",
+                FieldType.Integer,
+                0,
+                buckets,
+                include_upper=False,
+                use_inverted_index=True,
             )
             query = Query.boolean_query([(Occur.Must, query), (Occur.Must, sample)])
             scale, approximate = SAMPLE_BUCKETS / buckets, True
@@ -320,12 +327,11 @@ class _Translator:
             for i in name.ids
             for field in self.backend.entity_fields(i)
         ]
-        seen: set[tuple[str, ...]] = set()
-        for form in name.names:
-            tokens = tuple(self.analyze(form))
-            if tokens and tokens not in seen:
-                seen.add(tokens)
-                parts.append(self.text("all", form))  # type: ignore[arg-type]
+        for tokens in _fewest_forms(tuple(self.analyze(form)) for form in name.names):
+            if len(tokens) == 1:
+                parts.append(Query.term_query(self.schema, "all", tokens[0]))
+            else:
+                parts.append(Query.phrase_query(self.schema, "all", list(tokens)))
         return Query.boolean_query([(Occur.Should, q) for q in parts])
 
     def _filter(self, node: Any) -> Query:
@@ -349,6 +355,24 @@ class _Translator:
             return Query.term_set_query(self.schema, node.field, list(node.ids))
         names = f"{node.field}_names" if node.field in ("sender", "recipient") else "names"
         return self.text(names, node.value) or Query.empty_query()
+
+
+def _fewest_forms(forms: Any) -> list[tuple[str, ...]]:
+    """The forms that can match a document the others cannot.
+
+    "n a bulganin" finds nothing that "bulganin" does not, and as a phrase of very
+    common words it is costly; only forms containing no shorter kept form remain.
+    """
+    kept: list[tuple[str, ...]] = []
+    for form in sorted({f for f in forms if f}, key=len):
+        if not any(_contains(form, shorter) for shorter in kept):
+            kept.append(form)
+    return kept
+
+
+def _contains(form: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    n = len(part)
+    return any(form[i : i + n] == part for i in range(len(form) - n + 1))
 
 
 def _matching_values(values: list[str], wanted: str) -> list[str]:

@@ -345,18 +345,36 @@ class EntityTables:
 
 def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None:
     """Rewrite a stored record after an entity merge or split: its JSON and mention rows."""
-    names = sorted({e["name"] for e in data["entities"]} | {a for e in data["entities"] for a in e["aliases"]})
+    names = sorted(
+        {e["name"] for e in data["entities"]} | {a for e in data["entities"] for a in e["aliases"]}
+    )
     with store.conn:
         store.conn.execute(
             "UPDATE documents SET record_json = ?, entity_names = ?, sender_id = ? WHERE id = ?",
-            (json.dumps(data, ensure_ascii=False), " ; ".join(names),
-             (data.get("sender") or {}).get("id"), doc_id),
+            (
+                json.dumps(data, ensure_ascii=False),
+                " ; ".join(names),
+                (data.get("sender") or {}).get("id"),
+                doc_id,
+            ),
         )
         store.conn.execute("DELETE FROM mentions WHERE document_id = ?", (doc_id,))
         store.conn.executemany(
             "INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)",
-            [(doc_id, e["id"], m.get("field", "text"), m["start"], m["end"], m["text"],
-              "edit", 1.0) for e in data["entities"] for m in e["mentions"]],
+            [
+                (
+                    doc_id,
+                    e["id"],
+                    m.get("field", "text"),
+                    m["start"],
+                    m["end"],
+                    m["text"],
+                    "edit",
+                    1.0,
+                )
+                for e in data["entities"]
+                for m in e["mentions"]
+            ],
         )
         enqueue = getattr(store, "enqueue_for_search", None)
         if enqueue is not None:

@@ -33,8 +33,14 @@ def api_search(
         raise QuerySyntaxError(f"sort must be one of {', '.join(searching.SORTS)}")
     state = state_of(request)
     form = searching.SearchForm(q, type, date_from, date_to, sort)
-    page = searching.run(state.reader(), form.query(), limit=limit, offset=offset,
-                         sort=searching.SORTS[sort], max_chars=state.limits.max_query_chars)
+    page = searching.run(
+        state.reader(),
+        form.query(),
+        limit=limit,
+        offset=offset,
+        sort=searching.SORTS[sort],
+        max_chars=state.limits.max_query_chars,
+    )
     return page.as_json()
 
 
@@ -45,8 +51,9 @@ def api_document(request: Request, doc_id: str) -> dict[str, Any]:
 
 
 @router.get("/documents/{doc_id}/similar")
-def api_similar(request: Request, doc_id: str,
-                limit: int = Query(10, ge=1, le=50)) -> dict[str, Any]:
+def api_similar(
+    request: Request, doc_id: str, limit: int = Query(10, ge=1, le=50)
+) -> dict[str, Any]:
     """Documents like this one: the search service's "more like this" when it has one,
     else the documents that name the most of the same entities."""
     store = state_of(request).reader()
@@ -82,20 +89,25 @@ def api_entities(
 
 
 @router.get("/entities/{entity_id}")
-def api_entity(request: Request, entity_id: str, limit: int = Limit,
-               offset: int = Offset) -> dict[str, Any]:
+def api_entity(
+    request: Request, entity_id: str, limit: int = Limit, offset: int = Offset
+) -> dict[str, Any]:
     """An entity: names and variants, facts and offices, documents by year, its company."""
     store = state_of(request).reader()
     target = entities.merged_into(store, entity_id)
     view = entities.load_entity(store, target or entity_id)
     docs, total = entities.entity_documents(store, view.id, limit, offset)
     out = view.as_json()
-    out.update({
-        "merged_from": entity_id if target else None,
-        "years": [{"year": y, "documents": n} for y, n in entities.entity_years(store, view.id)],
-        "co_mentioned": entities.co_mentioned(store, view.id),
-        "documents": {"total": total, "offset": offset, "limit": limit, "items": docs},
-    })
+    out.update(
+        {
+            "merged_from": entity_id if target else None,
+            "years": [
+                {"year": y, "documents": n} for y, n in entities.entity_years(store, view.id)
+            ],
+            "co_mentioned": entities.co_mentioned(store, view.id),
+            "documents": {"total": total, "offset": offset, "limit": limit, "items": docs},
+        }
+    )
     return out
 
 
@@ -113,9 +125,11 @@ def api_timeline(
     line = corpus.timeline(store, date_from or None, date_to or None, person or None)
     out = line.as_json()
     out["documents"] = {
-        "offset": offset, "limit": limit,
-        "items": corpus.timeline_documents(store, date_from or None, date_to or None,
-                                           person or None, limit, offset),
+        "offset": offset,
+        "limit": limit,
+        "items": corpus.timeline_documents(
+            store, date_from or None, date_to or None, person or None, limit, offset
+        ),
     }
     return out
 
@@ -123,8 +137,11 @@ def api_timeline(
 @router.get("/network")
 def api_network(
     request: Request,
-    kind: str = Query("both", pattern="^(both|wrote|met)$",
-                      description="wrote: sender → recipients; met: in one conversation"),
+    kind: str = Query(
+        "both",
+        pattern="^(both|wrote|met)$",
+        description="wrote: sender → recipients; met: in one conversation",
+    ),
     person: str = Query("", description="an entity id: only its own links"),
 ) -> dict[str, Any]:
     """Who wrote to whom and who met whom, each link with its documents."""

@@ -28,23 +28,37 @@ from fonds.web.pages import ENV
 from fonds.web.state import STATIC_DIR, WebLimits, WebState
 
 log = logging.getLogger("fonds.web")
-GENERIC_MESSAGES = {500: "internal error: the server could not answer this request",
-                    503: "the archive cannot be read right now; see the server's log"}
-ERROR_TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
-                405: "Method not allowed", 413: "Request too large", 422: "Cannot process",
-                500: "Server error", 501: "Not available", 503: "Archive unavailable"}
+GENERIC_MESSAGES = {
+    500: "internal error: the server could not answer this request",
+    503: "the archive cannot be read right now; see the server's log",
+}
+ERROR_TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request too large",
+    422: "Cannot process",
+    500: "Server error",
+    501: "Not available",
+    503: "Archive unavailable",
+}
 
 
-def create_app(db_path: str, write_token: str | None = None,
-               limits: WebLimits | None = None) -> FastAPI:
+def create_app(
+    db_path: str, write_token: str | None = None, limits: WebLimits | None = None
+) -> FastAPI:
     """The FastAPI app for the archive at ``db_path``; writable only with ``write_token``."""
     token = write_token if write_token is not None else os.environ.get("FONDS_WRITE_TOKEN")
     state = WebState(db_path, token or None, limits or WebLimits())
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if Path(state.db_path).exists():  # first visitors should not pay for the counts
-            stats.warm(state, lambda s: explore.cached_network(s, "both", None),
-                       explore.cached_places)
+            stats.warm(
+                state, lambda s: explore.cached_network(s, "both", None), explore.cached_places
+            )
         yield
 
     app = FastAPI(
@@ -64,8 +78,10 @@ def create_app(db_path: str, write_token: str | None = None,
     app.include_router(explore.router)
     _error_handlers(app)
     app.add_middleware(
-        Guard, body_limit=state.limits.max_body_bytes,
-        upload_limit=state.limits.max_upload_bytes, upload_paths=("/api/ingest",),
+        Guard,
+        body_limit=state.limits.max_body_bytes,
+        upload_limit=state.limits.max_upload_bytes,
+        upload_paths=("/api/ingest",),
         render_error=_render_error_page,
     )
     return app
@@ -73,41 +89,55 @@ def create_app(db_path: str, write_token: str | None = None,
 
 def _render_error_page(scope: Scope, status: int, message: str) -> tuple[bytes, str]:
     html = ENV.get_template("error.html").render(
-        status=status, title=ERROR_TITLES.get(status, "Error"), message=message,
-        nav=None, can_write=False,
+        status=status,
+        title=ERROR_TITLES.get(status, "Error"),
+        message=message,
+        nav=None,
+        can_write=False,
     )
     return html.encode(), "text/html; charset=utf-8"
 
 
-def error_response(request: Request, status: int, message: str,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
     if wants_json(request.scope):
-        return Response(json_error(status, message), status, headers=headers,
-                        media_type="application/json")
+        return Response(
+            json_error(status, message), status, headers=headers, media_type="application/json"
+        )
     body, _ = _render_error_page(request.scope, status, message)
     return HTMLResponse(body, status, headers=headers)
 
 
 def _error_handlers(app: FastAPI) -> None:
     statuses: list[tuple[type[Exception], int]] = [
-        (NotFound, 404), (QuerySyntaxError, 400), (ReadError, 422), (StoreError, 503),
+        (NotFound, 404),
+        (QuerySyntaxError, 400),
+        (ReadError, 422),
+        (StoreError, 503),
         (FondsError, 500),
     ]
     for exc_type, status in statuses:
         app.add_exception_handler(exc_type, _handler(status))
 
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        message = exc.detail if isinstance(exc.detail, str) else ERROR_TITLES.get(exc.status_code,
-                                                                                  "Error")
+        message = (
+            exc.detail
+            if isinstance(exc.detail, str)
+            else ERROR_TITLES.get(exc.status_code, "Error")
+        )
         if exc.status_code == 404 and message == "Not Found":
             message = f"nothing at {request.url.path}"
-        return error_response(request, exc.status_code, message,
-                              dict(exc.headers) if exc.headers else None)
+        return error_response(
+            request, exc.status_code, message, dict(exc.headers) if exc.headers else None
+        )
 
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
+            where = ".".join(
+                str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body")
+            )
             problems.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
         return error_response(request, 400, "invalid request: " + "; ".join(problems))
 
@@ -121,6 +151,7 @@ def _handler(status: int) -> Any:
             log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc)
             return error_response(request, status, GENERIC_MESSAGES.get(status, "server error"))
         return error_response(request, status, str(exc) or ERROR_TITLES.get(status, "Error"))
+
     return handle
 
 

@@ -13,9 +13,13 @@ from fonds.cli_common import db_option, friendly_errors
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--write-token", default=None, metavar="TOKEN",
-              help="Allow uploads and entity edits from clients holding TOKEN "
-                   "(default: $FONDS_WRITE_TOKEN; without one the server only reads).")
+@click.option(
+    "--write-token",
+    default=None,
+    metavar="TOKEN",
+    help="Allow uploads and entity edits from clients holding TOKEN "
+    "(default: $FONDS_WRITE_TOKEN; without one the server only reads).",
+)
 @friendly_errors
 def serve(db: str, host: str, port: int, write_token: str | None) -> None:
     """The web interface and the JSON API (OpenAPI at /openapi.json).
@@ -35,8 +39,14 @@ def serve(db: str, host: str, port: int, write_token: str | None) -> None:
     app = create_app(db, write_token=token)
     mode = "read-write (token required)" if token else "read-only"
     click.echo(f"fonds: serving {db} on http://{host}:{port}/ ({mode})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
-                h11_max_incomplete_event_size=16 * 1024)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        server_header=False,
+        h11_max_incomplete_event_size=16 * 1024,
+    )
 
 
 def register(main: click.Group) -> None:

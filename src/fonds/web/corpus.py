@@ -19,6 +19,7 @@ DATE_BOUND = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 # -- timeline --------------------------------------------------------------------------
 
+
 @dataclass
 class Timeline:
     start: str | None
@@ -30,9 +31,15 @@ class Timeline:
     undated: int
 
     def as_json(self) -> dict[str, Any]:
-        return {"from": self.start, "to": self.end, "person": self.person,
-                "granularity": self.granularity, "total": self.total, "undated": self.undated,
-                "buckets": [{"key": k, "count": n} for k, n in self.buckets]}
+        return {
+            "from": self.start,
+            "to": self.end,
+            "person": self.person,
+            "granularity": self.granularity,
+            "total": self.total,
+            "undated": self.undated,
+            "buckets": [{"key": k, "count": n} for k, n in self.buckets],
+        }
 
 
 def check_bound(value: str | None, name: str) -> str | None:
@@ -64,27 +71,41 @@ def timeline(store: Store, start: str | None, end: str | None, person: str | Non
         f"SELECT min(d.date_start), max(d.date_start), count(*) FROM documents d WHERE {cond}",
         args,
     ).fetchone()
-    undated = 0 if start or end else store.conn.execute(
-        "SELECT count(*) FROM documents WHERE date_start IS NULL").fetchone()[0]
+    undated = (
+        0
+        if start or end
+        else store.conn.execute(
+            "SELECT count(*) FROM documents WHERE date_start IS NULL"
+        ).fetchone()[0]
+    )
     first = _day(start, False) if start else _day(lo, False)
     last = _day(end, True) if end else _day(hi, True)
     if first is None or last is None or last < first:
         return Timeline(start, end, person, "year", [], int(total or 0), undated)
     span = (last - first).days
-    granularity, width = ("year", 4) if span > 6 * 366 else ("month", 7) if span > 92 else ("day", 10)
-    rows = dict(store.conn.execute(
-        f"SELECT substr(d.date_start, 1, {width}) AS k, count(*) FROM documents d WHERE {cond}"
-        " GROUP BY k", args).fetchall())
+    granularity, width = (
+        ("year", 4) if span > 6 * 366 else ("month", 7) if span > 92 else ("day", 10)
+    )
+    rows = dict(
+        store.conn.execute(
+            f"SELECT substr(d.date_start, 1, {width}) AS k, count(*) FROM documents d WHERE {cond}"
+            " GROUP BY k",
+            args,
+        ).fetchall()
+    )
     buckets = [(k, int(rows.get(k, 0))) for k in _keys(first, last, granularity)]
     return Timeline(start, end, person, granularity, buckets, int(total or 0), undated)
 
 
-def timeline_documents(store: Store, start: str | None, end: str | None, person: str | None,
-                       limit: int, offset: int) -> list[dict[str, Any]]:
+def timeline_documents(
+    store: Store, start: str | None, end: str | None, person: str | None, limit: int, offset: int
+) -> list[dict[str, Any]]:
     cond, args = _where(check_bound(start, "from"), check_bound(end, "to"), person)
     rows = store.conn.execute(
         f"SELECT d.id, d.title, d.date, d.doc_type FROM documents d WHERE {cond}"
-        " ORDER BY d.date_start, d.id LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
+        " ORDER BY d.date_start, d.id LIMIT ? OFFSET ?",
+        [*args, limit, offset],
+    ).fetchall()
     return [{"id": r[0], "title": r[1], "date": r[2], "doc_type": r[3]} for r in rows]
 
 
@@ -117,6 +138,7 @@ def _keys(first: date, last: date, granularity: str) -> list[str]:
 
 # -- network ---------------------------------------------------------------------------
 
+
 @dataclass
 class Edge:
     source: str
@@ -130,8 +152,13 @@ class Edge:
         return len(self.doc_ids)
 
     def as_json(self) -> dict[str, Any]:
-        return {"source": self.source, "target": self.target, "kind": self.kind,
-                "weight": self.weight, "documents": self.documents}
+        return {
+            "source": self.source,
+            "target": self.target,
+            "kind": self.kind,
+            "weight": self.weight,
+            "documents": self.documents,
+        }
 
 
 @dataclass
@@ -141,8 +168,12 @@ class Network:
     total_nodes: int
 
     def as_json(self) -> dict[str, Any]:
-        return {"nodes": list(self.nodes.values()), "edges": [e.as_json() for e in self.edges],
-                "total_nodes": self.total_nodes, "truncated": self.total_nodes > len(self.nodes)}
+        return {
+            "nodes": list(self.nodes.values()),
+            "edges": [e.as_json() for e in self.edges],
+            "total_nodes": self.total_nodes,
+            "truncated": self.total_nodes > len(self.nodes),
+        }
 
 
 @dataclass
@@ -198,7 +229,7 @@ def links(store: Store, kind: str) -> Links:
     for doc_id in sorted(present, key=lambda d: (docs[d]["date"] or "", d)):
         ordered = sorted(present[doc_id])
         for i, a in enumerate(ordered):
-            for b in ordered[i + 1:]:
+            for b in ordered[i + 1 :]:
                 add(a, b, docs[doc_id])
     return Links(list(edges.values()), names)
 
@@ -220,9 +251,16 @@ def network(store: Store, found: list[Links], person: str | None, max_nodes: int
     chosen = [e for e in chosen if e.source in keep and e.target in keep]
     info = _entity_info(store, keep)
     names = {k: v for group in found for k, v in group.names.items()}
-    nodes = {n: {"id": n, "name": info.get(n, {}).get("name") or names.get(n) or n,
-                 "type": info.get(n, {}).get("type", "person"), "weight": weight[n]}
-             for n in ranked if n in keep}
+    nodes = {
+        n: {
+            "id": n,
+            "name": info.get(n, {}).get("name") or names.get(n) or n,
+            "type": info.get(n, {}).get("type", "person"),
+            "weight": weight[n],
+        }
+        for n in ranked
+        if n in keep
+    }
     return Network(nodes, chosen, len(weight))
 
 
@@ -230,7 +268,7 @@ def _entity_info(store: Store, ids: set[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     id_list = sorted(ids)
     for i in range(0, len(id_list), 500):
-        chunk = id_list[i:i + 500]
+        chunk = id_list[i : i + 500]
         marks = ",".join("?" * len(chunk))
         for r in store.conn.execute(
             f"SELECT id, name, type FROM entities WHERE id IN ({marks})", chunk
@@ -241,8 +279,10 @@ def _entity_info(store: Store, ids: set[str]) -> dict[str, dict[str, Any]]:
 
 # -- places ----------------------------------------------------------------------------
 
-def places(store: Store, counts: dict[str, int]) -> tuple[list[dict[str, Any]],
-                                                           list[dict[str, Any]]]:
+
+def places(
+    store: Store, counts: dict[str, int]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Places with coordinates and places without them, each named in some document
     (``counts``: documents per entity id), the most documented first."""
     located, unlocated = [], []
@@ -259,8 +299,16 @@ def places(store: Store, counts: dict[str, int]) -> tuple[list[dict[str, Any]],
             unlocated.append({"id": r[0], "name": r[1], "documents": n})
             continue
         if -90 <= lat <= 90 and -180 <= lon <= 180:
-            located.append({"id": r[0], "name": r[1], "lat": lat, "lon": lon,
-                            "kind": data.get("kind"), "documents": n})
+            located.append(
+                {
+                    "id": r[0],
+                    "name": r[1],
+                    "lat": lat,
+                    "lon": lon,
+                    "kind": data.get("kind"),
+                    "documents": n,
+                }
+            )
     return sorted(located, key=_by_documents), sorted(unlocated, key=_by_documents)
 
 

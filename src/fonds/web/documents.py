@@ -17,10 +17,19 @@ from fonds.web.render import excerpt, marks_from_record, render_passage
 
 # (field, label) in the order of the record panel.
 PANEL_FIELDS = (
-    ("date", "Date"), ("doc_type", "Type"), ("sender", "From"), ("recipients", "To"),
-    ("classification", "Classification"), ("original_language", "Original language"),
-    ("translator", "Translator"), ("record_id", "Record number"), ("citation", "Citation"),
-    ("summary", "Summary"), ("credits", "Credits"), ("url", "URL"), ("notes", "Notes"),
+    ("date", "Date"),
+    ("doc_type", "Type"),
+    ("sender", "From"),
+    ("recipients", "To"),
+    ("classification", "Classification"),
+    ("original_language", "Original language"),
+    ("translator", "Translator"),
+    ("record_id", "Record number"),
+    ("citation", "Citation"),
+    ("summary", "Summary"),
+    ("credits", "Credits"),
+    ("url", "URL"),
+    ("notes", "Notes"),
 )
 SOURCE_CACHE_SIZE = 8
 
@@ -56,9 +65,14 @@ def sections(record: dict[str, Any]) -> list[Section]:
     """The body as narration and dialogue, every mention linked, all text escaped."""
     text = record.get("text") or ""
     entities, repairs = marks_from_record(record)
-    turns = sorted((t for t in record.get("turns") or []
-                    if 0 <= int(t.get("start", -1)) < int(t.get("end", -1)) <= len(text)),
-                   key=lambda t: t["start"])
+    turns = sorted(
+        (
+            t
+            for t in record.get("turns") or []
+            if 0 <= int(t.get("start", -1)) < int(t.get("end", -1)) <= len(text)
+        ),
+        key=lambda t: t["start"],
+    )
     out: list[Section] = []
     pos = 0
     for turn in turns:
@@ -70,8 +84,13 @@ def sections(record: dict[str, Any]) -> list[Section]:
         m = LABEL.match(text, start, end)
         body_start = m.end() if m else start
         label = m.group("label").strip() if m else None
-        out.append(Section(render_passage(text, body_start, end, entities, repairs),
-                           [s for s in turn.get("speakers") or [] if s.get("name")], label))
+        out.append(
+            Section(
+                render_passage(text, body_start, end, entities, repairs),
+                [s for s in turn.get("speakers") or [] if s.get("name")],
+                label,
+            )
+        )
         pos = end
     if text[pos:].strip() or not out:
         out.append(Section(render_passage(text, pos, len(text), entities, repairs)))
@@ -117,8 +136,7 @@ def panel(record: dict[str, Any], source_text: str | None) -> list[PanelRow]:
         value = record.get(name)
         if value in (None, "", []):
             continue
-        row = PanelRow(name, label, value,
-                       repairs=[r for r in repairs if r.get("field") == name])
+        row = PanelRow(name, label, value, repairs=[r for r in repairs if r.get("field") == name])
         span = evidence.get(name)
         if isinstance(span, dict):
             row.locator = span.get("locator")
@@ -136,8 +154,14 @@ def entity_groups(record: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = {"person": [], "organization": [], "place": []}
     for e in record.get("entities") or []:
         groups.setdefault(e.get("type") or "other", []).append(
-            {"id": e.get("id"), "name": e.get("name"), "mentions": len(e.get("mentions") or []),
-             "role": e.get("role"), "aliases": e.get("aliases") or []})
+            {
+                "id": e.get("id"),
+                "name": e.get("name"),
+                "mentions": len(e.get("mentions") or []),
+                "role": e.get("role"),
+                "aliases": e.get("aliases") or [],
+            }
+        )
     for values in groups.values():
         values.sort(key=lambda e: (-e["mentions"], e["name"] or ""))
     return {k: v for k, v in groups.items() if v}
@@ -152,5 +176,7 @@ def sharing_entities(store: Any, doc_id: str, limit: int) -> list[dict[str, Any]
         " WHERE m1.document_id = ? GROUP BY d.id ORDER BY n DESC, d.date_start, d.id LIMIT ?",
         (doc_id, limit),
     ).fetchall()
-    return [{"id": r[0], "title": r[1], "date": r[2], "doc_type": r[3], "shared_entities": r[4]}
-            for r in rows]
+    return [
+        {"id": r[0], "title": r[1], "date": r[2], "doc_type": r[3], "shared_entities": r[4]}
+        for r in rows
+    ]

@@ -29,10 +29,16 @@ class EntityView:
     def as_json(self) -> dict[str, Any]:
         facts = {k: v for k, v in self.data.items() if k not in {"id", "type", "name", "variants"}}
         return {
-            "id": self.id, "type": self.type, "name": self.name, "origin": self.origin,
+            "id": self.id,
+            "type": self.type,
+            "name": self.name,
+            "origin": self.origin,
             "aliases": [n["name"] for n in self.names if n["name"] != self.name],
-            "names": self.names, "facts": facts, "offices": self.data.get("offices") or [],
-            "document_count": self.document_count, "sent": self.sent,
+            "names": self.names,
+            "facts": facts,
+            "offices": self.data.get("offices") or [],
+            "document_count": self.document_count,
+            "sent": self.sent,
         }
 
 
@@ -55,8 +61,9 @@ def load_entity(store: Store, entity_id: str) -> EntityView:
     conn = store.conn
     row = conn.execute("SELECT * FROM entities WHERE id = ?", (entity_id,)).fetchone()
     if row is not None:
-        view = EntityView(row["id"], row["type"], row["name"], row["origin"],
-                          _json(row["data_json"]))
+        view = EntityView(
+            row["id"], row["type"], row["name"], row["origin"], _json(row["data_json"])
+        )
     else:
         first = conn.execute(
             "SELECT text FROM mentions WHERE entity_id = ? GROUP BY text ORDER BY count(*) DESC",
@@ -65,28 +72,44 @@ def load_entity(store: Store, entity_id: str) -> EntityView:
         if first is None:
             raise NotFound(f"no entity with id {entity_id!r}")
         etype = entity_id.split("-", 1)[0]
-        view = EntityView(entity_id, {"org": "organization"}.get(etype, etype), first[0],
-                          "mentions", {})
-    listed = {r[0]: r[1] for r in conn.execute(
-        "SELECT name, kind FROM entity_names WHERE entity_id = ? ORDER BY rowid", (entity_id,))}
-    used = {r[0]: r[1] for r in conn.execute(
-        "SELECT text, count(*) FROM mentions WHERE entity_id = ? GROUP BY text", (entity_id,))}
+        view = EntityView(
+            entity_id, {"org": "organization"}.get(etype, etype), first[0], "mentions", {}
+        )
+    listed = {
+        r[0]: r[1]
+        for r in conn.execute(
+            "SELECT name, kind FROM entity_names WHERE entity_id = ? ORDER BY rowid", (entity_id,)
+        )
+    }
+    used = {
+        r[0]: r[1]
+        for r in conn.execute(
+            "SELECT text, count(*) FROM mentions WHERE entity_id = ? GROUP BY text", (entity_id,)
+        )
+    }
     names = [{"name": view.name, "kind": "canonical", "mentions": used.get(view.name, 0)}]
     for name in [*listed, *sorted(used, key=lambda n: -used[n])]:
         if all(n["name"] != name for n in names):
-            names.append({"name": name, "kind": listed.get(name, "in documents"),
-                          "mentions": used.get(name, 0)})
+            names.append(
+                {
+                    "name": name,
+                    "kind": listed.get(name, "in documents"),
+                    "mentions": used.get(name, 0),
+                }
+            )
     view.names = names
     view.document_count = conn.execute(
         "SELECT count(DISTINCT document_id) FROM mentions WHERE entity_id = ?", (entity_id,)
     ).fetchone()[0]
     view.sent = conn.execute(
-        "SELECT count(*) FROM documents WHERE sender_id = ?", (entity_id,)).fetchone()[0]
+        "SELECT count(*) FROM documents WHERE sender_id = ?", (entity_id,)
+    ).fetchone()[0]
     return view
 
 
-def entity_documents(store: Store, entity_id: str, limit: int, offset: int
-                     ) -> tuple[list[dict[str, Any]], int]:
+def entity_documents(
+    store: Store, entity_id: str, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
     """Documents that mention the entity, oldest first, with how often each does."""
     total = store.conn.execute(
         "SELECT count(DISTINCT document_id) FROM mentions WHERE entity_id = ?", (entity_id,)
@@ -97,8 +120,9 @@ def entity_documents(store: Store, entity_id: str, limit: int, offset: int
         " GROUP BY d.id ORDER BY d.date_start IS NULL, d.date_start, d.id LIMIT ? OFFSET ?",
         (entity_id, limit, offset),
     ).fetchall()
-    return [{"id": r[0], "title": r[1], "date": r[2], "doc_type": r[3], "mentions": r[4]}
-            for r in rows], total
+    return [
+        {"id": r[0], "title": r[1], "date": r[2], "doc_type": r[3], "mentions": r[4]} for r in rows
+    ], total
 
 
 def entity_years(store: Store, entity_id: str) -> list[tuple[str, int]]:
@@ -106,7 +130,8 @@ def entity_years(store: Store, entity_id: str) -> list[tuple[str, int]]:
     rows = store.conn.execute(
         "SELECT substr(d.date_start, 1, 4) AS y, count(DISTINCT d.id) FROM mentions m"
         " JOIN documents d ON d.id = m.document_id WHERE m.entity_id = ?"
-        " AND d.date_start IS NOT NULL GROUP BY y ORDER BY y", (entity_id,),
+        " AND d.date_start IS NOT NULL GROUP BY y ORDER BY y",
+        (entity_id,),
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
 
@@ -120,12 +145,15 @@ def co_mentioned(store: Store, entity_id: str, limit: int = 24) -> list[dict[str
         " WHERE m1.entity_id = ? GROUP BY m2.entity_id ORDER BY n DESC, m2.entity_id LIMIT ?",
         (entity_id, limit),
     ).fetchall()
-    return [{"id": r[0], "documents": r[1], "name": r[2] or r[4],
-             "type": r[3] or r[0].split("-", 1)[0]} for r in rows]
+    return [
+        {"id": r[0], "documents": r[1], "name": r[2] or r[4], "type": r[3] or r[0].split("-", 1)[0]}
+        for r in rows
+    ]
 
 
-def find_entities(state: WebState, q: str, etype: str | None, limit: int, offset: int
-                  ) -> tuple[list[dict[str, Any]], int]:
+def find_entities(
+    state: WebState, q: str, etype: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
     """Entities named in documents whose name or a variant contains ``q``, the most
     documented first."""
     counts = stats.entity_counts(state)
@@ -134,13 +162,20 @@ def find_entities(state: WebState, q: str, etype: str | None, limit: int, offset
         found = [c for c in found if c.type == etype]
     if q.strip():
         like = "%" + LIKE_SPECIAL.sub(r"\\\g<0>", q.strip()) + "%"
-        ids = {r[0] for r in state.reader().conn.execute(
-            "SELECT id FROM entities WHERE name LIKE ? ESCAPE '\\' UNION"
-            " SELECT entity_id FROM entity_names WHERE name LIKE ? ESCAPE '\\'", (like, like))}
+        ids = {
+            r[0]
+            for r in state.reader().conn.execute(
+                "SELECT id FROM entities WHERE name LIKE ? ESCAPE '\\' UNION"
+                " SELECT entity_id FROM entity_names WHERE name LIKE ? ESCAPE '\\'",
+                (like, like),
+            )
+        }
         found = [c for c in found if c.id in ids]
     found.sort(key=lambda c: (-c.documents, c.name))
-    return [{"id": c.id, "name": c.name, "type": c.type, "documents": c.documents}
-            for c in found[offset:offset + limit]], len(found)
+    return [
+        {"id": c.id, "name": c.name, "type": c.type, "documents": c.documents}
+        for c in found[offset : offset + limit]
+    ], len(found)
 
 
 def _json(text: str | None) -> dict[str, Any]:

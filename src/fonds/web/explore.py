@@ -28,22 +28,25 @@ def cached_network(state: WebState, kind: str, person: str | None) -> corpus.Net
     kinds = ("wrote", "met") if kind == "both" else (kind,)
 
     def compute() -> corpus.Network:
-        found = [state.cached(f"links:{k}", lambda k=k: corpus.links(state.reader(), k))
-                 for k in kinds]
+        found = [
+            state.cached(f"links:{k}", lambda k=k: corpus.links(state.reader(), k)) for k in kinds
+        ]
         return corpus.network(state.reader(), found, person, state.limits.network_nodes)
 
     return state.cached(f"network:{kind}:{person}", compute)
 
 
-def _layout(state: WebState, net: corpus.Network, kind: str, person: str | None
-            ) -> tuple[dict[str, tuple[float, float]], float]:
+def _layout(
+    state: WebState, net: corpus.Network, kind: str, person: str | None
+) -> tuple[dict[str, tuple[float, float]], float]:
     def compute() -> tuple[dict[str, tuple[float, float]], float]:
         weights: dict[tuple[str, str], int] = {}
         for e in net.edges:
             pair = (e.source, e.target)
             weights[pair] = weights.get(pair, 0) + e.weight
-        return network_layout(list(net.nodes), [(a, b, w) for (a, b), w in weights.items()],
-                              NET_WIDTH)
+        return network_layout(
+            list(net.nodes), [(a, b, w) for (a, b), w in weights.items()], NET_WIDTH
+        )
 
     return state.cached(f"layout:{kind}:{person}", compute)
 
@@ -64,21 +67,43 @@ def timeline_page(
     store = state.reader()
     line = corpus.timeline(store, date_from or None, date_to or None, person or None)
     limit = state.limits.timeline_documents
-    docs = corpus.timeline_documents(store, date_from or None, date_to or None, person or None,
-                                     limit, min(offset, state.limits.max_offset))
+    docs = corpus.timeline_documents(
+        store,
+        date_from or None,
+        date_to or None,
+        person or None,
+        limit,
+        min(offset, state.limits.max_offset),
+    )
     person_name = None
     if person:
         person_name = entities.load_entity(store, person).name
+
     def zoom(key: str) -> str:
-        return "/timeline?" + urlencode({k: v for k, v in
-                                         {"from": key, "to": key, "person": person}.items() if v})
+        return "/timeline?" + urlencode(
+            {k: v for k, v in {"from": key, "to": key, "person": person}.items() if v}
+        )
 
     return render(
-        request, "timeline.html", line=line, zoom=zoom, chart=bars(line.buckets, 960, 220), docs=docs,
-        person=person, person_name=person_name, people=_person_choices(state),
-        date_from=date_from, date_to=date_to, zoom_out=_zoom_out(date_from, date_to),
-        pager=Pager(line.total, offset, limit, "/timeline",
-                    {"from": date_from, "to": date_to, "person": person}),
+        request,
+        "timeline.html",
+        line=line,
+        zoom=zoom,
+        chart=bars(line.buckets, 960, 220),
+        docs=docs,
+        person=person,
+        person_name=person_name,
+        people=_person_choices(state),
+        date_from=date_from,
+        date_to=date_to,
+        zoom_out=_zoom_out(date_from, date_to),
+        pager=Pager(
+            line.total,
+            offset,
+            limit,
+            "/timeline",
+            {"from": date_from, "to": date_to, "person": person},
+        ),
     )
 
 
@@ -98,10 +123,11 @@ def network_page(request: Request, kind: str = "both", person: str = "") -> HTML
     net = cached_network(state, kind, person or None)
     positions, height = _layout(state, net, kind, person or None)
     top = max((n["weight"] for n in net.nodes.values()), default=1) or 1
-    radius = {n["id"]: round(5 + 13 * math.sqrt(n["weight"] / top), 1)
-              for n in net.nodes.values()}
-    nodes = [{**n, "x": positions[n["id"]][0], "y": positions[n["id"]][1],
-              "r": radius[n["id"]]} for n in net.nodes.values()]
+    radius = {n["id"]: round(5 + 13 * math.sqrt(n["weight"] / top), 1) for n in net.nodes.values()}
+    nodes = [
+        {**n, "x": positions[n["id"]][0], "y": positions[n["id"]][1], "r": radius[n["id"]]}
+        for n in net.nodes.values()
+    ]
     edges = []
     drawn = sorted(net.edges, key=lambda e: -e.weight)[:MAX_EDGES_DRAWN]
     for i, e in enumerate(drawn):
@@ -109,17 +135,41 @@ def network_page(request: Request, kind: str = "both", person: str = "") -> HTML
         if e.kind == "wrote":  # stop at the recipient's rim, so the arrowhead shows
             length = math.hypot(x2 - x1, y2 - y1) or 1.0
             cut = min(radius[e.target] + 2, length / 2)
-            x2, y2 = round(x2 - (x2 - x1) * cut / length, 1), round(y2 - (y2 - y1) * cut / length, 1)
-        edges.append({"kind": e.kind, "source": e.source, "target": e.target,
-                      "x1": x1, "y1": y1, "x2": x2, "y2": y2,
-                      "width": round(min(1 + math.log(e.weight) * 1.5, 6), 2),
-                      "documents": e.documents, "weight": e.weight,
-                      "anchor": f"edge-{i}"})
+            x2, y2 = (
+                round(x2 - (x2 - x1) * cut / length, 1),
+                round(y2 - (y2 - y1) * cut / length, 1),
+            )
+        edges.append(
+            {
+                "kind": e.kind,
+                "source": e.source,
+                "target": e.target,
+                "x1": x1,
+                "y1": y1,
+                "x2": x2,
+                "y2": y2,
+                "width": round(min(1 + math.log(e.weight) * 1.5, 6), 2),
+                "documents": e.documents,
+                "weight": e.weight,
+                "anchor": f"edge-{i}",
+            }
+        )
     names = {n["id"]: n["name"] for n in nodes}
     person_name = names.get(person) if person else None
-    return render(request, "network.html", nodes=nodes, edges=edges, names=names, kind=kind,
-                  person=person, person_name=person_name, people=_person_choices(state),
-                  total_nodes=net.total_nodes, width=NET_WIDTH, height=height)
+    return render(
+        request,
+        "network.html",
+        nodes=nodes,
+        edges=edges,
+        names=names,
+        kind=kind,
+        person=person,
+        person_name=person_name,
+        people=_person_choices(state),
+        total_nodes=net.total_nodes,
+        width=NET_WIDTH,
+        height=height,
+    )
 
 
 def place_labels(points: list[dict[str, Any]], size: float) -> None:
@@ -128,10 +178,15 @@ def place_labels(points: list[dict[str, Any]], size: float) -> None:
     taken: list[tuple[float, float, float, float]] = []
     for p in points:  # already ordered by documents
         r = p["r"] * size / 6
-        box = (p["x"] - r, p["y"] - size * 0.7, p["x"] + r + size * (0.6 + 0.55 * len(p["name"])),
-               p["y"] + size * 0.7)
-        p["major"] = not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-                             for b in taken)
+        box = (
+            p["x"] - r,
+            p["y"] - size * 0.7,
+            p["x"] + r + size * (0.6 + 0.55 * len(p["name"])),
+            p["y"] + size * 0.7,
+        )
+        p["major"] = not any(
+            box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken
+        )
         if p["major"]:
             taken.append(box)
 
@@ -148,10 +203,18 @@ def map_page(request: Request, view: str = "") -> HTMLResponse:
     points = []
     for p in located:
         x, y = project(p["lon"], p["lat"])
-        points.append({**p, "x": x, "y": y,
-                       "r": round(2.5 + 7 * math.sqrt(p["documents"] / top), 1)})
+        points.append(
+            {**p, "x": x, "y": y, "r": round(2.5 + 7 * math.sqrt(p["documents"] / top), 1)}
+        )
     box = map_view([(p["x"], p["y"]) for p in points], world=view == "world")
     place_labels(points, box[2] / 80)
-    return render(request, "map.html", countries=world_paths(), points=points,
-                  unlocated=unlocated, viewbox=" ".join(f"{v:g}" for v in box),
-                  world=view == "world", label_size=round(box[2] / 80, 2))
+    return render(
+        request,
+        "map.html",
+        countries=world_paths(),
+        points=points,
+        unlocated=unlocated,
+        viewbox=" ".join(f"{v:g}" for v in box),
+        world=view == "world",
+        label_size=round(box[2] / 80, 2),
+    )

@@ -52,8 +52,15 @@ def json_error(status: int, message: str) -> bytes:
 class Guard:
     """Pure ASGI middleware around the whole app (inside it, every response is ours)."""
 
-    def __init__(self, app: ASGIApp, *, body_limit: int, upload_limit: int,
-                 upload_paths: tuple[str, ...], render_error: ErrorRenderer) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        body_limit: int,
+        upload_limit: int,
+        upload_paths: tuple[str, ...],
+        render_error: ErrorRenderer,
+    ) -> None:
         self.app = app
         self.body_limit = body_limit
         self.upload_limit = upload_limit
@@ -83,8 +90,12 @@ class Guard:
 
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await self._error(scope, send_with_headers, 413,
-                              f"request body of {declared} bytes is over the limit of {limit}")
+            await self._error(
+                scope,
+                send_with_headers,
+                413,
+                f"request body of {declared} bytes is over the limit of {limit}",
+            )
             return
         received = 0
 
@@ -101,13 +112,21 @@ class Guard:
             await self.app(scope, counting_receive, send_with_headers)
         except BodyTooLarge:
             if not started:
-                await self._error(scope, send_with_headers, 413,
-                                  f"request body is over the limit of {limit} bytes")
+                await self._error(
+                    scope,
+                    send_with_headers,
+                    413,
+                    f"request body is over the limit of {limit} bytes",
+                )
         except Exception:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if not started:
-                await self._error(scope, send_with_headers, 500,
-                                  "internal error: the server could not answer this request")
+                await self._error(
+                    scope,
+                    send_with_headers,
+                    500,
+                    "internal error: the server could not answer this request",
+                )
 
     async def _error(self, scope: Scope, send: Send, status: int, message: str) -> None:
         if wants_json(scope):
@@ -117,12 +136,16 @@ class Guard:
                 body, ctype = self.render_error(scope, status, message)
             except Exception:
                 body, ctype = message.encode(), "text/plain; charset=utf-8"
-        await send({
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", ctype.encode()),
-                        (b"content-length", str(len(body)).encode())],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", ctype.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

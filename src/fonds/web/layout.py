@@ -39,15 +39,25 @@ def bars(buckets: list[tuple[str, int]], width: float = 900, height: float = 180
     out = []
     for i, (key, n) in enumerate(buckets):
         h = 0.0 if n == 0 else max(2.0, height * n / top)
-        out.append(Bar(key, n, round(i * step + gap / 2, 2), round(height - h, 2),
-                       round(max(step - gap, 0.5), 2), round(h, 2)))
+        out.append(
+            Bar(
+                key,
+                n,
+                round(i * step + gap / 2, 2),
+                round(height - h, 2),
+                round(max(step - gap, 0.5), 2),
+                round(h, 2),
+            )
+        )
     return out
 
 
 # -- network ---------------------------------------------------------------------------
 
-def network_layout(nodes: list[str], edges: list[tuple[str, str, int]], width: float
-                   ) -> tuple[dict[str, tuple[float, float]], float]:
+
+def network_layout(
+    nodes: list[str], edges: list[tuple[str, str, int]], width: float
+) -> tuple[dict[str, tuple[float, float]], float]:
     """Positions for a graph and the height it needs: each connected part is laid out on
     its own, then the parts are packed in rows, largest first."""
     parent = {n: n for n in nodes}
@@ -70,8 +80,13 @@ def network_layout(nodes: list[str], edges: list[tuple[str, str, int]], width: f
     for part in ordered:
         size = min(width, 200.0 + 170.0 * math.sqrt(len(part) - 1)) if len(part) > 1 else 150.0
         members = set(part)
-        local = force_layout(part, [e for e in edges if e[0] in members], size, size * 0.75,
-                             iterations=200 if len(part) <= 30 else 120)
+        local = force_layout(
+            part,
+            [e for e in edges if e[0] in members],
+            size,
+            size * 0.75,
+            iterations=200 if len(part) <= 30 else 120,
+        )
         # keep only the room the drawing uses, with space for names around it
         left = min(p[0] for p in local.values()) - 70.0
         top = min(p[1] for p in local.values()) - 30.0
@@ -89,8 +104,14 @@ def network_layout(nodes: list[str], edges: list[tuple[str, str, int]], width: f
     return {n: (round(p[0] + shift, 1), p[1]) for n, p in positions.items()}, max(height, 200.0)
 
 
-def force_layout(nodes: list[str], edges: list[tuple[str, str, int]], width: float,
-                 height: float, iterations: int = 200, seed: int = 7) -> dict[str, tuple[float, float]]:
+def force_layout(
+    nodes: list[str],
+    edges: list[tuple[str, str, int]],
+    width: float,
+    height: float,
+    iterations: int = 200,
+    seed: int = 7,
+) -> dict[str, tuple[float, float]]:
     """Fruchterman–Reingold positions in a width × height box, deterministic for a graph."""
     if len(nodes) == 1:
         return {nodes[0]: (width / 2, height / 2)}
@@ -102,14 +123,16 @@ def force_layout(nodes: list[str], edges: list[tuple[str, str, int]], width: flo
     pos = {}
     for i, node in enumerate(nodes):  # start on a circle: stable and untangled
         angle = 2 * math.pi * i / n
-        pos[node] = [width / 2 + width / 3 * math.cos(angle) + rng.uniform(-5, 5),
-                     height / 2 + height / 3 * math.sin(angle) + rng.uniform(-5, 5)]
+        pos[node] = [
+            width / 2 + width / 3 * math.cos(angle) + rng.uniform(-5, 5),
+            height / 2 + height / 3 * math.sin(angle) + rng.uniform(-5, 5),
+        ]
     heat = width / 8
     for _ in range(iterations):
         disp = {node: [0.0, 0.0] for node in nodes}
         for i, a in enumerate(nodes):
             pa = pos[a]
-            for b in nodes[i + 1:]:
+            for b in nodes[i + 1 :]:
                 pb = pos[b]
                 dx, dy = pa[0] - pb[0], pa[1] - pb[1]
                 dist = max(math.hypot(dx, dy), 0.01)
@@ -139,8 +162,9 @@ def force_layout(nodes: list[str], edges: list[tuple[str, str, int]], width: flo
     return _fit(pos, width, height, margin=min(60.0, width / 6))
 
 
-def _fit(pos: dict[str, list[float]], width: float, height: float, margin: float
-         ) -> dict[str, tuple[float, float]]:
+def _fit(
+    pos: dict[str, list[float]], width: float, height: float, margin: float
+) -> dict[str, tuple[float, float]]:
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     w, h = max(max(xs) - min(xs), 1.0), max(max(ys) - min(ys), 1.0)
@@ -152,10 +176,13 @@ def _fit(pos: dict[str, list[float]], width: float, height: float, margin: float
 
 # -- world map -------------------------------------------------------------------------
 
+
 def project(lon: float, lat: float) -> tuple[float, float]:
     """Equirectangular projection onto a MAP_WIDTH × MAP_HEIGHT canvas."""
-    return (round((lon + 180.0) / 360.0 * MAP_WIDTH, 2),
-            round((90.0 - lat) / 180.0 * MAP_HEIGHT, 2))
+    return (
+        round((lon + 180.0) / 360.0 * MAP_WIDTH, 2),
+        round((90.0 - lat) / 180.0 * MAP_HEIGHT, 2),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -20,8 +20,13 @@ ENV.filters["document_url"] = document_url
 ENV.filters["human_date"] = lambda v: human_date(v) or "undated"
 ENV.filters["pretty_json"] = lambda v: json.dumps(v, ensure_ascii=False, indent=2)
 ENV.filters["thousands"] = lambda n: f"{int(n):,}"
-ENV.globals["NAV"] = (("/search", "Search"), ("/entities", "Entities"), ("/timeline", "Timeline"),
-                      ("/network", "Network"), ("/map", "Map"))
+ENV.globals["NAV"] = (
+    ("/search", "Search"),
+    ("/entities", "Entities"),
+    ("/timeline", "Timeline"),
+    ("/network", "Network"),
+    ("/map", "Map"),
+)
 SESSION_COOKIE = "fonds_write"
 
 
@@ -67,7 +72,9 @@ class Pager:
 
     @property
     def next(self) -> str | None:
-        return self._link(self.offset + self.limit) if self.offset + self.limit < self.total else None
+        return (
+            self._link(self.offset + self.limit) if self.offset + self.limit < self.total else None
+        )
 
     @property
     def first_shown(self) -> int:

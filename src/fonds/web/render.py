@@ -73,7 +73,9 @@ def marks_from_record(record: dict[str, Any]) -> tuple[list[EntityMark], list[Re
             if 0 <= start < end <= size:
                 entities.append(EntityMark(start, end, entity["id"], etype, entity.get("name", "")))
     repairs = [
-        RepairMark(int(r["start"]), int(r["end"]), str(r.get("original", "")), str(r.get("rule", "")))
+        RepairMark(
+            int(r["start"]), int(r["end"]), str(r.get("original", "")), str(r.get("rule", ""))
+        )
         for r in record.get("repairs") or []
         if r.get("field") == "text" and 0 <= int(r.get("start", -1)) < int(r.get("end", -1)) <= size
     ]
@@ -85,8 +87,9 @@ def marks_from_record(record: dict[str, Any]) -> tuple[list[EntityMark], list[Re
     return kept, sorted(repairs, key=lambda r: r.start)
 
 
-def render_passage(text: str, lo: int, hi: int, entities: Sequence[EntityMark],
-                   repairs: Sequence[RepairMark]) -> Markup:
+def render_passage(
+    text: str, lo: int, hi: int, entities: Sequence[EntityMark], repairs: Sequence[RepairMark]
+) -> Markup:
     """text[lo:hi] as <p> paragraphs, mentions linked, repairs marked; all text escaped."""
     paragraphs = _paragraph_spans(text, lo, hi)
     ents = [m for m in entities if m.start < hi and m.end > lo]
@@ -103,7 +106,7 @@ def _paragraph_spans(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = lo
     for m in PARAGRAPH_BREAK.finditer(text, lo, hi):
-        if text[pos:m.start()].strip():
+        if text[pos : m.start()].strip():
             spans.append((pos, m.start()))
         pos = m.end()
     if text[pos:hi].strip():
@@ -111,8 +114,9 @@ def _paragraph_spans(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _render_run(text: str, lo: int, hi: int, entities: Sequence[EntityMark],
-                repairs: Sequence[RepairMark]) -> str:
+def _render_run(
+    text: str, lo: int, hi: int, entities: Sequence[EntityMark], repairs: Sequence[RepairMark]
+) -> str:
     """One paragraph: cut at every mark boundary, wrap each piece in the marks over it."""
     cuts = {lo, hi}
     for m in entities:
@@ -139,8 +143,10 @@ def _render_run(text: str, lo: int, hi: int, entities: Sequence[EntityMark],
         piece = str(escape(text[a:b]))
         repair = next((r for r in repairs if r.start <= a and b <= r.end), None)
         if repair is not None:
-            piece = (f'<ins class="repair" title="OCR repair: {escape(repair.original)} → '
-                     f'{escape(text[repair.start:repair.end])} ({escape(repair.rule)})">{piece}</ins>')
+            piece = (
+                f'<ins class="repair" title="OCR repair: {escape(repair.original)} → '
+                f'{escape(text[repair.start : repair.end])} ({escape(repair.rule)})">{piece}</ins>'
+            )
         out.append(piece)
     if open_entity is not None:
         out.append("</a>")
@@ -152,9 +158,17 @@ def excerpt(text: str, start: int, end: int, context: int = 80) -> Markup:
     white space shown as one space, as a reader would see the source."""
     start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
     a, b = max(0, start - context), min(len(text), end + context)
-    before = ("…" if a > 0 else "") + " ".join(text[a:start].split()) + (
-        " " if text[a:start][-1:].isspace() else "")
-    after = (" " if text[end:b][:1].isspace() else "") + " ".join(text[end:b].split()) + (
-        "…" if b < len(text) else "")
-    return Markup(f"{escape(before.lstrip())}<mark>{escape(' '.join(text[start:end].split()))}"
-                  f"</mark>{escape(after.rstrip() if b == len(text) else after)}")
+    before = (
+        ("…" if a > 0 else "")
+        + " ".join(text[a:start].split())
+        + (" " if text[a:start][-1:].isspace() else "")
+    )
+    after = (
+        (" " if text[end:b][:1].isspace() else "")
+        + " ".join(text[end:b].split())
+        + ("…" if b < len(text) else "")
+    )
+    return Markup(
+        f"{escape(before.lstrip())}<mark>{escape(' '.join(text[start:end].split()))}"
+        f"</mark>{escape(after.rstrip() if b == len(text) else after)}"
+    )

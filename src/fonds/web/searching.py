@@ -21,15 +21,35 @@ from fonds.web.render import highlight_snippet
 SORTS = {"relevance": None, "date": "date", "-date": "-date"}
 # Facet name (as the service names it) → the query-language field a click adds.
 FACET_FILTERS = {
-    "type": "type", "doc_type": "type", "year": "date", "archive": "archive",
-    "language": "lang", "original_language": "lang", "lang": "lang",
-    "classification": "classification", "people": "person", "person": "person",
-    "places": "place", "place": "place", "organizations": "org", "org": "org",
-    "sender": "sender", "recipient": "recipient", "recipients": "recipient",
+    "type": "type",
+    "doc_type": "type",
+    "year": "date",
+    "archive": "archive",
+    "language": "lang",
+    "original_language": "lang",
+    "lang": "lang",
+    "classification": "classification",
+    "people": "person",
+    "person": "person",
+    "places": "place",
+    "place": "place",
+    "organizations": "org",
+    "org": "org",
+    "sender": "sender",
+    "recipient": "recipient",
+    "recipients": "recipient",
 }
-FACET_LABELS = {"type": "Type", "doc_type": "Type", "year": "Year", "archive": "Archive",
-                "language": "Language", "lang": "Language", "people": "People",
-                "places": "Places", "classification": "Classification"}
+FACET_LABELS = {
+    "type": "Type",
+    "doc_type": "Type",
+    "year": "Year",
+    "archive": "Archive",
+    "language": "Language",
+    "lang": "Language",
+    "people": "People",
+    "places": "Places",
+    "classification": "Classification",
+}
 
 
 @dataclass
@@ -52,8 +72,13 @@ class SearchForm:
         return " ".join(p for p in parts if p)
 
     def params(self, **changes: Any) -> str:
-        values = {"q": self.q, "type": self.doc_type, "from": self.date_from,
-                  "to": self.date_to, "sort": "" if self.sort == "relevance" else self.sort}
+        values = {
+            "q": self.q,
+            "type": self.doc_type,
+            "from": self.date_from,
+            "to": self.date_to,
+            "sort": "" if self.sort == "relevance" else self.sort,
+        }
         values.update(changes)
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
@@ -82,11 +107,17 @@ class Page:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "query": self.query, "total": self.total, "offset": self.offset,
-            "limit": self.limit, "truncated": self.truncated, "timed_out": self.timed_out,
+            "query": self.query,
+            "total": self.total,
+            "offset": self.offset,
+            "limit": self.limit,
+            "truncated": self.truncated,
+            "timed_out": self.timed_out,
             "hits": [{k: v for k, v in h.items() if k != "snippet_html"} for h in self.hits],
-            "facets": {name: [{"value": c.value, "label": c.label, "count": c.count}
-                              for c in values] for name, values in self.facets.items()},
+            "facets": {
+                name: [{"value": c.value, "label": c.label, "count": c.count} for c in values]
+                for name, values in self.facets.items()
+            },
         }
 
 
@@ -95,14 +126,16 @@ def quote(value: str) -> str:
     return f'"{value}"' if re.search(r"[\s:()]", value) or not value else value
 
 
-def run(store: Store, query: str, *, limit: int, offset: int, sort: str | None,
-        max_chars: int) -> Page:
+def run(
+    store: Store, query: str, *, limit: int, offset: int, sort: str | None, max_chars: int
+) -> Page:
     """Search, whatever the installed service accepts; raise QuerySyntaxError for bad input."""
     if not query.strip():
         raise QuerySyntaxError("type a word or a name to search for")
     if len(query) > max_chars:
-        raise QuerySyntaxError(f"the query is {len(query)} characters long; the limit is "
-                               f"{max_chars}")
+        raise QuerySyntaxError(
+            f"the query is {len(query)} characters long; the limit is {max_chars}"
+        )
     params = inspect.signature(service.search).parameters
     wanted: dict[str, Any] = {"limit": limit, "offset": offset, "sort": sort, "facets": True}
     kwargs = {k: v for k, v in wanted.items() if k in params}
@@ -162,7 +195,7 @@ def bracket_highlights(snippet: str) -> tuple[str, list[tuple[int, int]]]:
     spans: list[tuple[int, int]] = []
     pos = size = 0
     for m in re.finditer(r"\[([^\[\]]+)\]", snippet):
-        out.append(snippet[pos:m.start()])
+        out.append(snippet[pos : m.start()])
         size += m.start() - pos
         spans.append((size, size + len(m.group(1))))
         out.append(m.group(1))
@@ -198,8 +231,15 @@ def _facets(raw: dict[str, Any], query: str) -> dict[str, list[FacetChoice]]:
                 token = f"{field_name}:{quote(value)}"  # values are query-language ready
             else:
                 token = ""
-            choices.append(FacetChoice(value, label, int(getattr(v, "count", 0) or 0), token,
-                                       bool(token) and token in query))
+            choices.append(
+                FacetChoice(
+                    value,
+                    label,
+                    int(getattr(v, "count", 0) or 0),
+                    token,
+                    bool(token) and token in query,
+                )
+            )
         if choices:
             out[name] = choices
     return out

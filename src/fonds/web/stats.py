@@ -29,8 +29,10 @@ def entity_counts(state: WebState) -> dict[str, EntityCount]:
 
     def compute() -> dict[str, EntityCount]:
         conn = state.reader().conn
-        known = {r[0]: (r[1], r[2]) for r in conn.execute(
-            "SELECT id, name, type FROM entities WHERE merged_into IS NULL")}
+        known = {
+            r[0]: (r[1], r[2])
+            for r in conn.execute("SELECT id, name, type FROM entities WHERE merged_into IS NULL")
+        }
         out = {}
         for entity_id, n in conn.execute(
             "SELECT entity_id, count(DISTINCT document_id) FROM mentions GROUP BY entity_id"
@@ -45,10 +47,14 @@ def entity_counts(state: WebState) -> dict[str, EntityCount]:
 
 def top_entities(state: WebState, etype: str, limit: int) -> list[dict[str, Any]]:
     """The entities of one type named in the most documents."""
-    ranked = sorted((c for c in entity_counts(state).values() if c.type == etype),
-                    key=lambda c: (-c.documents, c.id))
-    return [{"id": c.id, "name": c.name, "type": c.type, "documents": c.documents}
-            for c in ranked[:limit]]
+    ranked = sorted(
+        (c for c in entity_counts(state).values() if c.type == etype),
+        key=lambda c: (-c.documents, c.id),
+    )
+    return [
+        {"id": c.id, "name": c.name, "type": c.type, "documents": c.documents}
+        for c in ranked[:limit]
+    ]
 
 
 def counts_by_type(state: WebState) -> dict[str, int]:

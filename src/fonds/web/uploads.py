@@ -25,7 +25,8 @@ def file_from_body(content_type: str, body: bytes, filename: str | None) -> tupl
     """(file name, bytes) of an upload: a multipart field named ``file``, else the body."""
     if content_type.startswith("multipart/form-data"):
         message = BytesParser(policy=HTTP).parsebytes(
-            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+        )
         if not message.is_multipart():
             raise QuerySyntaxError("the multipart body cannot be read: check its boundary")
         for part in message.iter_parts():

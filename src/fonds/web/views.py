@@ -31,11 +31,14 @@ def home(request: Request) -> HTMLResponse:
 def _home(state: WebState) -> dict[str, Any]:
     store = state.reader()
     recent = store.conn.execute(
-        "SELECT id, title, date, doc_type FROM documents ORDER BY rowid DESC LIMIT 8").fetchall()
+        "SELECT id, title, date, doc_type FROM documents ORDER BY rowid DESC LIMIT 8"
+    ).fetchall()
     years = [(k, n) for k, n in store.counts_by("substr(date_start, 1, 4)") if k]
     return {
-        "documents": store.count_documents(), "counts": stats.counts_by_type(state),
-        "recent": [dict(r) for r in recent], "years": years,
+        "documents": store.count_documents(),
+        "counts": stats.counts_by_type(state),
+        "recent": [dict(r) for r in recent],
+        "years": years,
         "year_bars": bars(years, 600, 90),
         "types": [(k, n) for k, n in store.counts_by("doc_type") if k],
         "archives": [(k, n) for k, n in store.counts_by_archive() if k],
@@ -56,36 +59,55 @@ def search_page(
     offset: int = Query(0, ge=0),
 ) -> HTMLResponse:
     state = state_of(request)
-    form = searching.SearchForm(q, type, date_from, date_to,
-                                sort if sort in searching.SORTS else "relevance")
+    form = searching.SearchForm(
+        q, type, date_from, date_to, sort if sort in searching.SORTS else "relevance"
+    )
     store = state.reader()
     types = [k for k, _ in store.counts_by("doc_type") if k]
-    context: dict[str, Any] = {"form": form, "types": types, "page": None, "error": None,
-                               "facet_label": searching.facet_label, "toggle": searching.toggle}
+    context: dict[str, Any] = {
+        "form": form,
+        "types": types,
+        "page": None,
+        "error": None,
+        "facet_label": searching.facet_label,
+        "toggle": searching.toggle,
+    }
     status = 200
     if form.query():
         try:
-            page = searching.run(store, form.query(), limit=state.limits.page_size,
-                                 offset=min(offset, state.limits.max_offset),
-                                 sort=searching.SORTS[form.sort],
-                                 max_chars=state.limits.max_query_chars)
+            page = searching.run(
+                store,
+                form.query(),
+                limit=state.limits.page_size,
+                offset=min(offset, state.limits.max_offset),
+                sort=searching.SORTS[form.sort],
+                max_chars=state.limits.max_query_chars,
+            )
             context["page"] = page
-            context["pager"] = Pager(page.total, page.offset, page.limit, "/search",
-                                     dict(_form_params(form)))
+            context["pager"] = Pager(
+                page.total, page.offset, page.limit, "/search", dict(_form_params(form))
+            )
         except QuerySyntaxError as err:
             context["error"] = str(err)
             status = 400
         except FondsError as err:  # the index, not the query: say so, keep the page
             log.error("search failed for %r: %s", form.query(), err)
-            context["error"] = ("search is unavailable right now: the search index cannot be "
-                                "read (the server's log says why)")
+            context["error"] = (
+                "search is unavailable right now: the search index cannot be "
+                "read (the server's log says why)"
+            )
             status = 503
     return render(request, "search.html", status=status, **context)
 
 
 def _form_params(form: searching.SearchForm) -> list[tuple[str, str]]:
-    return [("q", form.q), ("type", form.doc_type), ("from", form.date_from),
-            ("to", form.date_to), ("sort", "" if form.sort == "relevance" else form.sort)]
+    return [
+        ("q", form.q),
+        ("type", form.doc_type),
+        ("from", form.date_from),
+        ("to", form.date_to),
+        ("sort", "" if form.sort == "relevance" else form.sort),
+    ]
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
@@ -101,7 +123,8 @@ def document_page(request: Request, doc_id: str) -> HTMLResponse:
         similar, related_by = documents.sharing_entities(store, doc_id, SIMILAR_LIMIT), "entities"
     citations = cite(record)
     return render(
-        request, "document.html",
+        request,
+        "document.html",
         record=record,
         sections=documents.sections(record),
         panel=documents.panel(record, SOURCES.text(record.get("source") or {})),
@@ -123,26 +146,45 @@ def document_citation(request: Request, doc_id: str, fmt: str) -> Response:
     if fmt == "bib":
         body, media = c.bibtex + "\n", "application/x-bibtex"
     elif fmt == "json":
-        body, media = json.dumps([c.csl_json], ensure_ascii=False, indent=2), "application/vnd.citationstyles.csl+json"
+        body, media = (
+            json.dumps([c.csl_json], ensure_ascii=False, indent=2),
+            "application/vnd.citationstyles.csl+json",
+        )
     elif fmt == "txt":
         body, media = c.chicago_bibliography + "\n", "text/plain"
     else:
         raise NotFound(f"no citation format {fmt!r}: use bib, json or txt")
-    return Response(body, media_type=media + "; charset=utf-8", headers={
-        "content-disposition": f'attachment; filename="{safe_id}.{fmt}"'})
+    return Response(
+        body,
+        media_type=media + "; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{safe_id}.{fmt}"'},
+    )
 
 
 @router.get("/entities", response_class=HTMLResponse)
-def entities_page(request: Request, q: str = "", type: str = "",
-                  offset: int = Query(0, ge=0)) -> HTMLResponse:
+def entities_page(
+    request: Request, q: str = "", type: str = "", offset: int = Query(0, ge=0)
+) -> HTMLResponse:
     state = state_of(request)
     if type not in ("", "person", "place", "organization"):
         raise QuerySyntaxError("type must be person, place or organization")
     limit = 50
-    rows, total = entities.find_entities(state, q[: state.limits.max_query_chars],
-                                         type or None, limit, min(offset, state.limits.max_offset))
-    return render(request, "entities.html", q=q, etype=type, rows=rows, total=total,
-                  pager=Pager(total, offset, limit, "/entities", {"q": q, "type": type}))
+    rows, total = entities.find_entities(
+        state,
+        q[: state.limits.max_query_chars],
+        type or None,
+        limit,
+        min(offset, state.limits.max_offset),
+    )
+    return render(
+        request,
+        "entities.html",
+        q=q,
+        etype=type,
+        rows=rows,
+        total=total,
+        pager=Pager(total, offset, limit, "/entities", {"q": q, "type": type}),
+    )
 
 
 @router.get("/entities/{entity_id}", response_class=HTMLResponse)
@@ -157,9 +199,14 @@ def entity_page(request: Request, entity_id: str, offset: int = Query(0, ge=0)) 
     years = entities.entity_years(store, entity_id)
     company = entities.co_mentioned(store, entity_id)
     return render(
-        request, "entity.html", entity=view, docs=docs, total=total,
+        request,
+        "entity.html",
+        entity=view,
+        docs=docs,
+        total=total,
         pager=Pager(total, offset, limit, entity_url(entity_id), {}),
-        years=years, year_bars=bars(years, 600, 80),
+        years=years,
+        year_bars=bars(years, 600, 80),
         people=[c for c in company if c["type"] == "person"][:12],
         others=[c for c in company if c["type"] != "person"][:12],
     )

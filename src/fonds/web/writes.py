@@ -32,25 +32,32 @@ class MergeRequest(BaseModel):
 
 class SplitRequest(BaseModel):
     entity: str = Field(..., min_length=1, max_length=300)
-    names: list[str] = Field(..., min_length=1, max_length=100,
-                             description="the names that become a new entity")
-    new_name: str | None = Field(None, max_length=300,
-                                 description="the new entity's name (default: the first name)")
+    names: list[str] = Field(
+        ..., min_length=1, max_length=100, description="the names that become a new entity"
+    )
+    new_name: str | None = Field(
+        None, max_length=300, description="the new entity's name (default: the first name)"
+    )
 
 
 def require_token(request: Request) -> None:
     """401 without a token, 403 with a wrong one or on a read-only server."""
     state = state_of(request)
     if not state.write_token:
-        raise HTTPException(403, "this server is read-only: start it with --write-token "
-                                 "(or FONDS_WRITE_TOKEN) to allow writes")
+        raise HTTPException(
+            403,
+            "this server is read-only: start it with --write-token "
+            "(or FONDS_WRITE_TOKEN) to allow writes",
+        )
     header = request.headers.get("authorization", "")
     given = header[7:].strip() if header.lower().startswith("bearer ") else None
     given = given or request.headers.get("x-fonds-token")
     if not given:
-        raise HTTPException(401, "a write needs the server's token in an "
-                                 "'Authorization: Bearer TOKEN' header",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "a write needs the server's token in an 'Authorization: Bearer TOKEN' header",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if not state.token_ok(given):
         raise HTTPException(403, "the token given is not this server's write token")
 
@@ -85,12 +92,24 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-@router.post("/api/ingest", tags=["write"], openapi_extra={"requestBody": {"content": {
-    "multipart/form-data": {"schema": {"type": "object", "properties": {
-        "file": {"type": "string", "format": "binary"}}}},
-    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
-async def api_ingest(request: Request, filename: str = Query("", max_length=200)
-                     ) -> dict[str, Any]:
+@router.post(
+    "/api/ingest",
+    tags=["write"],
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+)
+async def api_ingest(request: Request, filename: str = Query("", max_length=200)) -> dict[str, Any]:
     """Upload one file (multipart field `file`, or the raw body with `?filename=`) and run
     the ingest pipeline on it. Needs the write token."""
     require_token(request)
@@ -107,9 +126,14 @@ async def api_ingest(request: Request, filename: str = Query("", max_length=200)
         stage = EntityStage.for_store(store, ner=load_settings().ner_model)
         outcome = ingest_file(store, path, stage.annotate)
         ids = sorted(store.document_ids_for_path(str(path)))
-    result = {"file": name, "status": outcome.status, "documents": outcome.documents,
-              "reader": outcome.reader, "ids": ids,
-              "message": outcome.message.replace(str(path), name) if outcome.message else None}
+    result = {
+        "file": name,
+        "status": outcome.status,
+        "documents": outcome.documents,
+        "reader": outcome.reader,
+        "ids": ids,
+        "message": outcome.message.replace(str(path), name) if outcome.message else None,
+    }
     if outcome.status == "failed":
         raise HTTPException(422, result["message"] or "the file could not be ingested")
     return result
@@ -118,15 +142,21 @@ async def api_ingest(request: Request, filename: str = Query("", max_length=200)
 @router.post("/api/entities/merge", tags=["write"], dependencies=[Depends(require_token)])
 def api_merge(request: Request, body: MergeRequest) -> dict[str, Any]:
     """Merge entity `source` into `target`. Needs the write token."""
-    return {"merged": body.source, "into": body.target,
-            "result": _run_edit(request, "merge", body.source, body.target)}
+    return {
+        "merged": body.source,
+        "into": body.target,
+        "result": _run_edit(request, "merge", body.source, body.target),
+    }
 
 
 @router.post("/api/entities/split", tags=["write"], dependencies=[Depends(require_token)])
 def api_split(request: Request, body: SplitRequest) -> dict[str, Any]:
     """Split the given names off `entity` into a new entity. Needs the write token."""
-    return {"split": body.entity, "names": body.names,
-            "result": _run_edit(request, "split", body.entity, body.names, body.new_name)}
+    return {
+        "split": body.entity,
+        "names": body.names,
+        "result": _run_edit(request, "split", body.entity, body.names, body.new_name),
+    }
 
 
 @router.post("/api/entities/undo", tags=["write"], dependencies=[Depends(require_token)])
@@ -136,6 +166,7 @@ def api_undo(request: Request) -> dict[str, Any]:
 
 
 # -- the browser side ------------------------------------------------------------------
+
 
 async def _form(request: Request) -> dict[str, str]:
     """A urlencoded form, from a page of this site only."""
@@ -160,8 +191,13 @@ async def login(request: Request) -> Any:
     if not state.token_ok(form.get("token")):
         return render(request, "login.html", status=403, error="That is not the write token.")
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, state.session_value(), httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        SESSION_COOKIE,
+        state.session_value(),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
