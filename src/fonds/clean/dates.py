@@ -31,7 +31,7 @@ class DateValue:
 
 # --- building blocks -----------------------------------------------------------------
 
-_MONTH_NAMES = (
+MONTH_NAMES = (
     "January",
     "February",
     "March",
@@ -63,7 +63,7 @@ _ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "X
 
 def _month_lookup() -> dict[str, int]:
     table: dict[str, int] = {}
-    for number, name in enumerate(_MONTH_NAMES, start=1):
+    for number, name in enumerate(MONTH_NAMES, start=1):
         table[name.lower()] = number
         for abbreviation in _MONTH_ABBREVIATIONS.get(number, ()):
             table[abbreviation.lower()] = number
@@ -76,7 +76,7 @@ _MONTH_NUMBER = _month_lookup()
 def _month_pattern() -> str:
     # Title case or capitals only: "may" and "march" in lower case are verbs.
     variants: list[str] = []
-    for number, name in enumerate(_MONTH_NAMES, start=1):
+    for number, name in enumerate(MONTH_NAMES, start=1):
         variants += [name + r"\b", name.upper() + r"\b"]
         for abbreviation in _MONTH_ABBREVIATIONS.get(number, ()):
             variants += [abbreviation + r"(?:\.|\b)", abbreviation.upper() + r"(?:\.|\b)"]

@@ -11,20 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+from fonds.clean.dates import MONTH_NAMES as MONTHS
+
 BIBTEX_SPECIAL = re.compile(r"([\\{}%&$#_^~])")
 BIBTEX_REPLACEMENTS = {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"}
 

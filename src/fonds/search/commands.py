@@ -8,18 +8,9 @@ import shutil
 import click
 
 from fonds.cli_common import SETTINGS, db_option, friendly_errors, open_store
+from fonds.search.lexer import FIELDS
 
-FILTER_OPTIONS = (
-    "person",
-    "place",
-    "org",
-    "sender",
-    "recipient",
-    "archive",
-    "type",
-    "lang",
-    "classification",
-)
+FILTER_OPTIONS = FIELDS  # every field filter of the query language is also an option
 
 
 def _filter_options(f):  # type: ignore[no-untyped-def]
