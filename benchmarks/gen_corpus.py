@@ -39,7 +39,15 @@ from typing import Any
 from fonds.entities.authority import AuthorityEntry, bundled_entries
 from fonds.entities.names import plain_key
 from fonds.model import ArchivalRef, EntityHit, EntityRef, Mention, Record
-from fonds.store.sqlite import EntityTables, Store, now
+from fonds.store.sqlite import (
+    DOCUMENT_SQL,
+    MENTION_SQL,
+    REF_SQL,
+    EntityTables,
+    Store,
+    now,
+)
+from fonds.store.sqlite import record_rows as store_rows
 
 CORPUS = Path("/work/shared/corpus/frus-plaintext")
 CHUNK = 4000  # documents per worker task and per executemany
@@ -490,17 +498,7 @@ def make_record(world: World, doc_no: int, rng: random.Random) -> Record:
     )
 
 
-# -- rows, exactly as Store.write_record writes them -----------------------------------------
-
-DOC_SQL = (
-    "INSERT INTO documents (id, title, date, date_start, date_end, doc_type, summary,"
-    " citation, translator, original_language, classification, record_id, url,"
-    " credits, sender_id, sender_name, text, notes, entity_names, source_path,"
-    " source_sha256, source_format, source_part, record_json, ingested_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-)
-REF_SQL = "INSERT INTO archival_refs VALUES (?,?,?,?,?,?,?,?,?)"
-MENTION_SQL = "INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)"
+# -- rows: the store's own layout (fonds.store.sqlite.record_rows) --------------------------
 
 Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
@@ -537,46 +535,8 @@ def fast_json(record: Record) -> dict[str, Any]:
 
 
 def record_rows(record: Record, stamp: str) -> Rows:
-    names = sorted(
-        {e.name for e in record.entities} | {a for e in record.entities for a in e.aliases}
-    )
-    doc = (
-        record.id,
-        record.title,
-        record.date,
-        record.date_start,
-        record.date_end,
-        record.doc_type,
-        record.summary,
-        record.citation,
-        record.translator,
-        record.original_language,
-        record.classification,
-        record.record_id,
-        record.url,
-        record.credits,
-        record.sender.id if record.sender else None,
-        record.sender.name if record.sender else None,
-        record.text,
-        record.notes,
-        " ; ".join(names),
-        record.source["path"],
-        record.source["sha256"],
-        record.source["format"],
-        record.source.get("part"),
-        json.dumps(fast_json(record), ensure_ascii=False),
-        stamp,
-    )
-    refs = [
-        (record.id, r.archive, r.fond, r.opis, r.delo, r.pages, r.kind, r.file, r.raw)
-        for r in record.archival_refs
-    ]
-    mentions = [
-        (record.id, e.id, m.field, m.start, m.end, m.text, m.method, m.confidence)
-        for e in record.entities
-        for m in e.mentions
-    ]
-    return [doc], refs, mentions
+    rows = store_rows(record, json.dumps(fast_json(record), ensure_ascii=False), stamp)
+    return [rows.document], rows.refs, rows.mentions
 
 
 def chunk_records(chunk: tuple[int, int]) -> list[Record]:
@@ -652,7 +612,7 @@ def write_bulk(store: Store, size: int, workers: int) -> float:
     conn.execute("DROP TRIGGER documents_ai")
     conn.execute("BEGIN")
     for docs, refs, mentions in produce(size, workers):
-        conn.executemany(DOC_SQL, docs)
+        conn.executemany(DOCUMENT_SQL, docs)
         conn.executemany(REF_SQL, refs)
         conn.executemany(MENTION_SQL, mentions)
         done += len(docs)

@@ -26,7 +26,7 @@ def korean_surnames() -> frozenset[str]:
 def _il_pattern() -> re.Pattern[str]:
     surnames = "|".join(sorted((re.escape(s) for s in korean_surnames()), key=len, reverse=True))
     return re.compile(
-        rf"\b(?:{surnames})[ ](?P<bad>II|I1|1I|Il1|1l|l1|ll|lI)(?=[ \-’'s]|[.,;:)\]]|$)",
+        rf"\b(?:{surnames})[ ](?P<bad>II|I1|1I|1l|l1|ll|lI)(?=[ \-’'s]|[.,;:)\]]|$)",
         re.M,
     )
 
@@ -44,8 +44,6 @@ def repair_ocr(text: str, field: str) -> tuple[str, list[Repair]]:
         start, end = m.span("bad")
         bad = m.group("bad")
         replacement = "Il"
-        if len(bad) != 2:
-            continue
         chars[start:end] = list(replacement)
         repairs.append(Repair(field, start, end, bad, replacement, "ocr-korean-il"))
     return "".join(chars), repairs

@@ -81,7 +81,7 @@ def runs(text: str, tokens: list[Tok]) -> list[list[Tok]]:
         if current:
             gap = text[current[-1].end : tok.start]
             prev = current[-1]
-            joined = gap in (" ", "") or (gap == "\n" and False)
+            joined = gap in (" ", "")
             if prev.text.endswith(".") and len(prev.word) > 1 and not TITLES.match(prev.text):
                 joined = False  # a full stop after a word ends the run
             if not joined:

@@ -41,7 +41,6 @@ HONORIFICS = {
     "gen",
     "generalissimo",
     "marshal",
-    "marshall_",
     "admiral",
     "adm",
     "colonel",
@@ -81,7 +80,7 @@ HONORIFICS = {
     "delegate",
     "the",
 }
-OCR_IL = {"ii", "i1", "1i", "1l", "l1", "ll", "li_"}
+OCR_IL = {"ii", "i1", "1i", "1l", "l1", "ll"}
 _APOSTROPHES = re.compile(r"[’'ʼ`´‘ʻʿ]")
 _NON_WORD = re.compile(r"[^\w ]+|_")
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")

@@ -27,7 +27,7 @@ from fonds.entities.authority import AuthorityEntry, bundled_entries, load_file
 from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
 from fonds.entities.lexicon import not_names
 from fonds.entities.mentions import TITLES, Candidate, find_candidates, tokenize
-from fonds.entities.names import name_tokens, phonetic_key, plain_key, slugify
+from fonds.entities.names import name_tokens, plain_key, slugify
 from fonds.entities.ner import NerModel, NerSpan, load_ner
 from fonds.entities.turns import find_turns, participant_roles
 from fonds.model import EntityHit, EntityRef, Mention, Record
@@ -639,6 +639,3 @@ def _sync_authority(tables: EntityTables, entries: list[AuthorityEntry]) -> None
     names = [(e.id, n, plain_key(n), "authority") for e in entries for n in e.all_names()]
     tables.replace_authority(rows, names)
     tables.set_meta("authority_fingerprint", fingerprint)
-
-
-__all__ = ["EntityStage", "phonetic_key"]

@@ -29,6 +29,62 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+DOCUMENT_SQL = (
+    "INSERT INTO documents (id, title, date, date_start, date_end, doc_type, summary,"
+    " citation, translator, original_language, classification, record_id, url,"
+    " credits, sender_id, sender_name, text, notes, entity_names, source_path,"
+    " source_sha256, source_format, source_part, record_json, ingested_at)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+REF_SQL = "INSERT INTO archival_refs VALUES (?,?,?,?,?,?,?,?,?)"
+MENTION_SQL = "INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)"
+TURN_SQL = "INSERT INTO turns VALUES (?,?,?,?,?)"
+
+
+@dataclass
+class RecordRows:
+    """The rows one record is stored as (see ``write_record``)."""
+
+    document: tuple[Any, ...]
+    refs: list[tuple[Any, ...]]
+    mentions: list[tuple[Any, ...]]
+    turns: list[tuple[Any, ...]]
+
+
+def searchable_names(entities: list[dict[str, Any]]) -> str:
+    """The entity names and aliases of a record, as the full-text column holds them."""
+    names = {e["name"] for e in entities} | {a for e in entities for a in e["aliases"]}
+    return " ; ".join(sorted(names))
+
+
+def record_rows(record: Record, record_json: str, stamp: str) -> RecordRows:
+    """The rows of one record; ``record_json`` is its JSON as stored."""
+    names = searchable_names([{"name": e.name, "aliases": e.aliases} for e in record.entities])
+    sender = record.sender
+    document = (
+        record.id, record.title, record.date, record.date_start, record.date_end,
+        record.doc_type, record.summary, record.citation, record.translator,
+        record.original_language, record.classification, record.record_id, record.url,
+        record.credits, sender.id if sender else None, sender.name if sender else None,
+        record.text, record.notes, names, record.source["path"], record.source["sha256"],
+        record.source["format"], record.source.get("part"), record_json, stamp,
+    )  # fmt: skip
+    refs = [
+        (record.id, r.archive, r.fond, r.opis, r.delo, r.pages, r.kind, r.file, r.raw)
+        for r in record.archival_refs
+    ]
+    mentions = [
+        (record.id, e.id, m.field, m.start, m.end, m.text, m.method, m.confidence)
+        for e in record.entities
+        for m in e.mentions
+    ]
+    turns = [
+        (record.id, n, t.start, t.end, json.dumps([x.id for x in t.speakers]))
+        for n, t in enumerate(record.turns)
+    ]
+    return RecordRows(document, refs, mentions, turns)
+
+
 class Store:
     """One SQLite database file in WAL mode; every record is written in one transaction."""
 
@@ -99,80 +155,15 @@ class Store:
 
     def write_record(self, record: Record) -> None:
         """Insert or replace one record with its references, mentions and turns, atomically."""
-        data = record.as_json()
-        names = sorted(
-            {e.name for e in record.entities} | {a for e in record.entities for a in e.aliases}
-        )
+        rows = record_rows(record, json.dumps(record.as_json(), ensure_ascii=False), now())
         try:
             with self.conn:
                 self.conn.execute("DELETE FROM documents WHERE id = ?", (record.id,))
                 self.enqueue_for_search(record.id)
-                self.conn.execute(
-                    "INSERT INTO documents (id, title, date, date_start, date_end, doc_type, summary,"
-                    " citation, translator, original_language, classification, record_id, url,"
-                    " credits, sender_id, sender_name, text, notes, entity_names, source_path,"
-                    " source_sha256, source_format, source_part, record_json, ingested_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        record.id,
-                        record.title,
-                        record.date,
-                        record.date_start,
-                        record.date_end,
-                        record.doc_type,
-                        record.summary,
-                        record.citation,
-                        record.translator,
-                        record.original_language,
-                        record.classification,
-                        record.record_id,
-                        record.url,
-                        record.credits,
-                        record.sender.id if record.sender else None,
-                        record.sender.name if record.sender else None,
-                        record.text,
-                        record.notes,
-                        " ; ".join(names),
-                        record.source["path"],
-                        record.source["sha256"],
-                        record.source["format"],
-                        record.source.get("part"),
-                        json.dumps(data, ensure_ascii=False),
-                        now(),
-                    ),
-                )
-                self.conn.executemany(
-                    "INSERT INTO archival_refs VALUES (?,?,?,?,?,?,?,?,?)",
-                    [
-                        (
-                            record.id,
-                            r.archive,
-                            r.fond,
-                            r.opis,
-                            r.delo,
-                            r.pages,
-                            r.kind,
-                            r.file,
-                            r.raw,
-                        )
-                        for r in record.archival_refs
-                    ],
-                )
-                self.conn.executemany(
-                    "INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)",
-                    [
-                        (record.id, e.id, m.field, m.start, m.end, m.text, m.method, m.confidence)
-                        for e in record.entities
-                        for m in e.mentions
-                    ],
-                )
-                self.conn.executemany(
-                    "INSERT INTO turns VALUES (?,?,?,?,?)",
-                    [
-                        (record.id, n, t.start, t.end, json.dumps([s.id for s in t.speakers]))
-                        for n, t in enumerate(record.turns)
-                    ],
-                )
+                self.conn.execute(DOCUMENT_SQL, rows.document)
+                self.conn.executemany(REF_SQL, rows.refs)
+                self.conn.executemany(MENTION_SQL, rows.mentions)
+                self.conn.executemany(TURN_SQL, rows.turns)
         except sqlite3.Error as err:
             raise StoreError(f"could not store record {record.id} ({err})") from err
 
@@ -345,22 +336,19 @@ class EntityTables:
 
 def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None:
     """Rewrite a stored record after an entity merge or split: its JSON and mention rows."""
-    names = sorted(
-        {e["name"] for e in data["entities"]} | {a for e in data["entities"] for a in e["aliases"]}
-    )
     with store.conn:
         store.conn.execute(
             "UPDATE documents SET record_json = ?, entity_names = ?, sender_id = ? WHERE id = ?",
             (
                 json.dumps(data, ensure_ascii=False),
-                " ; ".join(names),
+                searchable_names(data["entities"]),
                 (data.get("sender") or {}).get("id"),
                 doc_id,
             ),
         )
         store.conn.execute("DELETE FROM mentions WHERE document_id = ?", (doc_id,))
         store.conn.executemany(
-            "INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)",
+            MENTION_SQL,
             [
                 (
                     doc_id,

@@ -7,7 +7,6 @@ attribute with a default, so a page renders whatever version of the service is i
 
 from __future__ import annotations
 
-import inspect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,35 +128,26 @@ def quote(value: str) -> str:
 def run(
     store: Store, query: str, *, limit: int, offset: int, sort: str | None, max_chars: int
 ) -> Page:
-    """Search, whatever the installed service accepts; raise QuerySyntaxError for bad input."""
+    """Search through the one search service; raise QuerySyntaxError for bad input."""
     if not query.strip():
         raise QuerySyntaxError("type a word or a name to search for")
     if len(query) > max_chars:
         raise QuerySyntaxError(
             f"the query is {len(query)} characters long; the limit is {max_chars}"
         )
-    params = inspect.signature(service.search).parameters
-    wanted: dict[str, Any] = {"limit": limit, "offset": offset, "sort": sort, "facets": True}
-    kwargs = {k: v for k, v in wanted.items() if k in params}
-    emulate_offset = "offset" not in params and offset > 0
-    if emulate_offset:
-        kwargs["limit"] = limit + offset
     try:
-        result = service.search(store, query, **kwargs)
+        result = service.search(store, query, limit=limit, offset=offset, sort=sort, facets=True)
     except ValueError as err:  # a bad sort or option named by the service
         raise QuerySyntaxError(str(err)) from err
-    hits = list(getattr(result, "hits", []))
-    if emulate_offset:
-        hits = hits[offset:]
     return Page(
         query=query,
-        hits=[_hit(h) for h in hits],
-        total=int(getattr(result, "total", len(hits)) or 0),
-        offset=int(getattr(result, "offset", offset) or offset),
+        hits=[_hit(h) for h in result.hits],
+        total=result.total,
+        offset=result.offset,
         limit=limit,
-        truncated=bool(getattr(result, "truncated", False)),
-        timed_out=list(getattr(result, "timed_out", []) or []),
-        facets=_facets(getattr(result, "facets", None) or {}, query),
+        truncated=result.truncated,
+        timed_out=list(result.timed_out),
+        facets=_facets(result.facets, query),
     )
 
 
