@@ -42,6 +42,7 @@ from fonds.model import ArchivalRef, EntityHit, EntityRef, Mention, Record
 from fonds.store.sqlite import (
     DOCUMENT_SQL,
     MENTION_SQL,
+    RECIPIENT_SQL,
     REF_SQL,
     EntityTables,
     Store,
@@ -500,7 +501,10 @@ def make_record(world: World, doc_no: int, rng: random.Random) -> Record:
 
 # -- rows: the store's own layout (fonds.store.sqlite.record_rows) --------------------------
 
-Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+# documents, archival references, mentions, recipients
+Rows = tuple[
+    list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]
+]
 
 
 def fast_json(record: Record) -> dict[str, Any]:
@@ -536,7 +540,7 @@ def fast_json(record: Record) -> dict[str, Any]:
 
 def record_rows(record: Record, stamp: str) -> Rows:
     rows = store_rows(record, json.dumps(fast_json(record), ensure_ascii=False), stamp)
-    return [rows.document], rows.refs, rows.mentions
+    return [rows.document], rows.refs, rows.mentions, rows.recipients
 
 
 def chunk_records(chunk: tuple[int, int]) -> list[Record]:
@@ -552,15 +556,17 @@ def chunk_rows(chunk: tuple[int, int]) -> Rows:
     docs: list[tuple[Any, ...]] = []
     refs: list[tuple[Any, ...]] = []
     mentions: list[tuple[Any, ...]] = []
+    recipients: list[tuple[Any, ...]] = []
     records = chunk_records(chunk)
     if records and fast_json(records[0]) != records[0].as_json():
         raise RuntimeError("fast_json no longer matches Record.as_json: update gen_corpus.py")
     for record in records:
-        d, r, m = record_rows(record, stamp)
+        d, r, m, p = record_rows(record, stamp)
         docs += d
         refs += r
         mentions += m
-    return docs, refs, mentions
+        recipients += p
+    return docs, refs, mentions, recipients
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -611,10 +617,11 @@ def write_bulk(store: Store, size: int, workers: int) -> float:
     ).fetchone()[0]
     conn.execute("DROP TRIGGER documents_ai")
     conn.execute("BEGIN")
-    for docs, refs, mentions in produce(size, workers):
+    for docs, refs, mentions, recipients in produce(size, workers):
         conn.executemany(DOCUMENT_SQL, docs)
         conn.executemany(REF_SQL, refs)
         conn.executemany(MENTION_SQL, mentions)
+        conn.executemany(RECIPIENT_SQL, recipients)
         done += len(docs)
         if done % COMMIT_EVERY < CHUNK or done == size:
             conn.execute("COMMIT")

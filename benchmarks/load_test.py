@@ -54,10 +54,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
+def bench_queries(db: Path, per_shape: int, seed: int) -> list[str]:
+    """Distinct queries drawn from the database by the search benchmark's generator
+    (common words, rare names, prefixes, phrases, other romanizations, person + dates):
+    hundreds of them, so the server's small caches cannot answer most requests."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from search_bench import make_queries
+
+    mix = make_queries(db, per_shape, seed)
+    return list(dict.fromkeys(q.fonds for shape in mix.values() for q in shape))
+
+
+def start_server(db: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     fonds = Path(sys.executable).parent / "fonds"
     proc = subprocess.Popen(
-        [str(fonds), "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
+        [
+            str(fonds),
+            "serve",
+            "--db",
+            str(db),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -82,12 +104,13 @@ async def client(
     latencies: list[float],
     errors: list[str],
     think: float = 0.0,
+    queries: list[str] = QUERIES,
 ) -> None:
     rng = random.Random(seed)
     stop = time.perf_counter() + seconds
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         while time.perf_counter() < stop and len(latencies) < MAX_REQUESTS:
-            q = rng.choice(QUERIES)
+            q = rng.choice(queries)
             path = "/api/search" if rng.random() < 0.7 else "/search"
             t0 = time.perf_counter()
             try:
@@ -107,12 +130,12 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def run(
-    base: str, clients: int, seconds: float, think: float = 0.0
+    base: str, clients: int, seconds: float, think: float = 0.0, queries: list[str] = QUERIES
 ) -> tuple[list[float], list[str]]:
     latencies: list[float] = []
     errors: list[str] = []
     await asyncio.gather(
-        *(client(base, seconds, i, latencies, errors, think) for i in range(clients))
+        *(client(base, seconds, i, latencies, errors, think, queries) for i in range(clients))
     )
     return latencies, errors
 
@@ -128,15 +151,24 @@ def main() -> None:
         default=0.0,
         help="mean pause of each client between requests, in seconds (0: closed loop)",
     )
+    ap.add_argument("--workers", type=int, default=1, help="server processes (fonds serve)")
+    ap.add_argument(
+        "--mix",
+        choices=["fixed", "bench"],
+        default="fixed",
+        help="fixed: the 18 queries above; bench: ~100 distinct queries per shape drawn "
+        "from the database (search_bench.make_queries), so caches rarely answer",
+    )
     ap.add_argument("--json", type=Path, help="write the figures here")
     a = ap.parse_args()
+    queries = QUERIES if a.mix == "fixed" else bench_queries(a.db, 100, 8) + QUERIES
     port = free_port()
-    server = start_server(a.db, port)
+    server = start_server(a.db, port, a.workers)
     try:
         base = f"http://127.0.0.1:{port}"
-        asyncio.run(run(base, 5, 5))  # warm-up
+        asyncio.run(run(base, 5, 5))  # warm-up: starts each worker, not the query caches
         t0 = time.perf_counter()
-        latencies, errors = asyncio.run(run(base, a.clients, a.seconds, a.think))
+        latencies, errors = asyncio.run(run(base, a.clients, a.seconds, a.think, queries))
         elapsed = time.perf_counter() - t0
     finally:
         server.terminate()
@@ -145,6 +177,9 @@ def main() -> None:
         "db": str(a.db),
         "clients": a.clients,
         "think_s": a.think,
+        "workers": a.workers,
+        "mix": a.mix,
+        "distinct_queries": len(queries),
         "seconds": round(elapsed, 1),
         "requests": len(latencies),
         "errors": len(errors),

@@ -462,6 +462,6 @@ def test_serve_command() -> None:
 
     runner = CliRunner()
     help_text = runner.invoke(main, ["serve", "--help"]).output
-    assert "--write-token" in help_text and "Example: fonds serve" in help_text
+    assert "--write-token" in help_text and "fonds serve --db fonds.db" in help_text
     missing = runner.invoke(main, ["serve", "--db", "/nonexistent/fonds.db"])
     assert missing.exit_code == 2 and "no such archive" in missing.output

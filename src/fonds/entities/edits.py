@@ -3,7 +3,8 @@
 A merge sends every mention of one entity to another and redirects the merged id, so
 later documents resolve to the survivor. A split moves the mentions written in some
 names to a new entity. ``undo`` reverses the last edit not yet undone, exactly: each
-edit stores which mentions it moved.
+edit stores which mentions it moved, and a merge which sender, recipient and speaker
+references it redirected.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fonds.errors import FondsError, NotFound
 from fonds.store.sqlite import EntityTables, Store, now, replace_entities_of
 
 Move = tuple[str, str, int, int, str, str]  # (doc_id, field, start, end, from_id, to_id)
+RefPath = list[Any]  # where a reference sits in a record: ["recipients", 1], ["sender"] ...
 
 
 def _entity(store: Store, entity_id: str) -> Any:
@@ -36,12 +38,24 @@ def merge(store: Store, source_id: str, target_id: str) -> int:
         "SELECT document_id, field, start, end FROM mentions WHERE entity_id = ?", (source_id,)
     ).fetchall()
     moves = [(r[0], r[1], r[2], r[3], source_id, target_id) for r in rows]
-    _apply(store, moves, {source_id: target_id})
+    refs = _apply(store, moves, {source_id: target_id}, _referring(store, source_id))
     with store.conn:
         store.conn.execute(
             "UPDATE entities SET merged_into = ? WHERE id = ?", (target_id, source_id)
         )
-    return _log(store, "merge", {"source": source_id, "target": target_id, "moves": moves})
+    payload = {"source": source_id, "target": target_id, "moves": moves, "refs": refs}
+    return _log(store, "merge", payload)
+
+
+def _referring(store: Store, entity_id: str) -> set[str]:
+    """Documents naming an entity as sender, recipient or speaker."""
+    rows = store.conn.execute(
+        "SELECT id FROM documents WHERE sender_id = ?1"
+        " UNION SELECT document_id FROM recipients WHERE entity_id = ?1"
+        " UNION SELECT document_id FROM turns WHERE instr(speaker_ids, ?2) > 0",
+        (entity_id, json.dumps(entity_id)),
+    )
+    return {r[0] for r in rows}
 
 
 def split(store: Store, entity_id: str, names: list[str], new_name: str | None = None) -> str:
@@ -91,7 +105,9 @@ def undo(store: Store) -> dict[str, Any] | None:
     payload = json.loads(row["payload_json"])
     back = [(d, f, s, e, to, frm) for d, f, s, e, frm, to in payload["moves"]]
     if row["action"] == "merge":
-        _apply(store, back, {})
+        source = payload["source"]
+        restore = {(d, json.dumps(path)): source for d, path in payload.get("refs", [])}
+        _apply(store, back, {}, {d for d, _ in payload.get("refs", [])}, restore)
         with store.conn:
             store.conn.execute(
                 "UPDATE entities SET merged_into = NULL WHERE id = ?", (payload["source"],)
@@ -140,27 +156,53 @@ def _log(store: Store, action: str, payload: dict[str, Any]) -> int:
     return int(cur.lastrowid or 0)
 
 
-def _apply(store: Store, moves: list[Move], whole: dict[str, str]) -> None:
-    """Move mentions between entities in every record they touch.
+def _apply(
+    store: Store,
+    moves: list[Move],
+    whole: dict[str, str],
+    also: set[str] | None = None,
+    restore: dict[tuple[str, str], str] | None = None,
+) -> list[tuple[str, RefPath]]:
+    """Move mentions between entities in every record they touch; return the references
+    redirected, as (document id, path in the record).
 
     ``whole`` maps entity ids that move entirely (a merge): their sender, recipient and
-    speaker references move too.
+    speaker references move too, in the records of ``moves`` and of ``also``.
+    ``restore`` maps (document id, JSON of a path) to the entity a reference goes back to
+    (undoing a merge).
     """
     by_doc: dict[str, dict[tuple[str, int, int], str]] = {}
     for doc_id, fld, start, end, _frm, to in moves:
         by_doc.setdefault(doc_id, {})[(fld, start, end)] = to
+    for doc_id in sorted(also or ()):
+        by_doc.setdefault(doc_id, {})
+    redirected: list[tuple[str, RefPath]] = []
     for doc_id, moved in by_doc.items():
         data = store.get_record(doc_id)
         data["entities"] = _regroup(store, data["entities"], moved)
-        for ref in [
-            data.get("sender"),
-            *data.get("recipients", []),
-            *[s for t in data.get("turns", []) for s in t["speakers"]],
-        ]:
-            if ref and ref.get("id") in whole:
-                ref["id"] = whole[ref["id"]]
-                ref["name"] = _entity(store, ref["id"])["name"]
+        for path, ref in _references(data):
+            to = (restore or {}).get((doc_id, json.dumps(path)))
+            if to is None and ref.get("id") in whole:
+                to = whole[ref["id"]]
+                redirected.append((doc_id, path))
+            if to is not None:
+                ref["id"] = to
+                ref["name"] = _entity(store, to)["name"]
         replace_entities_of(store, doc_id, data)
+    return redirected
+
+
+def _references(data: dict[str, Any]) -> list[tuple[RefPath, dict[str, Any]]]:
+    """The sender, recipient and speaker references of a record, with their paths."""
+    out: list[tuple[RefPath, dict[str, Any]]] = []
+    if data.get("sender"):
+        out.append((["sender"], data["sender"]))
+    for i, ref in enumerate(data.get("recipients") or []):
+        out.append((["recipients", i], ref))
+    for t, turn in enumerate(data.get("turns") or []):
+        for k, ref in enumerate(turn.get("speakers") or []):
+            out.append((["turns", t, "speakers", k], ref))
+    return [(path, ref) for path, ref in out if ref]
 
 
 def _regroup(

@@ -10,6 +10,8 @@ import click
 from fonds.cli_common import SETTINGS, db_option, friendly_errors, open_store
 from fonds.search.lexer import FIELDS
 
+MODES = ("lexical", "semantic", "hybrid")  # as fonds.search.hybrid.MODES, imported lazily
+
 FILTER_OPTIONS = FIELDS  # every field filter of the query language is also an option
 
 
@@ -52,6 +54,15 @@ def _filter_options(f):  # type: ignore[no-untyped-def]
 @click.option("--to", "date_to", metavar="DATE", help="Up to this date, inclusive.")
 @click.option("--like", metavar="ID", help="Documents like this one (QUERY is ignored).")
 @click.option("--no-facets", is_flag=True, help="Skip the counts by type, year, people ...")
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="lexical",
+    show_default=True,
+    help="lexical: the query language. semantic, hybrid: QUERY is a question in plain "
+    "language, answered by meaning, or by meaning fused with any of its words (needs the "
+    "semantic extra).",
+)
 @friendly_errors
 def search(
     query: str,
@@ -65,6 +76,7 @@ def search(
     date_to: str | None,
     like: str | None,
     no_facets: bool,
+    mode: str,
     **filters: tuple[str, ...],
 ) -> None:
     """Ranked documents for QUERY, in any spelling of a name.
@@ -86,17 +98,28 @@ def search(
       sort:date  sort:-date  sort:relevance
 
     \b
+    Questions in plain language (the semantic extra, pip install -e '.[semantic]'):
+      --mode hybrid    the question's words OR-ed, fused with the documents
+                       nearest in meaning (reciprocal rank fusion)
+      --mode semantic  the documents nearest in meaning only
+    In a question only filters (type:, date:, person: ...) are syntax; OR, NOT,
+    quotes, -word and * are plain words. --sort does not apply.
+
+    \b
     Examples:
       fonds search "Pak Hon Yong"
       fonds search 'Ongjin date:1950-01..1950-06 sort:date'
       fonds search 'sender:Shtykov "Kim Il Sung"' --json
       fonds search Kaesong --type telegram --from 1949-04 --to 1949-06
       fonds search --like ccb07baff76e2ac9
+      fonds search 'who asked Stalin for permission to attack?' --mode hybrid
     """
+    from fonds.search.hybrid import ask
     from fonds.search.query import render_filter
     from fonds.search.service import more_like_this
-    from fonds.search.service import search as run_search
 
+    if like and mode != "lexical":
+        raise click.UsageError("--like finds documents like one document: drop --mode")
     store = open_store(db, must_exist=True)
     try:
         if like:
@@ -107,9 +130,10 @@ def search(
                 parts += [render_filter(name, value) for value in filters.get(name) or ()]
             if date_from or date_to:
                 parts.append(f"date:{date_from or ''}..{date_to or ''}")
-            result = run_search(
+            result = ask(
                 store,
                 " ".join(parts),
+                mode=mode,
                 limit=limit,
                 offset=offset,
                 sort=sort,
@@ -122,17 +146,18 @@ def search(
     elif as_json:
         click.echo(json.dumps([h.as_json() for h in result.hits], ensure_ascii=False, indent=1))
     else:
-        _print_table(result)
+        _print_table(result, mode)
 
 
-def _print_table(result) -> None:  # type: ignore[no-untyped-def]
+def _print_table(result, mode: str = "lexical") -> None:  # type: ignore[no-untyped-def]
     width = max(60, shutil.get_terminal_size((100, 20)).columns)
     first, last = result.offset + 1, result.offset + len(result.hits)
     shown = f"{first}–{last} of " if result.hits else ""
-    click.echo(
-        f"{shown}{result.total} documents match {result.query!r} "
-        f"({result.sort}, {result.took_ms:.0f} ms)"
-    )
+    if mode == "lexical":
+        head = f"{result.total} documents match {result.query!r} ({result.sort}"
+    else:
+        head = f"{result.total} documents ranked for {result.query!r} ({mode}"
+    click.echo(f"{shown}{head}, {result.took_ms:.0f} ms)")
     for n, hit in enumerate(result.hits, start=first):
         head = f"{n:>3}. {hit.date or 'undated':<12} {hit.id}  "
         click.echo(head + click.style(_cut(hit.title, width - len(head)), bold=True))

@@ -16,6 +16,7 @@ import os
 import pickle
 import sqlite3
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,28 @@ class _Entities:
 _LOCK = threading.RLock()
 _ENTITIES: dict[str, _Entities] = {}
 _FILES: dict[str, IndexFiles] = {}
+# Per open store: the change marker at the last check, and what that check found (the
+# entity fingerprint; whether the index was in step at a generation). An unchanged
+# marker means nothing was committed since, so the check's queries need not run again.
+_CHECKED: weakref.WeakKeyDictionary[Store, dict[str, tuple]] = weakref.WeakKeyDictionary()
+
+
+def _remembered(store: Store, what: str) -> tuple | None:
+    """What the last ``what`` check of this store found, if nothing changed since."""
+    try:
+        marker = store.change_marker()
+    except sqlite3.Error:
+        return None
+    seen = _CHECKED.get(store, {}).get(what)
+    return seen[1] if seen is not None and seen[0] == marker else None
+
+
+def _remember(store: Store, what: str, found: tuple) -> None:
+    try:
+        marker = store.change_marker()
+    except sqlite3.Error:
+        return
+    _CHECKED.setdefault(store, {})[what] = (marker, found)
 
 
 def _key(store: Store) -> str:
@@ -70,7 +93,8 @@ def entities_for(store: Store) -> tuple[NameIndex, Planner]:
     """The entity index of a store (cached until its entity tables change)."""
     key = _key(store)
     with _LOCK:
-        fingerprint = _entity_fingerprint(store)
+        fingerprint = _remembered(store, "entities") or _entity_fingerprint(store)
+        _remember(store, "entities", fingerprint)
         cached = _ENTITIES.get(key)
         if cached is not None and cached.fingerprint == fingerprint:
             return cached.index, cached.planner
@@ -166,9 +190,14 @@ def bring_in_step(backend: TantivyBackend, for_search: bool = False) -> int:
     For a search, an index that exists but cannot be written just now (another process
     holds its lock, or its folder is read-only) is searched as it is.
     """
-    backend.files.refresh()
-    if for_search and in_step(backend.files, backend.store):
-        return 0
+    files, store = backend.files, backend.store
+    files.refresh()
+    if for_search:
+        if _remembered(store, "in_step") == (files.generation,):
+            return 0
+        if in_step(files, store):
+            _remember(store, "in_step", (files.generation,))
+            return 0
     if needs_rebuild(backend.files, backend.store):
         return backend.rebuild()
     if not for_search:
@@ -185,3 +214,4 @@ def forget(store: Store) -> None:
     with _LOCK:
         _ENTITIES.pop(key, None)
         _FILES.pop(key, None)
+        _CHECKED.pop(store, None)

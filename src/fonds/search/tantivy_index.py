@@ -15,6 +15,7 @@ cheaper on common words than a per-field boolean query).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import queue
@@ -25,7 +26,7 @@ import time
 import uuid
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -98,6 +99,11 @@ def day_number(iso: str | None) -> int | None:
     """``1950-04-25`` → 19500425 (a year or month alone → its first day)."""
     if not iso:
         return None
+    if len(iso) == 10 and iso[4] == iso[7] == "-" and iso.isascii():  # the usual case
+        try:
+            return int(iso[:4]) * 10000 + int(iso[5:7]) * 100 + int(iso[8:])
+        except ValueError:
+            pass
     parts = iso.split("-")
     try:
         numbers = [int(p) for p in parts[:3]] + [1] * (3 - len(parts[:3]))
@@ -143,9 +149,9 @@ SELECT d.id, d.title, d.summary, d.text, d.date_start, d.date_end, d.doc_type,
   (SELECT group_concat(entity_id || char(31) || text, char(30)) FROM
      (SELECT entity_id, text, count(*) AS n FROM mentions m WHERE m.document_id = d.id
       GROUP BY entity_id, text ORDER BY n DESC)) AS mentioned,
-  (SELECT group_concat(coalesce(json_extract(value, '$.id'), '') || char(31) ||
-          coalesce(json_extract(value, '$.name'), ''), char(30))
-   FROM json_each(d.record_json, '$.recipients')) AS recipients
+  (SELECT group_concat(coalesce(entity_id, '') || char(31) || coalesce(name, ''), char(30))
+   FROM (SELECT entity_id, name FROM recipients r WHERE r.document_id = d.id ORDER BY n))
+   AS recipients
 FROM documents d
 """
 
@@ -166,51 +172,58 @@ class DocumentBuilder:
             marks = ",".join("?" * len(chunk))
             yield from store.conn.execute(f"{_DOC_SQL} WHERE d.id IN ({marks})", chunk)
 
-    def document(self, row: sqlite3.Row) -> tantivy.Document:
-        """One Tantivy document; built as lists, handed over in one call (much faster)."""
-        doc_id = row["id"]
+    def document(self, row: Sequence[Any]) -> tantivy.Document:
+        """One Tantivy document from a row of ``_DOC_SQL``; built as lists, handed over in
+        one call (much faster than field by field)."""
+        (
+            doc_id, title, summary, text, date_start, date_end, doc_type, language,
+            classification, sender_id, sender_name, archives, mentioned, recipients,
+        ) = row  # fmt: skip
         fields: dict[str, Any] = {"id": doc_id}
-        ranked = [row["title"] or ""] * WEIGHTS["title"]
-        if row["summary"]:
-            ranked += [row["summary"]] * WEIGHTS["summary"]
-        ranked.append(row["text"] or "")
+        ranked = [title or ""] * WEIGHTS["title"]
+        if summary:
+            ranked += [summary] * WEIGHTS["summary"]
+        ranked.append(text or "")
 
+        canonical, entities = self.names.canonical, self.names.entities
         used: dict[str, list[str]] = {}
-        for item in (row["mentioned"] or "").split("\x1e"):
-            if "\x1f" in item:
-                entity_id, text = item.split("\x1f", 1)
-                used.setdefault(self.names.canonical(entity_id), []).append(text)
+        for item in (mentioned or "").split("\x1e"):
+            entity_id, sep, form = item.partition("\x1f")
+            if sep:
+                used.setdefault(canonical(entity_id), []).append(form)
         names: list[str] = []
-        for entity_id, texts in used.items():
-            entity = self.names.entities.get(entity_id)
-            forms = list(dict.fromkeys([entity.name, *texts] if entity else texts))
+        for entity_id, forms in used.items():
+            entity = entities.get(entity_id)
+            if entity is not None:
+                forms = list(dict.fromkeys([entity.name, *forms]))
+                kind = TYPE_FIELD.get(entity.type)
+                if kind:
+                    fields.setdefault(kind, []).append(entity_id)
+            elif len(forms) > 1:
+                forms = list(dict.fromkeys(forms))
             ranked += forms[:MAX_NAMES_PER_ENTITY] * WEIGHTS["names"]
             names += forms
-            kind = TYPE_FIELD.get(entity.type) if entity else None
-            if kind:
-                fields.setdefault(kind, []).append(entity_id)
         if names:
             fields["names"] = names
         fields["all"] = ranked
 
-        self._party(fields, "sender", row["sender_id"], row["sender_name"])
-        for item in (row["recipients"] or "").split("\x1e"):
-            if "\x1f" in item:
-                rid, rname = item.split("\x1f", 1)
+        self._party(fields, "sender", sender_id, sender_name)
+        for item in (recipients or "").split("\x1e"):
+            rid, sep, rname = item.partition("\x1f")
+            if sep:
                 self._party(fields, "recipient", rid or None, rname or None)
 
-        archives = [a for a in (row["archives"] or "").split("\x1f") if a]
-        if archives:
-            fields["archive"] = archives
-        for name, value in (
-            ("doc_type", row["doc_type"]),
-            ("language", row["original_language"]),
-            ("classification", row["classification"]),
-        ):
-            if value:
-                fields[name] = value
-        start, end = day_number(row["date_start"]), day_number(row["date_end"])
-        end = end or start
+        kept = [a for a in (archives or "").split("\x1f") if a]
+        if kept:
+            fields["archive"] = kept
+        if doc_type:
+            fields["doc_type"] = doc_type
+        if language:
+            fields["language"] = language
+        if classification:
+            fields["classification"] = classification
+        start = day_number(date_start)
+        end = day_number(date_end) or start
         if start:
             fields["date_start"] = start
             fields["year"] = start // 10000
@@ -452,6 +465,8 @@ def rebuild(files: IndexFiles, store: Store, builder: DocumentBuilder) -> int:
         top = last_queued(store)  # read first: later changes stay queued
         writer = files.writer(threads=0, heap=REBUILD_HEAP)
         count = 0
+        collecting = gc.isenabled()
+        gc.disable()  # millions of short-lived rows and lists, none in a reference cycle
         try:
             writer.delete_all_documents()
             for row in _prefetched(store, builder):
@@ -461,6 +476,9 @@ def rebuild(files: IndexFiles, store: Store, builder: DocumentBuilder) -> int:
         except BaseException:
             writer.rollback()
             raise
+        finally:
+            if collecting:
+                gc.enable()
         writer.wait_merging_threads()
         files.committed(IndexState(INDEX_FORMAT, ident, top))
         _trim_queue(store, top)
@@ -483,7 +501,6 @@ def _prefetched(store: Store, builder: DocumentBuilder) -> Iterator[sqlite3.Row]
     def read() -> None:
         try:
             conn = sqlite3.connect(f"file:{Path(store.path).resolve()}?mode=ro", uri=True)
-            conn.row_factory = sqlite3.Row
             try:
                 cursor = conn.execute(_DOC_SQL)
                 while not stop.is_set():

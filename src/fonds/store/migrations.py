@@ -144,6 +144,23 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        4,
+        "recipients of each record as rows (the index and the network read them, not JSON)",
+        """
+        CREATE TABLE recipients (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            entity_id TEXT,
+            name TEXT
+        );
+        INSERT INTO recipients
+            SELECT d.id, r.key, json_extract(r.value, '$.id'), json_extract(r.value, '$.name')
+            FROM documents d, json_each(d.record_json, '$.recipients') r;
+        CREATE INDEX recipients_doc ON recipients(document_id);
+        CREATE INDEX recipients_entity ON recipients(entity_id);
+        """,
+    ),
 ]
 
 

@@ -39,6 +39,7 @@ DOCUMENT_SQL = (
 REF_SQL = "INSERT INTO archival_refs VALUES (?,?,?,?,?,?,?,?,?)"
 MENTION_SQL = "INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)"
 TURN_SQL = "INSERT INTO turns VALUES (?,?,?,?,?)"
+RECIPIENT_SQL = "INSERT INTO recipients VALUES (?,?,?,?)"
 
 
 @dataclass
@@ -49,6 +50,7 @@ class RecordRows:
     refs: list[tuple[Any, ...]]
     mentions: list[tuple[Any, ...]]
     turns: list[tuple[Any, ...]]
+    recipients: list[tuple[Any, ...]]
 
 
 def searchable_names(entities: list[dict[str, Any]]) -> str:
@@ -82,7 +84,8 @@ def record_rows(record: Record, record_json: str, stamp: str) -> RecordRows:
         (record.id, n, t.start, t.end, json.dumps([x.id for x in t.speakers]))
         for n, t in enumerate(record.turns)
     ]
-    return RecordRows(document, refs, mentions, turns)
+    recipients = [(record.id, n, r.id, r.name) for n, r in enumerate(record.recipients)]
+    return RecordRows(document, refs, mentions, turns, recipients)
 
 
 class Store:
@@ -164,6 +167,7 @@ class Store:
                 self.conn.executemany(REF_SQL, rows.refs)
                 self.conn.executemany(MENTION_SQL, rows.mentions)
                 self.conn.executemany(TURN_SQL, rows.turns)
+                self.conn.executemany(RECIPIENT_SQL, rows.recipients)
         except sqlite3.Error as err:
             raise StoreError(f"could not store record {record.id} ({err})") from err
 
@@ -215,6 +219,12 @@ class Store:
         )
         for row in cur:
             yield json.loads(row[0])
+
+    def change_marker(self) -> tuple[int, int]:
+        """A value that differs whenever the database may have changed since it was read:
+        a commit by another connection (``PRAGMA data_version``) or by this one."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return int(version), self.conn.total_changes
 
     def count_documents(self) -> int:
         return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -335,7 +345,8 @@ class EntityTables:
 
 
 def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None:
-    """Rewrite a stored record after an entity merge or split: its JSON and mention rows."""
+    """Rewrite a stored record after an entity merge or split: its JSON and the rows made
+    from its entities (mentions, recipients, speaker turns)."""
     with store.conn:
         store.conn.execute(
             "UPDATE documents SET record_json = ?, entity_names = ?, sender_id = ? WHERE id = ?",
@@ -345,6 +356,22 @@ def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None
                 (data.get("sender") or {}).get("id"),
                 doc_id,
             ),
+        )
+        store.conn.execute("DELETE FROM turns WHERE document_id = ?", (doc_id,))
+        store.conn.executemany(
+            TURN_SQL,
+            [
+                (doc_id, n, t["start"], t["end"], json.dumps([x.get("id") for x in t["speakers"]]))
+                for n, t in enumerate(data.get("turns") or [])
+            ],
+        )
+        store.conn.execute("DELETE FROM recipients WHERE document_id = ?", (doc_id,))
+        store.conn.executemany(
+            RECIPIENT_SQL,
+            [
+                (doc_id, n, r.get("id"), r.get("name"))
+                for n, r in enumerate(data.get("recipients") or [])
+            ],
         )
         store.conn.execute("DELETE FROM mentions WHERE document_id = ?", (doc_id,))
         store.conn.executemany(

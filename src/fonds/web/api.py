@@ -11,6 +11,7 @@ from fonds.export.citations import cite
 from fonds.web import corpus, documents, entities, searching
 from fonds.web.explore import cached_network, cached_places
 from fonds.web.pages import state_of
+from fonds.web.state import WebState
 
 router = APIRouter(prefix="/api", tags=["read"])
 Limit = Query(20, ge=1, le=100, description="page size (at most 100)")
@@ -27,12 +28,19 @@ def api_search(
     type: str = Query("", description="document type filter, added to the query as type:"),
     date_from: str = Query("", alias="from", description="earliest date, YYYY[-MM[-DD]]"),
     date_to: str = Query("", alias="to", description="latest date, YYYY[-MM[-DD]]"),
+    mode: str = Query(
+        "lexical",
+        description="lexical (the query language), or semantic or hybrid: `q` is a question "
+        "in plain language (needs the semantic extra; facets are empty)",
+    ),
 ) -> dict[str, Any]:
     """Ranked hits with snippets, highlight offsets and facet counts."""
     if sort not in searching.SORTS:
         raise QuerySyntaxError(f"sort must be one of {', '.join(searching.SORTS)}")
     state = state_of(request)
     form = searching.SearchForm(q, type, date_from, date_to, sort)
+    if mode != "lexical":
+        return _ask(state, form, mode, limit, offset)
     page = searching.run(
         state.reader(),
         form.query(),
@@ -42,6 +50,44 @@ def api_search(
         max_chars=state.limits.max_query_chars,
     )
     return page.as_json()
+
+
+def _ask(
+    state: WebState, form: searching.SearchForm, mode: str, limit: int, offset: int
+) -> dict[str, Any]:
+    """A question answered by `fonds.search.hybrid.ask`, in the lexical answer's shape.
+
+    An unknown mode is a 400 (QuerySyntaxError); a missing `semantic` extra is a 501
+    (DependencyError, see app.py) whose message names the package to install.
+    """
+    from fonds.search.hybrid import ask
+
+    question = form.query()
+    if not question.strip():
+        raise QuerySyntaxError("type a question to search for")
+    if len(question) > state.limits.max_query_chars:
+        raise QuerySyntaxError(
+            f"the question is {len(question)} characters long; "
+            f"the limit is {state.limits.max_query_chars}"
+        )
+    result = ask(  # DependencyError (the extra is missing) answers 501, naming it
+        state.reader(),
+        question,
+        mode=mode,
+        limit=limit,
+        offset=offset,
+        sort=searching.SORTS[form.sort],
+    )
+    return {
+        "query": question,
+        "total": result.total,
+        "offset": result.offset,
+        "limit": result.limit,
+        "truncated": result.truncated,
+        "timed_out": result.timed_out,
+        "hits": [h.as_json() for h in result.hits],
+        "facets": {},
+    }
 
 
 @router.get("/documents/{doc_id}")

@@ -21,7 +21,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from fonds.errors import FondsError, NotFound, QuerySyntaxError, ReadError, StoreError
+from fonds.errors import (
+    DependencyError,
+    FondsError,
+    NotFound,
+    QuerySyntaxError,
+    ReadError,
+    StoreError,
+)
 from fonds.web import api, explore, stats, views, writes
 from fonds.web.guard import Guard, json_error, wants_json
 from fonds.web.pages import ENV
@@ -87,6 +94,15 @@ def create_app(
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app for ``$FONDS_SERVE_DB``: what each worker process of ``fonds serve
+    --workers N`` builds (uvicorn starts workers from an import string, not an object)."""
+    db_path = os.environ.get("FONDS_SERVE_DB")
+    if not db_path:
+        raise StoreError("FONDS_SERVE_DB is not set: start the server with `fonds serve`")
+    return create_app(db_path)
+
+
 def _render_error_page(scope: Scope, status: int, message: str) -> tuple[bytes, str]:
     html = ENV.get_template("error.html").render(
         status=status,
@@ -115,6 +131,7 @@ def _error_handlers(app: FastAPI) -> None:
         (QuerySyntaxError, 400),
         (ReadError, 422),
         (StoreError, 503),
+        (DependencyError, 501),  # an optional extra is not installed: say which
         (FondsError, 500),
     ]
     for exc_type, status in statuses:
@@ -147,7 +164,7 @@ def _error_handlers(app: FastAPI) -> None:
 
 def _handler(status: int) -> Any:
     async def handle(request: Request, exc: Exception) -> Response:
-        if status >= 500:  # the details (paths, SQL) are for the log, not for the user
+        if status >= 500 and status != 501:  # details (paths, SQL) are for the log
             log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc)
             return error_response(request, status, GENERIC_MESSAGES.get(status, "server error"))
         return error_response(request, status, str(exc) or ERROR_TITLES.get(status, "Error"))
@@ -155,4 +172,4 @@ def _handler(status: int) -> Any:
     return handle
 
 
-__all__ = ["JSONResponse", "create_app"]
+__all__ = ["JSONResponse", "app_from_environment", "create_app"]

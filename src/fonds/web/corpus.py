@@ -205,10 +205,10 @@ def links(store: Store, kind: str) -> Links:
 
     if kind == "wrote":
         for r in store.conn.execute(
-            "SELECT d.id, d.title, d.date, d.sender_id, d.sender_name,"
-            " json_extract(r.value, '$.id'), json_extract(r.value, '$.name') FROM documents d,"
-            " json_each(d.record_json, '$.recipients') r WHERE d.sender_id IS NOT NULL"
-            " AND json_extract(r.value, '$.id') IS NOT NULL ORDER BY d.date_start, d.id"
+            "SELECT d.id, d.title, d.date, d.sender_id, d.sender_name, r.entity_id, r.name"
+            " FROM documents d JOIN recipients r ON r.document_id = d.id"
+            " WHERE d.sender_id IS NOT NULL AND r.entity_id IS NOT NULL"
+            " ORDER BY d.date_start, d.id, r.n"
         ):
             names.setdefault(r[3], r[4])
             names.setdefault(r[5], r[6])

@@ -63,7 +63,7 @@ def search_page(
         q, type, date_from, date_to, sort if sort in searching.SORTS else "relevance"
     )
     store = state.reader()
-    types = [k for k, _ in store.counts_by("doc_type") if k]
+    types = state.cached("types", lambda: [k for k, _ in store.counts_by("doc_type") if k])
     context: dict[str, Any] = {
         "form": form,
         "types": types,

@@ -1,0 +1,128 @@
+"""The store's row layout: recipients as rows, kept equal to the record's JSON."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from fonds.entities.edits import merge, undo
+from fonds.store.migrations import migrate
+from fonds.store.sqlite import Store
+
+
+def _copy(db: Path, target: Path) -> Store:
+    source, dest = sqlite3.connect(db), sqlite3.connect(target)
+    with dest:
+        source.backup(dest)
+    source.close()
+    dest.close()
+    return Store(target)
+
+
+def _rows_and_json(store: Store) -> tuple[dict[str, list], dict[str, list]]:
+    rows: dict[str, list] = {}
+    for r in store.conn.execute(
+        "SELECT document_id, entity_id, name FROM recipients ORDER BY document_id, n"
+    ):
+        rows.setdefault(r[0], []).append([r[1], r[2]])
+    from_json: dict[str, list] = {}
+    for doc_id, record_json in store.conn.execute("SELECT id, record_json FROM documents"):
+        recipients = json.loads(record_json)["recipients"]
+        if recipients:
+            from_json[doc_id] = [[x.get("id"), x.get("name")] for x in recipients]
+    return rows, from_json
+
+
+def test_recipients_rows_match_the_records(seeds_db: Path, tmp_path: Path) -> None:
+    store = _copy(seeds_db, tmp_path / "a.db")
+    rows, from_json = _rows_and_json(store)
+    assert from_json, "the seeds name recipients"
+    assert rows == from_json
+
+
+def test_migration_fills_recipients_from_older_stores(seeds_db: Path, tmp_path: Path) -> None:
+    store = _copy(seeds_db, tmp_path / "b.db")
+    expected, _ = _rows_and_json(store)
+    with store.conn:  # back to schema 3: no recipients table
+        store.conn.execute("DROP TABLE recipients")
+        store.conn.execute("DELETE FROM schema_migrations WHERE version = 4")
+    migrate(store.conn)
+    rows, from_json = _rows_and_json(store)
+    assert rows == expected == from_json
+
+
+def test_deleting_a_document_deletes_its_recipients(seeds_db: Path, tmp_path: Path) -> None:
+    store = _copy(seeds_db, tmp_path / "c.db")
+    doc_id = store.conn.execute("SELECT document_id FROM recipients LIMIT 1").fetchone()[0]
+    store.delete_documents({doc_id})
+    left = store.conn.execute(
+        "SELECT count(*) FROM recipients WHERE document_id = ?", (doc_id,)
+    ).fetchone()[0]
+    assert left == 0
+
+
+def test_entity_merge_rewrites_recipient_rows(seeds_db: Path, tmp_path: Path) -> None:
+    store = _copy(seeds_db, tmp_path / "d.db")
+    row = store.conn.execute(
+        "SELECT r.entity_id FROM recipients r JOIN entities e ON e.id = r.entity_id"
+        " WHERE e.type = 'person' LIMIT 1"
+    ).fetchone()
+    assert row is not None, "a seed recipient is a known entity"
+    source = row[0]
+    target = store.conn.execute(
+        "SELECT id FROM entities WHERE type = 'person' AND id != ? ORDER BY id LIMIT 1",
+        (source,),
+    ).fetchone()[0]
+    records = list(store.iter_records())
+    turns = store.conn.execute("SELECT * FROM turns ORDER BY document_id, n").fetchall()
+    before = _rows_and_json(store)[0]
+    merge(store, source, target)
+    rows, from_json = _rows_and_json(store)
+    assert rows == from_json
+    assert not any(e == source for recipients in rows.values() for e, _ in recipients)
+    assert any(e == target for recipients in rows.values() for e, _ in recipients)
+    undo(store)  # exactly as before: records, recipient rows, turn rows
+    assert list(store.iter_records()) == records
+    assert _rows_and_json(store)[0] == before
+    assert store.conn.execute("SELECT * FROM turns ORDER BY document_id, n").fetchall() == turns
+
+
+def test_merging_a_speaker_rewrites_turn_rows_and_undo_restores_them(
+    seeds_db: Path, tmp_path: Path
+) -> None:
+    store = _copy(seeds_db, tmp_path / "e.db")
+    row = store.conn.execute(
+        "SELECT s.value FROM turns t, json_each(t.speaker_ids) s"
+        " JOIN entities e ON e.id = s.value WHERE e.type = 'person' LIMIT 1"
+    ).fetchone()
+    assert row is not None, "a seed is a record of conversation with known speakers"
+    speaker = row[0]
+    target = store.conn.execute(
+        "SELECT id FROM entities WHERE type = 'person' AND id != ? ORDER BY id LIMIT 1",
+        (speaker,),
+    ).fetchone()[0]
+    records = list(store.iter_records())
+    turns = store.conn.execute("SELECT * FROM turns ORDER BY document_id, n").fetchall()
+    merge(store, speaker, target)
+    speakers = {
+        r[0] for r in store.conn.execute("SELECT s.value FROM turns t, json_each(t.speaker_ids) s")
+    }
+    assert speaker not in speakers and target in speakers
+    undo(store)
+    assert list(store.iter_records()) == records
+    assert store.conn.execute("SELECT * FROM turns ORDER BY document_id, n").fetchall() == turns
+
+
+def test_change_marker_sees_commits_of_other_connections(tmp_path: Path) -> None:
+    writer = Store(tmp_path / "m.db")
+    reader = Store(tmp_path / "m.db", readonly=True)
+    before = reader.change_marker()
+    assert reader.change_marker() == before  # nothing happened
+    with writer.conn:
+        writer.conn.execute("INSERT INTO meta VALUES ('k', 'v')")
+    assert reader.change_marker() != before
+    own = writer.change_marker()
+    with writer.conn:
+        writer.conn.execute("UPDATE meta SET value = 'w' WHERE key = 'k'")
+    assert writer.change_marker() != own
