@@ -66,6 +66,7 @@ def test_search_structure_and_pagination(client: TestClient) -> None:
         "timed_out",
         "hits",
         "facets",
+        "facets_approximate",
     }
     assert (page["query"], page["offset"], page["limit"]) == ("Korea", 0, 2)
     assert page["total"] > 2 and len(page["hits"]) == 2

@@ -71,9 +71,17 @@ def _remember(store: Store, what: str, found: tuple) -> None:
     _CHECKED.setdefault(store, {})[what] = (marker, found)
 
 
+_KEYS: weakref.WeakKeyDictionary[Store, str] = weakref.WeakKeyDictionary()
+
+
 def _key(store: Store) -> str:
-    folder = index_path(store)
-    return str(folder) if folder is not None else f"memory:{id(store)}"
+    """The cache key of a store: its index folder (the file's real path), fixed when the
+    store is first searched."""
+    key = _KEYS.get(store)
+    if key is None:
+        folder = index_path(store)
+        key = _KEYS[store] = str(folder) if folder is not None else f"memory:{id(store)}"
+    return key
 
 
 def _entity_fingerprint(store: Store) -> tuple:
@@ -92,6 +100,9 @@ def _entity_fingerprint(store: Store) -> tuple:
 def entities_for(store: Store) -> tuple[NameIndex, Planner]:
     """The entity index of a store (cached until its entity tables change)."""
     key = _key(store)
+    known, cached = _remembered(store, "entities"), _ENTITIES.get(key)
+    if known and cached is not None and cached.fingerprint == known:  # no lock needed
+        return cached.index, cached.planner
     with _LOCK:
         fingerprint = _remembered(store, "entities") or _entity_fingerprint(store)
         _remember(store, "entities", fingerprint)
@@ -175,9 +186,13 @@ def _files_for(store: Store) -> IndexFiles:
         return files
 
 
-def backend_for(store: Store, *, fresh: bool = True) -> SearchBackend:
-    """The search backend of a store; with ``fresh``, first brought in step with it."""
-    names, _ = entities_for(store)
+def backend_for(
+    store: Store, *, fresh: bool = True, names: NameIndex | None = None
+) -> SearchBackend:
+    """The search backend of a store; with ``fresh``, first brought in step with it.
+    ``names`` is the store's entity index when the caller already holds it."""
+    if names is None:
+        names, _ = entities_for(store)
     backend = TantivyBackend(store, _files_for(store), DocumentBuilder(names))
     if fresh:
         bring_in_step(backend, for_search=True)
@@ -215,3 +230,4 @@ def forget(store: Store) -> None:
         _ENTITIES.pop(key, None)
         _FILES.pop(key, None)
         _CHECKED.pop(store, None)
+        _KEYS.pop(store, None)

@@ -136,7 +136,7 @@ def search(
     if sort is None and parsed.sort is None and not _ranks_words(parsed.root):
         plan.sort = "date"  # filters alone have no relevance to rank by
     with _engine_errors(query):
-        backend = backend_for(store)
+        backend = backend_for(store, names=names)
         found = backend.search(plan, limit=limit, offset=offset, facets=facets)
     hits = _hits(store, found, plan)
     return SearchResult(
@@ -153,6 +153,14 @@ def search(
         facets_approximate=found.facets_approximate,
         took_ms=(time.perf_counter() - started) * 1000,
     )
+
+
+def warm(store: Store) -> None:
+    """Load what the first search would: the entity index and the open search index
+    (brought in step, built if missing). For a server starting up."""
+    names, _ = entities_for(store)
+    with _engine_errors(None):
+        backend_for(store, names=names)
 
 
 def more_like_this(store: Store, doc_id: str, *, limit: int = 10) -> SearchResult:

@@ -33,7 +33,12 @@ from fonds.search.tantivy_index import (
 from fonds.store.sqlite import Store
 
 PREFIX_EXPANSIONS = 32  # a prefix searches its most frequent completions only
-FACET_EXACT_LIMIT = 10_000  # larger matches get facet counts from a sample this size
+# Larger matches get facet counts from a sample of about this many documents, scaled up
+# and flagged approximate (shown as "≈"). For a value holding 30 % of a match the
+# standard error is about 0.7 points of share (2.5 % of the count), for one holding 5 %,
+# about 0.35 points (7 %); the top values keep their order. Seven counts over a sample of
+# 4,000 cost ~1.5 ms; over 10,000, ~2.7 ms (100k documents, 2 cores).
+FACET_EXACT_LIMIT = 4_000
 FACET_TIME_LIMIT = 1.0  # seconds: past this, facets are skipped and named in timed_out
 FACET_SIZES = {
     "type": ("doc_type", 20),

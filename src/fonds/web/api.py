@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -87,6 +88,20 @@ def _ask(
         "timed_out": result.timed_out,
         "hits": [h.as_json() for h in result.hits],
         "facets": {},
+        "facets_approximate": False,
+    }
+
+
+@router.get("/status")
+def api_status(request: Request) -> dict[str, Any]:
+    """Whether this server process is ready (its shared counts and search index loaded),
+    for health checks and load balancers; ``process`` tells worker processes apart."""
+    state = state_of(request)
+    return {
+        "ready": state.ready.is_set(),
+        "documents": state.cached("documents", lambda: state.reader().count_documents()),
+        "writable": bool(state.write_token),
+        "process": os.getpid(),
     }
 
 

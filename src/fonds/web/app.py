@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -29,6 +30,7 @@ from fonds.errors import (
     ReadError,
     StoreError,
 )
+from fonds.search import service
 from fonds.web import api, explore, stats, views, writes
 from fonds.web.guard import Guard, json_error, wants_json
 from fonds.web.pages import ENV
@@ -62,10 +64,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = state.limits.request_threads
         if Path(state.db_path).exists():  # first visitors should not pay for the counts
             stats.warm(
-                state, lambda s: explore.cached_network(s, "both", None), explore.cached_places
+                state,
+                lambda s: service.warm(s.reader()),
+                lambda s: explore.cached_network(s, "both", None),
+                explore.cached_places,
             )
+        else:
+            state.ready.set()  # nothing to warm
         yield
 
     app = FastAPI(

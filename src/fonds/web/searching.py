@@ -103,6 +103,7 @@ class Page:
     truncated: bool = False
     timed_out: list[str] = field(default_factory=list)
     facets: dict[str, list[FacetChoice]] = field(default_factory=dict)
+    facets_approximate: bool = False  # counts estimated from a sample of a large match
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -117,6 +118,7 @@ class Page:
                 name: [{"value": c.value, "label": c.label, "count": c.count} for c in values]
                 for name, values in self.facets.items()
             },
+            "facets_approximate": self.facets_approximate,
         }
 
 
@@ -148,6 +150,7 @@ def run(
         truncated=result.truncated,
         timed_out=list(result.timed_out),
         facets=_facets(result.facets, query),
+        facets_approximate=result.facets_approximate,
     )
 
 

@@ -35,6 +35,9 @@ class WebLimits:
     max_offset: int = 10_000
     network_nodes: int = 60
     timeline_documents: int = 50
+    # Requests answered at once by one server process. Pages and searches are CPU work
+    # under one interpreter lock: a few threads keep the core busy, forty only queue.
+    request_threads: int = 6
 
 
 @dataclass
@@ -48,6 +51,7 @@ class WebState:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     cache: dict[str, object] = field(default_factory=dict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
+    ready: threading.Event = field(default_factory=threading.Event)  # caches warmed
 
     def reader(self) -> Store:
         """This thread's read-only store, opened on first use."""
@@ -112,5 +116,6 @@ def template_env() -> Environment:
         autoescape=select_autoescape(["html", "xml", "svg"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the package: no stat call per render
     )
     return env

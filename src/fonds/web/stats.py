@@ -74,6 +74,8 @@ def warm(state: WebState, *jobs: Any) -> threading.Thread:
                 job(state)
         except Exception:  # a cold cache is slower, never wrong: note it and go on
             log.exception("warming the caches failed")
+        finally:
+            state.ready.set()
 
     thread = threading.Thread(target=run, name="fonds-warm", daemon=True)
     thread.start()
