@@ -1,7 +1,8 @@
 """Plot p95 search latency against corpus size, one panel per query shape.
 
 Reads every ``benchmarks/results/search-*.json`` written by ``search_bench.py`` and draws
-fonds, plain FTS5 (the floor) and plain Tantivy (the anchor) on log–log axes, with the
+fonds (with facet counts where the others count too, and on every query), plain FTS5 (the
+floor) and plain Tantivy (the anchor) on log–log axes, with the
 issue 8 targets (10 ms at 100k, 30 ms at 1M) marked. Needs matplotlib (not a fonds
 dependency: ``pip install matplotlib``).
 
@@ -19,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 SHAPES = ("common", "rare_name", "prefix", "phrase", "alias", "person_date", "facets")
 STYLE = {
     "fonds": ("tab:red", "o", "fonds (full query path)"),
+    "fonds+facets": ("tab:orange", "x", "fonds, facet counts on every query"),
     "fts5": ("tab:blue", "s", "SQLite FTS5 (floor)"),
     "tantivy": ("tab:green", "^", "Tantivy (anchor)"),
 }
