@@ -527,3 +527,39 @@ def test_api_without_the_extra_is_501(db: Path, no_extra: None) -> None:
     assert response.status_code == 501
     assert INSTALL_HINT in response.json()["error"]["message"]
     assert client.get("/api/search", params={"q": "police"}).status_code == 200
+
+
+# -- the HTML search page ----------------------------------------------------------------
+
+
+def test_page_answers_a_question_in_plain_language(client: TestClient) -> None:
+    response = client.get("/search", params={"q": "old boats", "mode": "hybrid"})
+    assert response.status_code == 200
+    html = response.text
+    assert 'value="hybrid" selected' in html  # the form keeps the mode
+    assert "/documents/coast" in html and "/documents/navy" in html
+    assert 'class="facets"' not in html  # questions count no facets
+    lexical = client.get("/search", params={"q": "old boats"}).text
+    assert "Nothing matches" in lexical  # the query language ANDs both words
+
+
+def test_page_question_errors_are_shown_not_raised(client: TestClient) -> None:
+    response = client.get("/search", params={"q": "*", "mode": "hybrid"})
+    assert response.status_code == 400 and "no words" in response.text
+    unknown = client.get("/search", params={"q": "boats", "mode": "fuzzy"})
+    assert unknown.status_code == 200  # an unknown mode falls back to the query language
+
+
+def test_page_without_the_extra_says_what_to_install(
+    db: Path, no_extra: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from markupsafe import escape
+
+    from fonds.web import searching
+
+    monkeypatch.setattr(searching, "questions_available", lambda: False)
+    client = TestClient(create_app(str(db)))
+    plain = client.get("/search", params={"q": "police"}).text
+    assert 'name="mode"' not in plain  # no choice offered that cannot work
+    response = client.get("/search", params={"q": "old boats", "mode": "hybrid"})
+    assert response.status_code == 501 and str(escape(INSTALL_HINT)) in response.text

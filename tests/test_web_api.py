@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -466,3 +468,42 @@ def test_serve_command() -> None:
     assert "--write-token" in help_text and "fonds serve --db fonds.db" in help_text
     missing = runner.invoke(main, ["serve", "--db", "/nonexistent/fonds.db"])
     assert missing.exit_code == 2 and "no such archive" in missing.output
+
+
+def test_status_reports_readiness_after_warming(archive: Archive) -> None:
+    with TestClient(create_app(str(archive.db))) as started:  # runs the lifespan (warm-up)
+        deadline = time.monotonic() + 60
+        status = started.get("/api/status").json()
+        while not status["ready"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+            status = started.get("/api/status").json()
+        assert status["ready"] is True
+        assert status["documents"] == Store(archive.db, readonly=True).count_documents()
+        assert status["writable"] is False and status["process"] == os.getpid()
+
+
+def test_worker_processes_build_the_app_from_their_environment(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fonds.errors import StoreError
+    from fonds.web.app import app_from_environment
+
+    monkeypatch.delenv("FONDS_SERVE_DB", raising=False)
+    with pytest.raises(StoreError, match="FONDS_SERVE_DB"):
+        app_from_environment()
+    monkeypatch.setenv("FONDS_SERVE_DB", str(archive.db))
+    monkeypatch.setenv("FONDS_WRITE_TOKEN", "s3cret")
+    worker = TestClient(app_from_environment())
+    assert worker.get("/api/search", params={"q": "Korea"}).status_code == 200
+    assert worker.get("/api/status").json()["writable"] is True
+    denied = worker.post("/api/entities/merge", json={"source": "x", "target": "y"})
+    assert denied.status_code == 401  # the token is required, and none was sent
+
+
+def test_serve_accepts_workers() -> None:
+    from fonds.cli import main
+
+    help_text = CliRunner().invoke(main, ["serve", "--help"]).output
+    assert "--workers" in help_text
+    bad = CliRunner().invoke(main, ["serve", "--workers", "0"])
+    assert bad.exit_code == 2

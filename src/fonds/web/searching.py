@@ -7,6 +7,7 @@ attribute with a default, so a page renders whatever version of the service is i
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,7 @@ class SearchForm:
     date_from: str = ""
     date_to: str = ""
     sort: str = "relevance"
+    mode: str = "lexical"  # or "hybrid" / "semantic": a question in plain language
 
     def query(self) -> str:
         """The query in the search language: the text and each filter as a field."""
@@ -77,6 +79,7 @@ class SearchForm:
             "from": self.date_from,
             "to": self.date_to,
             "sort": "" if self.sort == "relevance" else self.sort,
+            "mode": "" if self.mode == "lexical" else self.mode,
         }
         values.update(changes)
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
@@ -151,6 +154,40 @@ def run(
         timed_out=list(result.timed_out),
         facets=_facets(result.facets, query),
         facets_approximate=result.facets_approximate,
+    )
+
+
+MODES = {"lexical": "the query language", "hybrid": "a question in plain language"}
+
+
+def questions_available() -> bool:
+    """True when the optional semantic extra (an embedding model) is installed."""
+    return any(importlib.util.find_spec(m) for m in ("model2vec", "sentence_transformers"))
+
+
+def ask(store: Store, question: str, *, mode: str, limit: int, offset: int, max_chars: int) -> Page:
+    """A question in plain language (fonds.search.hybrid), as a page without facets.
+
+    Raises:
+        QuerySyntaxError: an empty, too long or wordless question, or a bad page.
+        DependencyError: the semantic extra is not installed.
+    """
+    from fonds.search.hybrid import ask as ask_hybrid
+
+    if not question.strip():
+        raise QuerySyntaxError("type a question to search for")
+    if len(question) > max_chars:
+        raise QuerySyntaxError(
+            f"the question is {len(question)} characters long; the limit is {max_chars}"
+        )
+    result = ask_hybrid(store, question, mode=mode, limit=limit, offset=offset)
+    return Page(
+        query=question,
+        hits=[_hit(h) for h in result.hits],
+        total=result.total,
+        offset=result.offset,
+        limit=limit,
+        truncated=result.truncated,
     )
 
 

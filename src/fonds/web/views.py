@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fonds.errors import FondsError, NotFound, QuerySyntaxError
+from fonds.errors import DependencyError, FondsError, NotFound, QuerySyntaxError
 from fonds.export.citations import cite
 from fonds.web import documents, entities, searching, stats
 from fonds.web.layout import bars
@@ -57,10 +57,16 @@ def search_page(
     date_to: str = Query("", alias="to"),
     sort: str = "relevance",
     offset: int = Query(0, ge=0),
+    mode: str = "lexical",
 ) -> HTMLResponse:
     state = state_of(request)
     form = searching.SearchForm(
-        q, type, date_from, date_to, sort if sort in searching.SORTS else "relevance"
+        q,
+        type,
+        date_from,
+        date_to,
+        sort if sort in searching.SORTS else "relevance",
+        mode if mode in searching.MODES else "lexical",
     )
     store = state.reader()
     types = state.cached("types", lambda: [k for k, _ in store.counts_by("doc_type") if k])
@@ -71,9 +77,34 @@ def search_page(
         "error": None,
         "facet_label": searching.facet_label,
         "toggle": searching.toggle,
+        "questions": searching.questions_available(),
     }
     status = 200
-    if form.query():
+    if form.query() and form.mode != "lexical":
+        try:
+            page = searching.ask(
+                store,
+                form.query(),
+                mode=form.mode,
+                limit=state.limits.page_size,
+                offset=min(offset, state.limits.max_offset),
+                max_chars=state.limits.max_query_chars,
+            )
+            context["page"] = page
+            context["pager"] = Pager(
+                page.total, page.offset, page.limit, "/search", dict(_form_params(form))
+            )
+        except QuerySyntaxError as err:
+            context["error"] = str(err)
+            status = 400
+        except DependencyError as err:
+            context["error"] = str(err)
+            status = 501
+        except FondsError as err:  # the vector or search index, not the question
+            log.error("question failed for %r: %s", form.query(), err)
+            context["error"] = "questions cannot be answered right now (the server's log says why)"
+            status = 503
+    elif form.query():
         try:
             page = searching.run(
                 store,
@@ -107,6 +138,7 @@ def _form_params(form: searching.SearchForm) -> list[tuple[str, str]]:
         ("from", form.date_from),
         ("to", form.date_to),
         ("sort", "" if form.sort == "relevance" else form.sort),
+        ("mode", "" if form.mode == "lexical" else form.mode),
     ]
 
 
