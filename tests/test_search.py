@@ -297,6 +297,22 @@ def test_delete_and_reingest_update_hits(seeds_copy: Store, tmp_path: Path) -> N
     assert search(seeds_copy, "Haeju").total == 0
 
 
+def test_a_reader_sees_what_another_connection_wrote(seeds_copy: Store, tmp_path: Path) -> None:
+    reader = Store(seeds_copy.path, readonly=True)  # as a web server reads
+    try:
+        assert search(reader, "Haeju").total == 0  # checked once, then remembered
+        assert search(reader, "Haeju").total == 0
+        note = tmp_path / "note.txt"
+        note.write_text("A note on the Haeju front, written by hand.\n", encoding="utf-8")
+        ingest(seeds_copy, [note])  # another connection commits (and drains the queue)
+        assert search(reader, "Haeju").total == 1
+        doc_id = search(reader, "Haeju").hits[0].id
+        seeds_copy.delete_documents({doc_id})  # queued, not drained: the reader drains it
+        assert search(reader, "Haeju").total == 0
+    finally:
+        reader.close()
+
+
 def test_queue_is_written_with_the_record(seeds_copy: Store) -> None:
     index_pending(seeds_copy)
     record = seeds_copy.get_record(search(seeds_copy, "Ongjin").hits[0].id)

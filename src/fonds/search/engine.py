@@ -53,22 +53,23 @@ _FILES: dict[str, IndexFiles] = {}
 _CHECKED: weakref.WeakKeyDictionary[Store, dict[str, tuple]] = weakref.WeakKeyDictionary()
 
 
-def _remembered(store: Store, what: str) -> tuple | None:
-    """What the last ``what`` check of this store found, if nothing changed since."""
+def _marker(store: Store) -> tuple[int, int] | None:
     try:
-        marker = store.change_marker()
+        return store.change_marker()
     except sqlite3.Error:
         return None
+
+
+def _recall(store: Store, what: str, marker: tuple[int, int] | None) -> tuple | None:
+    """What the last ``what`` check of this store found, if nothing changed since
+    (``marker`` is taken before the caller looks, so a commit in between is never missed)."""
     seen = _CHECKED.get(store, {}).get(what)
-    return seen[1] if seen is not None and seen[0] == marker else None
+    return seen[1] if marker is not None and seen is not None and seen[0] == marker else None
 
 
-def _remember(store: Store, what: str, found: tuple) -> None:
-    try:
-        marker = store.change_marker()
-    except sqlite3.Error:
-        return
-    _CHECKED.setdefault(store, {})[what] = (marker, found)
+def _note(store: Store, what: str, marker: tuple[int, int] | None, found: tuple) -> None:
+    if marker is not None:
+        _CHECKED.setdefault(store, {})[what] = (marker, found)
 
 
 _KEYS: weakref.WeakKeyDictionary[Store, str] = weakref.WeakKeyDictionary()
@@ -100,12 +101,13 @@ def _entity_fingerprint(store: Store) -> tuple:
 def entities_for(store: Store) -> tuple[NameIndex, Planner]:
     """The entity index of a store (cached until its entity tables change)."""
     key = _key(store)
-    known, cached = _remembered(store, "entities"), _ENTITIES.get(key)
+    marker = _marker(store)
+    known, cached = _recall(store, "entities", marker), _ENTITIES.get(key)
     if known and cached is not None and cached.fingerprint == known:  # no lock needed
         return cached.index, cached.planner
     with _LOCK:
-        fingerprint = _remembered(store, "entities") or _entity_fingerprint(store)
-        _remember(store, "entities", fingerprint)
+        fingerprint = known or _entity_fingerprint(store)
+        _note(store, "entities", marker, fingerprint)
         cached = _ENTITIES.get(key)
         if cached is not None and cached.fingerprint == fingerprint:
             return cached.index, cached.planner
@@ -208,10 +210,11 @@ def bring_in_step(backend: TantivyBackend, for_search: bool = False) -> int:
     files, store = backend.files, backend.store
     files.refresh()
     if for_search:
-        if _remembered(store, "in_step") == (files.generation,):
+        marker = _marker(store)
+        if _recall(store, "in_step", marker) == (files.generation,):
             return 0
         if in_step(files, store):
-            _remember(store, "in_step", (files.generation,))
+            _note(store, "in_step", marker, (files.generation,))
             return 0
     if needs_rebuild(backend.files, backend.store):
         return backend.rebuild()
