@@ -319,12 +319,12 @@ def rrf_fuse(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[st
             scores[doc] = scores.get(doc, 0.0) + 1.0 / (k + pos)
             best[doc] = min(best.get(doc, pos), pos)
             first.setdefault(doc, (li, pos))
-    # scores equal up to float rounding count as ties (1/2 + 1/6 == 1/3 + 1/3)
-    order = sorted(scores, key=lambda d: (-round(scores[d], 12), best[d], first[d]))
-    return [(d, scores[d]) for d in order]
+    # scores equal up to float rounding are ties (1/2 + 1/6 == 1/3 + 1/3), and are given
+    # as equal, so the scores returned never rise down the list
+    rounded = {d: round(s, 12) for d, s in scores.items()}
+    order = sorted(rounded, key=lambda d: (-rounded[d], best[d], first[d]))
+    return [(d, rounded[d]) for d in order]
 
-
-# -- the vector index --------------------------------------------------------------------
 
 # -- the vector index --------------------------------------------------------------------
 #
