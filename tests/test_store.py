@@ -62,6 +62,19 @@ def test_deleting_a_document_deletes_its_recipients(seeds_db: Path, tmp_path: Pa
     assert left == 0
 
 
+def _another_person(store: Store, entity_id: str) -> str:
+    return store.conn.execute(
+        "SELECT id FROM entities WHERE type = 'person' AND id != ? ORDER BY id LIMIT 1",
+        (entity_id,),
+    ).fetchone()[0]
+
+
+def _snapshot(store: Store) -> tuple[list, list, dict]:
+    """Everything a merge rewrites: records, turn rows, recipient rows."""
+    turns = store.conn.execute("SELECT * FROM turns ORDER BY document_id, n").fetchall()
+    return list(store.iter_records()), [tuple(t) for t in turns], _rows_and_json(store)[0]
+
+
 def test_entity_merge_rewrites_recipient_rows(seeds_db: Path, tmp_path: Path) -> None:
     store = _copy(seeds_db, tmp_path / "d.db")
     row = store.conn.execute(
@@ -70,22 +83,15 @@ def test_entity_merge_rewrites_recipient_rows(seeds_db: Path, tmp_path: Path) ->
     ).fetchone()
     assert row is not None, "a seed recipient is a known entity"
     source = row[0]
-    target = store.conn.execute(
-        "SELECT id FROM entities WHERE type = 'person' AND id != ? ORDER BY id LIMIT 1",
-        (source,),
-    ).fetchone()[0]
-    records = list(store.iter_records())
-    turns = store.conn.execute("SELECT * FROM turns ORDER BY document_id, n").fetchall()
-    before = _rows_and_json(store)[0]
+    target = _another_person(store, source)
+    before = _snapshot(store)
     merge(store, source, target)
     rows, from_json = _rows_and_json(store)
     assert rows == from_json
     assert not any(e == source for recipients in rows.values() for e, _ in recipients)
     assert any(e == target for recipients in rows.values() for e, _ in recipients)
     undo(store)  # exactly as before: records, recipient rows, turn rows
-    assert list(store.iter_records()) == records
-    assert _rows_and_json(store)[0] == before
-    assert store.conn.execute("SELECT * FROM turns ORDER BY document_id, n").fetchall() == turns
+    assert _snapshot(store) == before
 
 
 def test_merging_a_speaker_rewrites_turn_rows_and_undo_restores_them(
@@ -98,20 +104,15 @@ def test_merging_a_speaker_rewrites_turn_rows_and_undo_restores_them(
     ).fetchone()
     assert row is not None, "a seed is a record of conversation with known speakers"
     speaker = row[0]
-    target = store.conn.execute(
-        "SELECT id FROM entities WHERE type = 'person' AND id != ? ORDER BY id LIMIT 1",
-        (speaker,),
-    ).fetchone()[0]
-    records = list(store.iter_records())
-    turns = store.conn.execute("SELECT * FROM turns ORDER BY document_id, n").fetchall()
+    target = _another_person(store, speaker)
+    before = _snapshot(store)
     merge(store, speaker, target)
     speakers = {
         r[0] for r in store.conn.execute("SELECT s.value FROM turns t, json_each(t.speaker_ids) s")
     }
     assert speaker not in speakers and target in speakers
     undo(store)
-    assert list(store.iter_records()) == records
-    assert store.conn.execute("SELECT * FROM turns ORDER BY document_id, n").fetchall() == turns
+    assert _snapshot(store) == before
 
 
 def test_change_marker_sees_commits_of_other_connections(tmp_path: Path) -> None:
