@@ -563,3 +563,23 @@ def test_page_without_the_extra_says_what_to_install(
     assert 'name="mode"' not in plain  # no choice offered that cannot work
     response = client.get("/search", params={"q": "old boats", "mode": "hybrid"})
     assert response.status_code == 501 and str(escape(INSTALL_HINT)) in response.text
+
+
+def test_cli_index_vectors_embeds_new_documents_only(
+    db: Path, tmp_path: Path, fake_model: SynonymEmbedder
+) -> None:
+    copy = tmp_path / "v.db"
+    copy.write_bytes(db.read_bytes())
+    first = CliRunner().invoke(main, ["index", "vectors", "--db", str(copy), "--quiet"])
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith(f"{len(DOCS)} documents embedded with {fake_model.name}")
+    again = CliRunner().invoke(main, ["index", "vectors", "--db", str(copy), "--quiet"])
+    assert again.exit_code == 0 and again.output.startswith("0 documents embedded")
+    full = CliRunner().invoke(main, ["index", "vectors", "--db", str(copy), "-q", "--full"])
+    assert full.output.startswith(f"{len(DOCS)} documents embedded")
+
+
+def test_cli_index_vectors_without_the_extra(db: Path, no_extra: None) -> None:
+    result = CliRunner().invoke(main, ["index", "vectors", "--db", str(db)])
+    assert result.exit_code != 0 and INSTALL_HINT in result.output
+    assert "Traceback" not in result.output

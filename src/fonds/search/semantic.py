@@ -485,8 +485,9 @@ def load_vectors(store: Store) -> VectorIndex | None:
 def _save(store: Store, index: VectorIndex) -> None:
     np_ = _numpy()
     npy, meta = vector_paths(store)
-    tmp_npy = npy.with_name(f"{npy.name}.tmp-{os.getpid()}.npy")
-    tmp_meta = meta.with_name(f"{meta.name}.tmp-{os.getpid()}")
+    writer = f"{os.getpid()}-{threading.get_ident()}"  # web servers write from threads
+    tmp_npy = npy.with_name(f"{npy.name}.tmp-{writer}.npy")
+    tmp_meta = meta.with_name(f"{meta.name}.tmp-{writer}")
     info = {
         "embedder": index.embedder,
         "dim": index.dim,
