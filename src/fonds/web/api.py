@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from fonds.errors import FondsError, QuerySyntaxError
 from fonds.export.citations import cite
@@ -19,7 +20,7 @@ Limit = Query(20, ge=1, le=100, description="page size (at most 100)")
 Offset = Query(0, ge=0, le=10_000, description="items to skip")
 
 
-@router.get("/search")
+@router.get("/search", response_class=JSONResponse)
 def api_search(
     request: Request,
     q: str = Query(..., description="a query in the search language (as `fonds search`)"),
@@ -34,14 +35,14 @@ def api_search(
         description="lexical (the query language), or semantic or hybrid: `q` is a question "
         "in plain language (needs the semantic extra; facets are empty)",
     ),
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Ranked hits with snippets, highlight offsets and facet counts."""
     if sort not in searching.SORTS:
         raise QuerySyntaxError(f"sort must be one of {', '.join(searching.SORTS)}")
     state = state_of(request)
     form = searching.SearchForm(q, type, date_from, date_to, sort)
     if mode != "lexical":
-        return _ask(state, form, mode, limit, offset)
+        return JSONResponse(_ask(state, form, mode, limit, offset))
     page = searching.run(
         state.reader(),
         form.query(),
@@ -50,7 +51,9 @@ def api_search(
         sort=searching.SORTS[sort],
         max_chars=state.limits.max_query_chars,
     )
-    return page.as_json()
+    # a Response is sent as it is: FastAPI's generic encoder would first walk every value
+    # of the page (about 2 ms for 20 hits with facets); these are plain values already
+    return JSONResponse(page.as_json())
 
 
 def _ask(
