@@ -246,12 +246,7 @@ def _analyzer() -> Any:
 
 
 def _check(limit: int, offset: int, sort: str | None) -> None:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise QuerySyntaxError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
-    if offset < 0 or offset + limit > MAX_WINDOW:
-        raise QuerySyntaxError(
-            f"offset must be between 0 and {MAX_WINDOW - limit} with limit {limit}"
-        )
+    service.check_page(limit, offset)
     if sort not in (None, "relevance"):
         raise QuerySyntaxError(
             f"a question is ranked by relevance; sort {sort!r} works in the lexical mode only"

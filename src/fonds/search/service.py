@@ -127,7 +127,7 @@ def search(
         StoreError: the index cannot be read or brought in step.
     """
     started = time.perf_counter()
-    _check_page(limit, offset)
+    check_page(limit, offset)
     if sort is not None and sort not in SORTS:
         raise QuerySyntaxError(f"cannot sort by {sort!r}: use relevance, date or -date")
     parsed = parse(query)
@@ -170,7 +170,7 @@ def more_like_this(store: Store, doc_id: str, *, limit: int = 10) -> SearchResul
         NotFound: no document has this id.
     """
     started = time.perf_counter()
-    _check_page(limit, 0)
+    check_page(limit, 0)
     with _engine_errors(f"like:{doc_id}"):
         found = backend_for(store).more_like_this(doc_id, limit=limit)
     empty = Plan(None, "relevance")
@@ -219,7 +219,8 @@ def index_status(store: Store) -> dict[str, Any]:
 # -- pieces ----------------------------------------------------------------------------------
 
 
-def _check_page(limit: int, offset: int) -> None:
+def check_page(limit: int, offset: int) -> None:
+    """Raise QuerySyntaxError for a page size or offset out of bounds."""
     if not 1 <= limit <= MAX_LIMIT:
         raise QuerySyntaxError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
     if offset < 0 or offset + limit > MAX_WINDOW:

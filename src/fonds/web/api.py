@@ -13,7 +13,6 @@ from fonds.export.citations import cite
 from fonds.web import corpus, documents, entities, searching
 from fonds.web.explore import cached_network, cached_places
 from fonds.web.pages import state_of
-from fonds.web.state import WebState
 
 router = APIRouter(prefix="/api", tags=["read"])
 Limit = Query(20, ge=1, le=100, description="page size (at most 100)")
@@ -41,8 +40,17 @@ def api_search(
         raise QuerySyntaxError(f"sort must be one of {', '.join(searching.SORTS)}")
     state = state_of(request)
     form = searching.SearchForm(q, type, date_from, date_to, sort)
-    if mode != "lexical":
-        return JSONResponse(_ask(state, form, mode, limit, offset))
+    if mode != "lexical":  # a missing semantic extra answers 501, naming it (app.py)
+        question = searching.ask(
+            state.reader(),
+            form.query(),
+            mode=mode,
+            limit=limit,
+            offset=offset,
+            max_chars=state.limits.max_query_chars,
+            sort=searching.SORTS[sort],
+        )
+        return JSONResponse(question.as_json())
     page = searching.run(
         state.reader(),
         form.query(),
@@ -54,45 +62,6 @@ def api_search(
     # a Response is sent as it is: FastAPI's generic encoder would first walk every value
     # of the page (about 2 ms for 20 hits with facets); these are plain values already
     return JSONResponse(page.as_json())
-
-
-def _ask(
-    state: WebState, form: searching.SearchForm, mode: str, limit: int, offset: int
-) -> dict[str, Any]:
-    """A question answered by `fonds.search.hybrid.ask`, in the lexical answer's shape.
-
-    An unknown mode is a 400 (QuerySyntaxError); a missing `semantic` extra is a 501
-    (DependencyError, see app.py) whose message names the package to install.
-    """
-    from fonds.search.hybrid import ask
-
-    question = form.query()
-    if not question.strip():
-        raise QuerySyntaxError("type a question to search for")
-    if len(question) > state.limits.max_query_chars:
-        raise QuerySyntaxError(
-            f"the question is {len(question)} characters long; "
-            f"the limit is {state.limits.max_query_chars}"
-        )
-    result = ask(  # DependencyError (the extra is missing) answers 501, naming it
-        state.reader(),
-        question,
-        mode=mode,
-        limit=limit,
-        offset=offset,
-        sort=searching.SORTS[form.sort],
-    )
-    return {
-        "query": question,
-        "total": result.total,
-        "offset": result.offset,
-        "limit": result.limit,
-        "truncated": result.truncated,
-        "timed_out": result.timed_out,
-        "hits": [h.as_json() for h in result.hits],
-        "facets": {},
-        "facets_approximate": False,
-    }
 
 
 @router.get("/status")

@@ -72,7 +72,8 @@ class SearchForm:
             parts.append(f"date:{self.date_from}..{self.date_to}")
         return " ".join(p for p in parts if p)
 
-    def params(self, **changes: Any) -> str:
+    def values(self) -> dict[str, str]:
+        """The form as URL parameters, defaults left out."""
         values = {
             "q": self.q,
             "type": self.doc_type,
@@ -81,7 +82,10 @@ class SearchForm:
             "sort": "" if self.sort == "relevance" else self.sort,
             "mode": "" if self.mode == "lexical" else self.mode,
         }
-        values.update(changes)
+        return {k: v for k, v in values.items() if v}
+
+    def params(self, **changes: Any) -> str:
+        values: dict[str, Any] = {**self.values(), **changes}
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
@@ -165,11 +169,21 @@ def questions_available() -> bool:
     return any(importlib.util.find_spec(m) for m in ("model2vec", "sentence_transformers"))
 
 
-def ask(store: Store, question: str, *, mode: str, limit: int, offset: int, max_chars: int) -> Page:
+def ask(
+    store: Store,
+    question: str,
+    *,
+    mode: str,
+    limit: int,
+    offset: int,
+    max_chars: int,
+    sort: str | None = None,
+) -> Page:
     """A question in plain language (fonds.search.hybrid), as a page without facets.
 
     Raises:
-        QuerySyntaxError: an empty, too long or wordless question, or a bad page.
+        QuerySyntaxError: an empty, too long or wordless question, a bad page, or a sort
+            other than relevance.
         DependencyError: the semantic extra is not installed.
     """
     from fonds.search.hybrid import ask as ask_hybrid
@@ -180,7 +194,7 @@ def ask(store: Store, question: str, *, mode: str, limit: int, offset: int, max_
         raise QuerySyntaxError(
             f"the question is {len(question)} characters long; the limit is {max_chars}"
         )
-    result = ask_hybrid(store, question, mode=mode, limit=limit, offset=offset)
+    result = ask_hybrid(store, question, mode=mode, limit=limit, offset=offset, sort=sort)
     return Page(
         query=question,
         hits=[_hit(h) for h in result.hits],

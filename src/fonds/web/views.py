@@ -80,48 +80,36 @@ def search_page(
         "questions": searching.questions_available(),
     }
     status = 200
-    if form.query() and form.mode != "lexical":
+    if form.query():
+        limit, start = state.limits.page_size, min(offset, state.limits.max_offset)
         try:
-            page = searching.ask(
-                store,
-                form.query(),
-                mode=form.mode,
-                limit=state.limits.page_size,
-                offset=min(offset, state.limits.max_offset),
-                max_chars=state.limits.max_query_chars,
-            )
+            if form.mode != "lexical":  # a question in plain language
+                page = searching.ask(
+                    store,
+                    form.query(),
+                    mode=form.mode,
+                    limit=limit,
+                    offset=start,
+                    max_chars=state.limits.max_query_chars,
+                )
+            else:
+                page = searching.run(
+                    store,
+                    form.query(),
+                    limit=limit,
+                    offset=start,
+                    sort=searching.SORTS[form.sort],
+                    max_chars=state.limits.max_query_chars,
+                )
             context["page"] = page
-            context["pager"] = Pager(
-                page.total, page.offset, page.limit, "/search", dict(_form_params(form))
-            )
+            context["pager"] = Pager(page.total, page.offset, page.limit, "/search", form.values())
         except QuerySyntaxError as err:
             context["error"] = str(err)
             status = 400
-        except DependencyError as err:
+        except DependencyError as err:  # the semantic extra is not installed: say which
             context["error"] = str(err)
             status = 501
-        except FondsError as err:  # the vector or search index, not the question
-            log.error("question failed for %r: %s", form.query(), err)
-            context["error"] = "questions cannot be answered right now (the server's log says why)"
-            status = 503
-    elif form.query():
-        try:
-            page = searching.run(
-                store,
-                form.query(),
-                limit=state.limits.page_size,
-                offset=min(offset, state.limits.max_offset),
-                sort=searching.SORTS[form.sort],
-                max_chars=state.limits.max_query_chars,
-            )
-            context["page"] = page
-            context["pager"] = Pager(
-                page.total, page.offset, page.limit, "/search", dict(_form_params(form))
-            )
-        except QuerySyntaxError as err:
-            context["error"] = str(err)
-            status = 400
-        except FondsError as err:  # the index, not the query: say so, keep the page
+        except FondsError as err:  # an index, not the query: say so, keep the page
             log.error("search failed for %r: %s", form.query(), err)
             context["error"] = (
                 "search is unavailable right now: the search index cannot be "
@@ -129,17 +117,6 @@ def search_page(
             )
             status = 503
     return render(request, "search.html", status=status, **context)
-
-
-def _form_params(form: searching.SearchForm) -> list[tuple[str, str]]:
-    return [
-        ("q", form.q),
-        ("type", form.doc_type),
-        ("from", form.date_from),
-        ("to", form.date_to),
-        ("sort", "" if form.sort == "relevance" else form.sort),
-        ("mode", "" if form.mode == "lexical" else form.mode),
-    ]
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
