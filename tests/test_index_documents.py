@@ -1,0 +1,75 @@
+"""What the search index is given for each record: names, parties, archives (tantivy_index)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from fonds.search import engine
+from fonds.search.tantivy_index import WEIGHTS, DocumentBuilder
+from fonds.store.sqlite import Store
+
+from .search_fixtures import seeds_copy, seeds_store  # noqa: F401
+
+
+def _built(store: Store) -> dict[str, dict]:
+    names, _ = engine.entities_for(store)
+    builder = DocumentBuilder(names)
+    return {row[0]: builder.document(row).to_dict() for row in builder.rows(store)}
+
+
+def test_names_listed_canonical_first_then_by_use(seeds_store: Store) -> None:  # noqa: F811
+    names, _ = engine.entities_for(seeds_store)
+    docs = _built(seeds_store)
+    checked = 0
+    for doc_id, doc in docs.items():
+        uses: dict[str, Counter[str]] = {}
+        for entity_id, text in seeds_store.conn.execute(
+            "SELECT entity_id, text FROM mentions WHERE document_id = ?", (doc_id,)
+        ):
+            uses.setdefault(names.canonical(entity_id), Counter())[text] += 1
+        listed = doc.get("names", [])
+        for entity_id, counts in uses.items():
+            entity = names.entities.get(entity_id)
+            if entity is None:
+                continue
+            start = listed.index(entity.name)
+            forms = listed[start + 1 : start + 1 + len(counts)]
+            forms = [f for f in forms if f in counts]
+            # every form the document uses, most used first (ties in any order)
+            assert [counts[f] for f in forms] == sorted((counts[f] for f in forms), reverse=True)
+            # the canonical name is weighted into the ranked text
+            assert doc["all"].count(entity.name) >= WEIGHTS["names"]
+            checked += 1
+    assert checked > 20
+
+
+def test_parties_and_archives_follow_the_record(seeds_store: Store) -> None:  # noqa: F811
+    names, _ = engine.entities_for(seeds_store)
+    for doc_id, doc in _built(seeds_store).items():
+        recipients = [
+            names.canonical(r[0])
+            for r in seeds_store.conn.execute(
+                "SELECT entity_id FROM recipients WHERE document_id = ? ORDER BY n", (doc_id,)
+            )
+            if r[0]
+        ]
+        assert doc.get("recipient", []) == recipients
+        archives = {
+            r[0]
+            for r in seeds_store.conn.execute(
+                "SELECT archive FROM archival_refs WHERE document_id = ? AND archive IS NOT NULL",
+                (doc_id,),
+            )
+        }
+        assert sorted(doc.get("archive", [])) == sorted(archives)  # each archive once
+
+
+def test_recipients_keep_their_order_whatever_the_row_order(seeds_copy: Store) -> None:  # noqa: F811
+    conn = seeds_copy.conn
+    doc_id, n, entity_id, name = conn.execute("SELECT * FROM recipients LIMIT 1").fetchone()
+    first = _built(seeds_copy)[doc_id]["recipient_names"]
+    with conn:  # a second recipient, written before the first: row order is not n order
+        conn.execute("DELETE FROM recipients WHERE document_id = ?", (doc_id,))
+        conn.execute("INSERT INTO recipients VALUES (?,?,?,?)", (doc_id, n + 1, None, "Second"))
+        conn.execute("INSERT INTO recipients VALUES (?,?,?,?)", (doc_id, n, entity_id, name))
+    assert _built(seeds_copy)[doc_id]["recipient_names"] == [*first, "Second"]
