@@ -59,6 +59,8 @@ class Pager:
     limit: int
     base: str
     params: dict[str, Any]
+    approximate: bool = False  # the total is an estimate ("of about 594,000")
+    window: int | None = None  # how deep paging may go (offset + limit), if bounded
 
     def _link(self, offset: int) -> str:
         params = {k: v for k, v in self.params.items() if v not in (None, "")}
@@ -72,9 +74,10 @@ class Pager:
 
     @property
     def next(self) -> str | None:
-        return (
-            self._link(self.offset + self.limit) if self.offset + self.limit < self.total else None
-        )
+        after = self.offset + self.limit
+        if after >= self.total or (self.window is not None and after + self.limit > self.window):
+            return None
+        return self._link(after)
 
     @property
     def first_shown(self) -> int:

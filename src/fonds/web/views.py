@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fonds.errors import DependencyError, FondsError, NotFound, QuerySyntaxError
 from fonds.export.citations import cite
+from fonds.search.service import MAX_WINDOW
 from fonds.web import documents, entities, searching, stats
 from fonds.web.layout import bars
 from fonds.web.pages import Pager, render, state_of
@@ -102,7 +103,15 @@ def search_page(
                     max_chars=state.limits.max_query_chars,
                 )
             context["page"] = page
-            context["pager"] = Pager(page.total, page.offset, page.limit, "/search", form.values())
+            context["pager"] = Pager(
+                page.total,
+                page.offset,
+                page.limit,
+                "/search",
+                form.values(),
+                approximate=page.total_approximate,
+                window=MAX_WINDOW,
+            )
         except QuerySyntaxError as err:
             context["error"] = str(err)
             status = 400
