@@ -283,23 +283,10 @@ def test_head_answers_like_get_without_a_body(client: TestClient) -> None:
         assert "content-security-policy" in response.headers
 
 
-def test_estimated_totals_say_about(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fonds.search import tantivy_search
-    from fonds.search.tantivy_index import SAMPLE_BUCKETS
-
-    exact = safe_page(client, "/search?q=the")  # more matches than a page holds
-    assert '<a rel="next"' in exact and not re.search(r">about</abbr>", exact)
-    monkeypatch.setattr(tantivy_search, "COUNT_EXACT_LIMIT", 1)
-    monkeypatch.setattr(tantivy_search, "COUNT_SAMPLE_BUCKETS", SAMPLE_BUCKETS)
-    estimated = safe_page(client, "/search?q=the")
-    assert re.search(r">about</abbr> <strong>[\d,]+</strong> documents match", estimated)
-    assert re.search(r"of about [\d,]+ documents", estimated)
-
-
 def test_pager_stops_at_the_deepest_page() -> None:
     from fonds.web.pages import Pager
 
-    pager = Pager(594_000, 9_960, 20, "/search", {"q": "state"}, approximate=True, window=10_000)
+    pager = Pager(594_000, 9_960, 20, "/search", {"q": "state"}, window=10_000)
     assert pager.next == "/search?q=state&offset=9980"
-    last = Pager(594_000, 9_980, 20, "/search", {"q": "state"}, approximate=True, window=10_000)
+    last = Pager(594_000, 9_980, 20, "/search", {"q": "state"}, window=10_000)
     assert last.next is None and last.previous == "/search?q=state&offset=9960"

@@ -35,7 +35,6 @@ class BackendResult:
 
     hits: list[BackendHit] = field(default_factory=list)
     total: int = 0
-    total_approximate: bool = False  # estimated from a sample (past 10,000 matches)
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
     facets_truncated: list[str] = field(default_factory=list)  # facets with more values
     facets_approximate: bool = False  # counts estimated from a sample of a large match

@@ -154,8 +154,7 @@ def _print_table(result, mode: str = "lexical") -> None:  # type: ignore[no-unty
     first, last = result.offset + 1, result.offset + len(result.hits)
     shown = f"{first}–{last} of " if result.hits else ""
     if mode == "lexical":
-        about = "about " if getattr(result, "total_approximate", False) else ""
-        head = f"{about}{result.total:,} documents match {result.query!r} ({result.sort}"
+        head = f"{result.total} documents match {result.query!r} ({result.sort}"
     else:
         head = f"{result.total} documents ranked for {result.query!r} ({mode}"
     click.echo(f"{shown}{head}, {result.took_ms:.0f} ms)")

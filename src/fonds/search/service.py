@@ -75,7 +75,6 @@ class SearchResult:
     total: int = 0
     offset: int = 0
     limit: int = 20
-    total_approximate: bool = False  # past 10,000 matches the total is an estimate
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     truncated: bool = False  # more hits exist beyond this page
     timed_out: list[str] = field(default_factory=list)  # facets not computed in time
@@ -88,7 +87,6 @@ class SearchResult:
         return {
             "query": self.query,
             "total": self.total,
-            "total_approximate": self.total_approximate,
             "offset": self.offset,
             "limit": self.limit,
             "sort": self.sort,
@@ -147,7 +145,6 @@ def search(
         total=found.total,
         offset=offset,
         limit=limit,
-        total_approximate=found.total_approximate,
         facets=_facet_values(found.facets, names),
         truncated=found.total > offset + len(found.hits),
         timed_out=found.timed_out,

@@ -306,6 +306,7 @@ class IndexFiles:
         self.state_mtime: float | None = None
         self.generation = 0  # bumped whenever the searcher may see new documents
         self.cache = LRUCache()
+        self._whole: tuple[tuple[int, int, int], bool] | None = None  # see without_deletions
         self.index = self._open()
 
     def _open(self) -> tantivy.Index:
@@ -376,6 +377,18 @@ class IndexFiles:
                         "process may be indexing; try again when it is done"
                     ) from err
                 time.sleep(0.05)
+
+    def without_deletions(self, searcher: tantivy.Searcher) -> bool:
+        """True when no deleted document lingers in the segments (so a term's document
+        frequency counts live documents only). Each document holds one ``sample`` value,
+        so those frequencies sum to every document, deleted or not. Checked once per state
+        of the index (a commit changes the generation, the live count or the segments)."""
+        key = (self.generation, searcher.num_docs, searcher.num_segments)
+        known = self._whole
+        if known is None or known[0] != key:
+            every = sum(searcher.doc_freq("sample", b) for b in range(SAMPLE_BUCKETS))
+            known = self._whole = (key, every == searcher.num_docs)
+        return known[1]
 
     def committed(self, state: IndexState) -> None:
         state.write(self.folder)

@@ -2,12 +2,9 @@
 
 Ranked text is one field (``all``, see ``tantivy_index``), so a word is one term
 scorer, not one per field. Filters score nothing (constant 0), so they narrow without
-reordering. The top hits are found without counting every match, so Tantivy can skip
-blocks of postings that cannot reach the page (block-max WAND); the total is then
-counted exactly up to 10,000 matches and estimated from a sample above that (flagged
-approximate, as search engines report "10,000+"). Facet counts over a very large match
-are computed on a fixed-size sample of it and flagged approximate too, so neither cost
-grows with the archive.
+reordering. Totals are exact (every match is counted, in the same pass as the top
+hits). Facet counts over a very large match are computed on a fixed-size sample of it
+and flagged approximate, so their cost does not grow with the archive.
 """
 
 from __future__ import annotations
@@ -42,12 +39,6 @@ PREFIX_EXPANSIONS = 32  # a prefix searches its most frequent completions only
 # about 0.35 points (7 %); the top values keep their order. Seven counts over a sample of
 # 4,000 cost ~1.5 ms; over 10,000, ~2.7 ms (100k documents, 2 cores).
 FACET_EXACT_LIMIT = 4_000
-# Totals are exact up to this many matches (Elasticsearch's default for track_total_hits)
-# and above it estimated from the documents of COUNT_SAMPLE_BUCKETS buckets (1/16 of the
-# archive), rounded to three significant figures: past 10,000 matches the sample holds
-# 600 or more, so the estimate is within about 4 % (within 0.5 % past 500,000).
-COUNT_EXACT_LIMIT = 10_000
-COUNT_SAMPLE_BUCKETS = 64
 FACET_TIME_LIMIT = 1.0  # seconds: past this, facets are skipped and named in timed_out
 FACET_SIZES = {
     "type": ("doc_type", 20),
@@ -104,6 +95,7 @@ class TantivyBackend:
         searcher = self.files.index.searcher()
         out = BackendResult()
         query = self._root(plan, searcher, out)
+        known: int | None = None
         if plan.sort == "date":
             found = searcher.search(
                 query,
@@ -122,19 +114,18 @@ class TantivyBackend:
                 order_by_field="date_end",
                 order=tantivy.Order.Desc,
             )
-        else:  # no counting in this pass: Tantivy skips what cannot reach the page
+        elif (known := self._word_total(searcher, plan)) is not None:
+            # one word: its document frequency is the total, so the ranking pass need not
+            # count, and block-max WAND skips postings that cannot reach the page
             found = searcher.search(query, limit, count=False, offset=offset)
+        else:
+            found = searcher.search(query, limit, count=True, offset=offset)
         ranked = plan.sort == "relevance"
         out.hits = [
             BackendHit(searcher.doc(addr)["id"][0], float(score) if ranked else 0.0)
             for score, addr in found.hits
         ]
-        if found.count is not None:
-            out.total = found.count
-        else:
-            out.total, out.total_approximate = self._count(
-                searcher, query, offset, len(out.hits), limit
-            )
+        out.total = found.count if found.count is not None else known or 0
         if facets:
             if time.monotonic() - started > FACET_TIME_LIMIT:
                 out.timed_out = list(FACET_SIZES)
@@ -202,6 +193,17 @@ class TantivyBackend:
             )
         return query
 
+    def _word_total(self, searcher: tantivy.Searcher, plan: Plan) -> int | None:
+        """How many documents hold the query's one word, read from the term dictionary;
+        None for any other query, or while deleted documents still count there."""
+        node = plan.root
+        if not isinstance(node, Term | Phrase):
+            return None
+        tokens = self.files.analyzer.analyze(node.text)
+        if len(tokens) != 1 or not self.files.without_deletions(searcher):
+            return None
+        return searcher.doc_freq("all", tokens[0])
+
     def entity_fields(self, entity_id: str) -> tuple[str, ...]:
         """The id field an entity is indexed in (all three when its type is unknown)."""
         entity = self.builder.names.entities.get(entity_id)
@@ -225,39 +227,6 @@ class TantivyBackend:
 
         return self._cache.get_or(("prefix", self.files.generation, prefix), make)
 
-    # -- totals ----------------------------------------------------------------------------
-
-    def _count(
-        self, searcher: tantivy.Searcher, query: Query, offset: int, shown: int, limit: int
-    ) -> tuple[int, bool]:
-        """How many documents match: exact up to COUNT_EXACT_LIMIT, else estimated."""
-        if shown < limit and (shown or offset == 0):
-            return offset + shown, False  # the page ran out of matches: all are known
-        in_sample = searcher.search(
-            Query.boolean_query(
-                [(Occur.Must, query), (Occur.Must, self._sample(COUNT_SAMPLE_BUCKETS))]
-            ),
-            1,
-            count=True,
-        ).count
-        estimate = (in_sample or 0) * SAMPLE_BUCKETS / COUNT_SAMPLE_BUCKETS
-        if estimate < COUNT_EXACT_LIMIT:
-            return searcher.search(query, 1, count=True).count or 0, False
-        return _three_figures(estimate), True
-
-    def _sample(self, buckets: int) -> Query:
-        """The documents of the first ``buckets`` sample buckets (of SAMPLE_BUCKETS): the
-        bucket postings drive an intersection, so its cost follows the sample's size."""
-        return Query.range_query(
-            self.schema,
-            "sample",
-            FieldType.Integer,
-            0,
-            buckets,
-            include_upper=False,
-            use_inverted_index=True,
-        )
-
     # -- facets ----------------------------------------------------------------------------
 
     def _facets(
@@ -268,7 +237,16 @@ class TantivyBackend:
         scale, approximate = 1.0, False
         if total > FACET_EXACT_LIMIT:
             buckets = max(1, math.ceil(SAMPLE_BUCKETS * FACET_EXACT_LIMIT / total))
-            sample = self._sample(buckets)
+            # the bucket postings drive the intersection: cost follows the sample size
+            sample = Query.range_query(
+                self.schema,
+                "sample",
+                FieldType.Integer,
+                0,
+                buckets,
+                include_upper=False,
+                use_inverted_index=True,
+            )
             query = Query.boolean_query([(Occur.Must, query), (Occur.Must, sample)])
             scale, approximate = SAMPLE_BUCKETS / buckets, True
         request = {
@@ -398,14 +376,6 @@ class _Translator:
             return Query.term_set_query(self.schema, node.field, list(node.ids))
         names = f"{node.field}_names" if node.field in ("sender", "recipient") else "names"
         return self.text(names, node.value) or Query.empty_query()
-
-
-def _three_figures(n: float) -> int:
-    """594,381.2 → 594,000: an estimate shown without false precision."""
-    if n < 1000:
-        return round(n)
-    step = 10 ** (len(str(int(n))) - 3)
-    return round(n / step) * step
 
 
 def _fewest_forms(forms: Any) -> list[tuple[str, ...]]:

@@ -59,7 +59,6 @@ class Pager:
     limit: int
     base: str
     params: dict[str, Any]
-    approximate: bool = False  # the total is an estimate ("of about 594,000")
     window: int | None = None  # how deep paging may go (offset + limit), if bounded
 
     def _link(self, offset: int) -> str:

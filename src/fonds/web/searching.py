@@ -109,7 +109,6 @@ class Page:
     limit: int = 20
     truncated: bool = False
     timed_out: list[str] = field(default_factory=list)
-    total_approximate: bool = False  # past 10,000 matches the total is an estimate
     facets: dict[str, list[FacetChoice]] = field(default_factory=dict)
     facets_approximate: bool = False  # counts estimated from a sample of a large match
 
@@ -117,7 +116,6 @@ class Page:
         return {
             "query": self.query,
             "total": self.total,
-            "total_approximate": self.total_approximate,
             "offset": self.offset,
             "limit": self.limit,
             "truncated": self.truncated,
@@ -158,7 +156,6 @@ def run(
         limit=limit,
         truncated=result.truncated,
         timed_out=list(result.timed_out),
-        total_approximate=result.total_approximate,
         facets=_facets(result.facets, query),
         facets_approximate=result.facets_approximate,
     )

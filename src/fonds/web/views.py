@@ -109,7 +109,6 @@ def search_page(
                 page.limit,
                 "/search",
                 form.values(),
-                approximate=page.total_approximate,
                 window=MAX_WINDOW,
             )
         except QuerySyntaxError as err:
