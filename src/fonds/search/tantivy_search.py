@@ -4,8 +4,9 @@ Ranked text is one field (``all``, see ``tantivy_index``), so a word is one term
 scorer, not one per field. Filters score nothing (constant 0), so they narrow without
 reordering. Totals are exact: every match is counted in the same pass as the top hits,
 except for a search of one word, whose total is its document frequency (so the ranking
-pass can skip postings with block-max WAND). Facet counts over a very large match are computed on a fixed-size sample of it
-and flagged approximate, so their cost does not grow with the archive.
+pass can skip postings with block-max WAND). Facet counts over a very large match are
+computed on a fixed-size sample of it and flagged approximate, so their cost does not
+grow with the archive.
 """
 
 from __future__ import annotations
