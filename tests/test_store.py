@@ -75,17 +75,25 @@ def _snapshot(store: Store) -> tuple[list, list, dict]:
     return list(store.iter_records()), [tuple(t) for t in turns], _rows_and_json(store)[0]
 
 
-def test_entity_merge_rewrites_recipient_rows(seeds_db: Path, tmp_path: Path) -> None:
-    store = _copy(seeds_db, tmp_path / "d.db")
-    row = store.conn.execute(
-        "SELECT r.entity_id FROM recipients r JOIN entities e ON e.id = r.entity_id"
-        " WHERE e.type = 'person' LIMIT 1"
-    ).fetchone()
-    assert row is not None, "a seed recipient is a known entity"
+def _merge_first_person(store: Store, sql: str, why: str) -> tuple[str, str, tuple]:
+    """Merge the person the query names into another; (source, target, snapshot before)."""
+    row = store.conn.execute(sql).fetchone()
+    assert row is not None, why
     source = row[0]
     target = _another_person(store, source)
     before = _snapshot(store)
     merge(store, source, target)
+    return source, target, before
+
+
+def test_entity_merge_rewrites_recipient_rows(seeds_db: Path, tmp_path: Path) -> None:
+    store = _copy(seeds_db, tmp_path / "d.db")
+    source, target, before = _merge_first_person(
+        store,
+        "SELECT r.entity_id FROM recipients r JOIN entities e ON e.id = r.entity_id"
+        " WHERE e.type = 'person' LIMIT 1",
+        "a seed recipient is a known entity",
+    )
     rows, from_json = _rows_and_json(store)
     assert rows == from_json
     assert not any(e == source for recipients in rows.values() for e, _ in recipients)
@@ -98,15 +106,12 @@ def test_merging_a_speaker_rewrites_turn_rows_and_undo_restores_them(
     seeds_db: Path, tmp_path: Path
 ) -> None:
     store = _copy(seeds_db, tmp_path / "e.db")
-    row = store.conn.execute(
+    speaker, target, before = _merge_first_person(
+        store,
         "SELECT s.value FROM turns t, json_each(t.speaker_ids) s"
-        " JOIN entities e ON e.id = s.value WHERE e.type = 'person' LIMIT 1"
-    ).fetchone()
-    assert row is not None, "a seed is a record of conversation with known speakers"
-    speaker = row[0]
-    target = _another_person(store, speaker)
-    before = _snapshot(store)
-    merge(store, speaker, target)
+        " JOIN entities e ON e.id = s.value WHERE e.type = 'person' LIMIT 1",
+        "a seed is a record of conversation with known speakers",
+    )
     speakers = {
         r[0] for r in store.conn.execute("SELECT s.value FROM turns t, json_each(t.speaker_ids) s")
     }

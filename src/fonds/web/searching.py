@@ -134,16 +134,21 @@ def quote(value: str) -> str:
     return f'"{value}"' if re.search(r"[\s:()]", value) or not value else value
 
 
+def _check_text(text: str, noun: str, when_empty: str, max_chars: int) -> None:
+    """QuerySyntaxError for an empty or too long query or question."""
+    if not text.strip():
+        raise QuerySyntaxError(when_empty)
+    if len(text) > max_chars:
+        raise QuerySyntaxError(
+            f"the {noun} is {len(text)} characters long; the limit is {max_chars}"
+        )
+
+
 def run(
     store: Store, query: str, *, limit: int, offset: int, sort: str | None, max_chars: int
 ) -> Page:
     """Search through the one search service; raise QuerySyntaxError for bad input."""
-    if not query.strip():
-        raise QuerySyntaxError("type a word or a name to search for")
-    if len(query) > max_chars:
-        raise QuerySyntaxError(
-            f"the query is {len(query)} characters long; the limit is {max_chars}"
-        )
+    _check_text(query, "query", "type a word or a name to search for", max_chars)
     try:
         result = service.search(store, query, limit=limit, offset=offset, sort=sort, facets=True)
     except ValueError as err:  # a bad sort or option named by the service
@@ -188,12 +193,7 @@ def ask(
     """
     from fonds.search.hybrid import ask as ask_hybrid
 
-    if not question.strip():
-        raise QuerySyntaxError("type a question to search for")
-    if len(question) > max_chars:
-        raise QuerySyntaxError(
-            f"the question is {len(question)} characters long; the limit is {max_chars}"
-        )
+    _check_text(question, "question", "type a question to search for", max_chars)
     result = ask_hybrid(store, question, mode=mode, limit=limit, offset=offset, sort=sort)
     return Page(
         query=question,
