@@ -7,7 +7,8 @@ ids from the index, adds back the ones that still exist, commits (atomic in Tant
 and only then records the last queue number applied, in ``fonds-index.json``. A crash
 at any point leaves work that the next drain redoes; redoing it is harmless.
 
-One field, ``all``, carries the ranked text with integer field weights (BM25F by
+Words are cut as ``fonds.search.words`` says: accents folded in Python, then Tantivy's
+built-in ``default`` chain. One field, ``all``, carries the ranked text with integer field weights (BM25F by
 repetition): title ×4, the names the document uses for its entities ×3, summary ×2,
 body ×1. A word is then one term scorer rather than one per field (several times
 cheaper on common words than a per-field boolean query).
@@ -36,9 +37,10 @@ import tantivy
 
 from fonds.entities.index import NameIndex
 from fonds.errors import StoreError
+from fonds.search.words import INDEX_TOKENIZER, Analyzer, fold
 from fonds.store.sqlite import Store
 
-INDEX_FORMAT = 3  # bump when the schema or the analysis changes: the index is rebuilt
+INDEX_FORMAT = 4  # bump when the schema or the analysis changes: the index is rebuilt
 STATE_FILE = "fonds-index.json"
 ENTITY_CACHE = "entities.pickle"  # written by fonds.search.engine
 WEIGHTS = {"title": 4, "names": 3, "summary": 2, "text": 1}
@@ -56,24 +58,19 @@ VALUE_FIELDS = ("archive", "doc_type", "language", "classification")
 FAST_FIELDS = ("person", "place", *VALUE_FIELDS)  # the facets
 INT_FIELDS = ("date_start", "date_end", "year", "sample")
 TYPE_FIELD = {"person": "person", "place": "place", "organization": "org"}
+MAX_CACHED_MENTIONS = 500_000  # distinct (entity, form) pairs a build keeps
 
 
-def analyzer() -> tantivy.TextAnalyzer:
+def analyzer() -> Analyzer:
     """Words split on anything not a letter or digit, lower-cased, accents folded."""
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .build()
-    )
+    return Analyzer()
 
 
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
     for name in TEXT_FIELDS:
-        sb.add_text_field(name, tokenizer_name="fonds", index_option="position")
+        sb.add_text_field(name, tokenizer_name=INDEX_TOKENIZER, index_option="position")
     for name in (*ID_FIELDS, *VALUE_FIELDS):
         sb.add_text_field(
             name, tokenizer_name="raw", index_option="basic", fast=name in FAST_FIELDS
@@ -157,12 +154,16 @@ FROM documents d
 # the reading time of a rebuild).
 
 
+Known = tuple[str, str | None, str | None]  # (canonical id, name folded, id field)
+
+
 class DocumentBuilder:
     """Turns rows of the store into Tantivy documents, with names from the entity index."""
 
     def __init__(self, names: NameIndex) -> None:
         self.names = names
-        self._entities: dict[str, tuple[str, str | None, str | None]] = {}
+        self._entities: dict[str, Known] = {}
+        self._mentions: dict[str, tuple[Known, str] | tuple[()]] = {}
 
     def rows(self, store: Store, ids: Iterable[str] | None = None) -> Iterator[sqlite3.Row]:
         if ids is None:
@@ -182,10 +183,10 @@ class DocumentBuilder:
             classification, sender_id, sender_name, archives, mentioned, recipients,
         ) = row  # fmt: skip
         fields: dict[str, Any] = {"id": doc_id}
-        ranked = [title or ""] * WEIGHTS["title"]
+        ranked = [fold(title or "")] * WEIGHTS["title"]
         if summary:
-            ranked += [summary] * WEIGHTS["summary"]
-        ranked.append(text or "")
+            ranked += [fold(summary)] * WEIGHTS["summary"]
+        ranked.append(fold(text or ""))
         if mentioned:
             self._names(fields, ranked, mentioned)
         fields["all"] = ranked
@@ -216,18 +217,25 @@ class DocumentBuilder:
     def _names(self, fields: dict[str, Any], ranked: list[str], mentioned: str) -> None:
         """The names the document uses for each entity, most used first: all of them in
         ``names``, the canonical name and the most used form weighted into ``all``."""
-        used: dict[str, list[str]] = {}  # by canonical id: a merged entity's forms join
+        cache = self._mentions
+        used: dict[Known, list[str]] = {}  # by canonical entity: a merged entity's forms join
         for item, _count in Counter(mentioned.split("\x1e")).most_common():
-            entity_id, sep, form = item.partition("\x1f")
-            if sep:
-                used.setdefault(self._entity(entity_id)[0], []).append(form)
+            mention = cache.get(item)
+            if mention is None:
+                mention = self._mention(item)
+            if mention:
+                known, form = mention
+                forms = used.get(known)
+                if forms is None:
+                    used[known] = [form]
+                else:
+                    forms.append(form)
         names: list[str] = []
-        for entity_id, forms in used.items():
-            _, name, kind = self._entity(entity_id)
+        for (canonical, name, kind), forms in used.items():
             if name is not None:
-                forms = [name, *forms]
+                forms.insert(0, name)
                 if kind:
-                    fields.setdefault(kind, []).append(entity_id)
+                    fields.setdefault(kind, []).append(canonical)
             if len(forms) > 1:
                 forms = list(dict.fromkeys(forms))
             ranked += forms[:MAX_NAMES_PER_ENTITY] * WEIGHTS["names"]
@@ -235,15 +243,25 @@ class DocumentBuilder:
         if names:
             fields["names"] = names
 
-    def _entity(self, entity_id: str) -> tuple[str, str | None, str | None]:
-        """(canonical id, its name, its id field) of an entity id, looked up once."""
+    def _mention(self, item: str) -> tuple[Known, str] | tuple[()]:
+        """(entity, form with accents folded) of an ``entity\x1fform`` item, kept for the
+        next document that has it (a corpus has far fewer distinct ones than mentions)."""
+        entity_id, sep, form = item.partition("\x1f")
+        mention = (self._entity(entity_id), fold(form)) if sep else ()
+        if len(self._mentions) < MAX_CACHED_MENTIONS:
+            self._mentions[item] = mention
+        return mention
+
+    def _entity(self, entity_id: str) -> Known:
+        """(canonical id, its name with accents folded, its id field) of an entity id,
+        looked up once."""
         known = self._entities.get(entity_id)
         if known is None:
             canonical = self.names.canonical(entity_id)
             entity = self.names.entities.get(canonical)
             known = (
                 canonical,
-                entity.name if entity is not None else None,
+                fold(entity.name) if entity is not None else None,
                 TYPE_FIELD.get(entity.type) if entity is not None else None,
             )
             self._entities[entity_id] = known
@@ -259,7 +277,7 @@ class DocumentBuilder:
             if entity_name is not None:
                 names.append(entity_name)
         if name:
-            names.append(name)
+            names.append(fold(name))
 
 
 def _numbered(joined: str) -> Iterator[tuple[int, str, str]]:
@@ -328,7 +346,6 @@ class IndexFiles:
                 state = None
             self.state = state
             self._note_state_mtime()
-        index.register_tokenizer("fonds", self.analyzer)
         return index
 
     def _discard(self) -> None:
