@@ -277,7 +277,9 @@ class DocumentBuilder:
             if entity_name is not None:
                 names.append(entity_name)
         if name:
-            names.append(fold(name))
+            name = fold(name)
+            if not names or names[-1] != name:  # often the entity's own name again
+                names.append(name)
 
 
 def _numbered(joined: str) -> Iterator[tuple[int, str, str]]:
