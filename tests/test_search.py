@@ -281,6 +281,19 @@ def test_index_sits_beside_the_database(seeds_store: Store) -> None:
     assert {"documents_fts", "search_queue"} <= tables  # FTS5 stays for Datasette users
 
 
+def test_an_index_of_an_older_format_is_rebuilt(seeds_copy: Store) -> None:
+    """A new fonds that cuts words differently rebuilds the index it finds, unasked."""
+    expected = [h.id for h in search(seeds_copy, "Pak Hon Yong").hits]
+    folder = index_path(seeds_copy)
+    state = IndexState.read(folder)
+    assert state is not None
+    state.format -= 1
+    state.write(folder)
+    engine.forget(seeds_copy)  # as the next process opens it
+    assert [h.id for h in search(seeds_copy, "Pak Hon Yong").hits] == expected
+    assert IndexState.read(folder).format == state.format + 1
+
+
 def test_delete_and_reingest_update_hits(seeds_copy: Store, tmp_path: Path) -> None:
     assert search(seeds_copy, "Ongjin").total == 2
     note = tmp_path / "note.txt"
