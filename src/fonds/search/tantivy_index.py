@@ -8,9 +8,9 @@ and only then records the last queue number applied, in ``fonds-index.json``. A 
 at any point leaves work that the next drain redoes; redoing it is harmless.
 
 Words are cut as ``fonds.search.words`` says: accents folded in Python, then Tantivy's
-built-in ``default`` chain. One field, ``all``, carries the ranked text with integer field weights (BM25F by
-repetition): title ×4, the names the document uses for its entities ×3, summary ×2,
-body ×1. A word is then one term scorer rather than one per field (several times
+built-in ``default`` chain. One field, ``all``, carries the ranked text with integer
+field weights (BM25F by repetition): title ×4, the names the document uses for its
+entities ×3, summary ×2, body ×1. A word is then one term scorer rather than one per field (several times
 cheaper on common words than a per-field boolean query).
 """
 

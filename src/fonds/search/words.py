@@ -4,9 +4,9 @@ Accents are folded first, in Python and only in text that is not plain ASCII: ea
 character becomes what Tantivy's ASCII-folding filter (Lucene's table) makes of it, so
 "Pak Hŏn-yŏng" is indexed as "pak hon yong". The folded text then goes through Tantivy's
 built-in ``default`` chain: runs of letters and digits, words over 40 bytes dropped,
-lower-cased. That chain is compiled into Tantivy, which tokenizes several times faster
-than a chain assembled from Python (one virtual call per word and filter); a rebuild
-spends a third of its indexing time there.
+lower-cased. That chain is compiled into Tantivy. A chain assembled from Python pays one
+virtual call per word and filter: it took 29 % of Tantivy's time in a rebuild of a
+million documents, the compiled chain 16 % (with the folding moved out of it).
 
 The index and every query go through ``fold`` and the same chain, so they always agree.
 """
