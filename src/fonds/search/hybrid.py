@@ -31,7 +31,6 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
 from fonds.errors import QuerySyntaxError
@@ -40,8 +39,8 @@ from fonds.search.lexer import FIELD_ALIASES, FIELDS
 from fonds.search.query import MAX_QUERY_CHARS, DateRange, Filter, parse, render_node
 from fonds.search.service import MAX_LIMIT, MAX_WINDOW, Hit, SearchResult
 from fonds.search.snippets import SCAN_CHARS, find_spans, make_snippet, word_pattern
-from fonds.search.tantivy_index import analyzer
 from fonds.search.tantivy_search import STOP_WORDS
+from fonds.search.words import analyzer
 from fonds.store.sqlite import Store
 
 MODES = ("lexical", "semantic", "hybrid")
@@ -213,7 +212,7 @@ def _filter(name: str, value: str) -> str | None:
 def _words(text: str) -> tuple[str, ...]:
     """The question's distinct words as the index analyses them, stop words left out."""
     out: dict[str, None] = {}
-    for word in _analyzer().analyze(text):
+    for word in analyzer().analyze(text):
         if len(word) < MIN_WORD_CHARS or word in STOP_WORDS or not _is_plain(word):
             continue
         out.setdefault(word, None)
@@ -238,11 +237,6 @@ def _join(filters: Sequence[str], words: Sequence[str]) -> str:
     if not filters:
         return ored
     return " ".join(filters) + (f" ({ored})" if len(words) > 1 else f" {ored}")
-
-
-@lru_cache(maxsize=1)
-def _analyzer() -> Any:
-    return analyzer()
 
 
 def _check(limit: int, offset: int, sort: str | None) -> None:

@@ -26,7 +26,7 @@ from fonds.search.engine import backend_for, bring_in_step, entities_for
 from fonds.search.plan import EntityFilter, NameMatch, Plan
 from fonds.search.query import SORTS, Phrase, Prefix, Term, parse, positive_nodes
 from fonds.search.snippets import find_spans, make_snippet, word_pattern
-from fonds.search.tantivy_index import analyzer
+from fonds.search.words import analyzer
 from fonds.store.sqlite import Store
 
 MAX_LIMIT = 1000
@@ -344,12 +344,7 @@ def _word_sequences(plan: Plan, found: BackendResult) -> tuple[tuple[str, ...], 
 @lru_cache(maxsize=4096)
 def _tokens(text: str) -> tuple[str, ...]:
     """A text's words as the index analyses them (so highlights follow what matched)."""
-    return tuple(_analyzer().analyze(text))
-
-
-@lru_cache(maxsize=1)
-def _analyzer() -> Any:
-    return analyzer()
+    return tuple(analyzer().analyze(text))
 
 
 def _matched(plan: Plan, mentions: list[sqlite3.Row], text: str) -> list[str]:

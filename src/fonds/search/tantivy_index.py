@@ -37,7 +37,7 @@ import tantivy
 
 from fonds.entities.index import NameIndex
 from fonds.errors import StoreError
-from fonds.search.words import INDEX_TOKENIZER, Analyzer, fold
+from fonds.search.words import INDEX_TOKENIZER, analyzer, fold
 from fonds.store.sqlite import Store
 
 INDEX_FORMAT = 4  # bump when the schema or the analysis changes: the index is rebuilt
@@ -59,11 +59,6 @@ FAST_FIELDS = ("person", "place", *VALUE_FIELDS)  # the facets
 INT_FIELDS = ("date_start", "date_end", "year", "sample")
 TYPE_FIELD = {"person": "person", "place": "place", "organization": "org"}
 MAX_CACHED_MENTIONS = 500_000  # distinct (entity, form) pairs a build keeps
-
-
-def analyzer() -> Analyzer:
-    """Words split on anything not a letter or digit, lower-cased, accents folded."""
-    return Analyzer()
 
 
 def build_schema() -> tantivy.Schema:

@@ -69,3 +69,9 @@ class Analyzer:
 
     def analyze(self, text: str) -> list[str]:
         return self._words.analyze(fold(text))
+
+
+@lru_cache(maxsize=1)
+def analyzer() -> Analyzer:
+    """The one analyzer of the process (index, queries, snippets, questions)."""
+    return Analyzer()
