@@ -78,3 +78,31 @@ def test_recipients_keep_their_order_whatever_the_row_order(seeds_copy: Store) -
         conn.execute("INSERT INTO recipients VALUES (?,?,?,?)", (doc_id, n + 1, None, "Second"))
         conn.execute("INSERT INTO recipients VALUES (?,?,?,?)", (doc_id, n, entity_id, name))
     assert _built(seeds_copy)[doc_id]["recipient_names"] == [*first, "Second"]
+
+
+def test_a_recipient_listed_twice_gives_its_name_once(seeds_copy: Store) -> None:  # noqa: F811
+    conn = seeds_copy.conn
+    doc_id, n, entity_id, name = conn.execute(
+        "SELECT * FROM recipients WHERE entity_id IS NOT NULL LIMIT 1"
+    ).fetchone()
+    before = _built(seeds_copy)[doc_id]
+    with conn:
+        conn.execute("UPDATE recipients SET n = n + 1 WHERE document_id = ? AND n > ?", (doc_id, n))
+        conn.execute("INSERT INTO recipients VALUES (?,?,?,?)", (doc_id, n + 1, entity_id, name))
+    after = _built(seeds_copy)[doc_id]
+    canonical = engine.entities_for(seeds_copy)[0].canonical(entity_id)
+    assert after["recipient"].count(canonical) == before["recipient"].count(canonical) + 1
+    assert after["recipient_names"] == before["recipient_names"]
+
+
+def test_what_a_build_remembers_never_leaks_into_another_document(
+    seeds_store: Store,  # noqa: F811
+) -> None:
+    names, _ = engine.entities_for(seeds_store)
+    rows = list(DocumentBuilder(names).rows(seeds_store))
+    alone = [DocumentBuilder(names).document(row).to_dict() for row in rows]
+    shared = DocumentBuilder(names)  # one builder, every document twice, in two orders
+    first = [shared.document(row).to_dict() for row in rows]
+    again = [shared.document(row).to_dict() for row in reversed(rows)][::-1]
+    assert first == alone
+    assert again == alone

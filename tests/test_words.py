@@ -10,9 +10,7 @@ from fonds.search.words import Analyzer, fold
 
 MIXED = (
     "Pak Hŏn-yŏng [Pak Hon Yong] met Сталин and 金日成 at Ŏngjin; Æneas, Straße, "
-    "½ of the ﬁnal “quoted” İstanbul text — Kim II Sung, 1950-04-25, "
-    + "x" * 41
-    + " end"
+    "½ of the ﬁnal “quoted” İstanbul text — Kim II Sung, 1950-04-25, " + "x" * 41 + " end"
 )
 
 
@@ -23,6 +21,7 @@ def test_fold_keeps_ascii_and_folds_accents_as_tantivy_does() -> None:
     assert fold("Æneas Straße ﬁnal") == "AEneas Strasse final"
     assert fold("“quoted” — it’s") == '"quoted" - it\'s'
     assert fold("“quoted”").isascii()  # stored one byte a character, handed over as is
+    assert fold("it’s Hŏn’s café — Сталин’s") == "it's Hon's cafe - Сталин's"  # common + rare
     assert fold("x² \ud800") == "x2 \ud800"  # a lone surrogate is left alone
     assert fold("Сталин 金日成") == "Сталин 金日成"  # no folding for these scripts
 

@@ -150,6 +150,8 @@ FROM documents d
 
 
 Known = tuple[str, str | None, str | None]  # (canonical id, name folded, id field)
+Mention = tuple[Known, list[str], list[str]]  # (entity, names, names weighted into `all`)
+Party = tuple[list[str], list[str]]  # (entity ids, names) of a sender or recipient
 
 
 class DocumentBuilder:
@@ -158,7 +160,8 @@ class DocumentBuilder:
     def __init__(self, names: NameIndex) -> None:
         self.names = names
         self._entities: dict[str, Known] = {}
-        self._mentions: dict[str, tuple[Known, str] | tuple[()]] = {}
+        self._mentions: dict[str, Mention | tuple[()]] = {}
+        self._parties: dict[tuple[str | None, str | None], Party] = {}
 
     def rows(self, store: Store, ids: Iterable[str] | None = None) -> Iterator[sqlite3.Row]:
         if ids is None:
@@ -186,10 +189,14 @@ class DocumentBuilder:
             self._names(fields, ranked, mentioned)
         fields["all"] = ranked
 
-        self._party(fields, "sender", sender_id, sender_name)
+        if sender_id or sender_name:
+            self._add_parties(fields, "sender", [self._party(sender_id, sender_name)])
         if recipients:
-            for _n, rid, rname in sorted(_numbered(recipients)):
-                self._party(fields, "recipient", rid or None, rname or None)
+            self._add_parties(
+                fields,
+                "recipient",
+                [self._party(rid or None, rname or None) for rid, rname in _numbered(recipients)],
+            )
 
         if archives:
             fields["archive"] = list(dict.fromkeys(archives.split("\x1f")))
@@ -200,7 +207,7 @@ class DocumentBuilder:
         if classification:
             fields["classification"] = classification
         start = day_number(date_start)
-        end = day_number(date_end) or start
+        end = start if date_end == date_start else day_number(date_end) or start
         if start:
             fields["date_start"] = start
             fields["year"] = start // 10000
@@ -212,37 +219,47 @@ class DocumentBuilder:
     def _names(self, fields: dict[str, Any], ranked: list[str], mentioned: str) -> None:
         """The names the document uses for each entity, most used first: all of them in
         ``names``, the canonical name and the most used form weighted into ``all``."""
+        items = mentioned.split("\x1e")
+        if len(items) > 1 and len(set(items)) < len(items):  # rare: most forms occur once
+            items = [item for item, _count in Counter(items).most_common()]
         cache = self._mentions
-        used: dict[Known, list[str]] = {}  # by canonical entity: a merged entity's forms join
-        for item, _count in Counter(mentioned.split("\x1e")).most_common():
+        by_entity: dict[Known, list[Mention]] = {}  # a merged entity's forms join
+        for item in items:
             mention = cache.get(item)
             if mention is None:
                 mention = self._mention(item)
             if mention:
-                known, form = mention
-                forms = used.get(known)
-                if forms is None:
-                    used[known] = [form]
+                group = by_entity.get(mention[0])
+                if group is None:
+                    by_entity[mention[0]] = [mention]
                 else:
-                    forms.append(form)
+                    group.append(mention)
         names: list[str] = []
-        for (canonical, name, kind), forms in used.items():
-            if name is not None:
-                forms.insert(0, name)
-                if kind:
-                    fields.setdefault(kind, []).append(canonical)
-            if len(forms) > 1:
-                forms = list(dict.fromkeys(forms))
-            ranked += forms[:MAX_NAMES_PER_ENTITY] * WEIGHTS["names"]
+        for (canonical, _name, kind), group in by_entity.items():
+            if kind:
+                fields.setdefault(kind, []).append(canonical)
+            if len(group) == 1:  # the usual case: worked out once per build
+                _known, forms, weighted = group[0]
+            else:
+                forms = list(dict.fromkeys(form for m in group for form in m[1]))
+                weighted = forms[:MAX_NAMES_PER_ENTITY] * WEIGHTS["names"]
+            ranked += weighted
             names += forms
         if names:
             fields["names"] = names
 
-    def _mention(self, item: str) -> tuple[Known, str] | tuple[()]:
-        """(entity, form with accents folded) of an ``entity\x1fform`` item, kept for the
-        next document that has it (a corpus has far fewer distinct ones than mentions)."""
+    def _mention(self, item: str) -> Mention | tuple[()]:
+        """What an ``entity\x1fform`` item adds to a document that has it: its entity, the
+        entity's name and the form (accents folded), and those names weighted. Kept for
+        the next document that has it (a corpus has far fewer distinct ones than mentions).
+        """
         entity_id, sep, form = item.partition("\x1f")
-        mention = (self._entity(entity_id), fold(form)) if sep else ()
+        mention: Mention | tuple[()] = ()
+        if sep:
+            known = self._entity(entity_id)
+            form = fold(form)
+            forms = [form] if known[1] is None or known[1] == form else [known[1], form]
+            mention = (known, forms, forms[:MAX_NAMES_PER_ENTITY] * WEIGHTS["names"])
         if len(self._mentions) < MAX_CACHED_MENTIONS:
             self._mentions[item] = mention
         return mention
@@ -262,27 +279,57 @@ class DocumentBuilder:
             self._entities[entity_id] = known
         return known
 
-    def _party(
-        self, fields: dict[str, Any], kind: str, entity_id: str | None, name: str | None
-    ) -> None:
-        names = fields.setdefault(f"{kind}_names", [])
-        if entity_id:
-            entity_id, entity_name, _ = self._entity(entity_id)
-            fields.setdefault(kind, []).append(entity_id)
-            if entity_name is not None:
-                names.append(entity_name)
-        if name:
-            name = fold(name)
-            if not names or names[-1] != name:  # often the entity's own name again
-                names.append(name)
+    def _party(self, entity_id: str | None, name: str | None) -> Party:
+        """(entity ids, names) of a sender or recipient, worked out once per build: the
+        entity's canonical id and name, then the name the record gives, when different."""
+        key = (entity_id, name)
+        party = self._parties.get(key)
+        if party is None:
+            ids: list[str] = []
+            names: list[str] = []
+            if entity_id:
+                canonical, entity_name, _ = self._entity(entity_id)
+                ids.append(canonical)
+                if entity_name is not None:
+                    names.append(entity_name)
+            if name:
+                name = fold(name)
+                if not names or names[-1] != name:  # often the entity's own name again
+                    names.append(name)
+            party = (ids, names)
+            if len(self._parties) < MAX_CACHED_MENTIONS:
+                self._parties[key] = party
+        return party
+
+    @staticmethod
+    def _add_parties(fields: dict[str, Any], kind: str, parties: list[Party]) -> None:
+        if len(parties) == 1:
+            ids, names = parties[0]
+        else:
+            ids, names = [], []
+            for party_ids, party_names in parties:
+                ids += party_ids
+                if names and party_names and names[-1] == party_names[0]:
+                    party_names = party_names[1:]
+                names += party_names
+        if ids:
+            fields[kind] = ids
+        if names:
+            fields[f"{kind}_names"] = names
 
 
-def _numbered(joined: str) -> Iterator[tuple[int, str, str]]:
-    """``n\x1fid\x1fname`` items, separated by ``\x1e`` → (n, id, name)."""
+def _numbered(joined: str) -> list[tuple[str, str]]:
+    """``n\x1fid\x1fname`` items, separated by ``\x1e`` → (id, name), in the order of n."""
+    if "\x1e" not in joined:  # one recipient, the usual case
+        _n, _, rest = joined.partition("\x1f")
+        rid, _, name = rest.partition("\x1f")
+        return [(rid, name)]
+    numbered = []
     for item in joined.split("\x1e"):
         n, _, rest = item.partition("\x1f")
         rid, _, name = rest.partition("\x1f")
-        yield int(n), rid, name
+        numbered.append((int(n), rid, name))
+    return [(rid, name) for _n, rid, name in sorted(numbered)]
 
 
 class LRUCache(OrderedDict):

@@ -21,9 +21,9 @@ INDEX_TOKENIZER = "default"  # Tantivy's: simple tokenizer, remove_long(40), low
 MAX_WORD_BYTES = 40  # the limit of that chain's remove_long filter
 
 _ASCII_BYTES = bytes(range(128))
-_FOLDER = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(
-    tantivy.Filter.ascii_fold()
-).build()
+_FOLDER = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(tantivy.Filter.ascii_fold()).build()
+)
 
 
 def fold(text: str) -> str:
@@ -37,6 +37,11 @@ def fold(text: str) -> str:
     """
     if text.isascii():  # O(1) in CPython
         return text
+    for char, folded in _COMMON_FOLDINGS:  # one pass each, usually all there is to do
+        if char in text:
+            text = text.replace(char, folded)
+            if text.isascii():
+                return text
     # The characters outside ASCII, found in C: a text's bytes with the ASCII ones deleted.
     outside = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
     for char in set(outside.decode("utf-8", "surrogatepass")):
@@ -54,6 +59,17 @@ def _folding(char: str) -> str | None:
     folded = _FOLDER.analyze(char)
     into = folded[0] if folded else char
     return None if into == char else into
+
+
+# The characters outside ASCII most common in English prose, most documents first (in
+# 20,000 of the FRUS prose: 55 % hold "’", 52 % "–", 35 % "“" and "—", 13 % "é"). A
+# replace pass for each is cheaper than finding which characters a text holds, and most
+# texts are ASCII after them: folding a FRUS text fell from 5.5 to 3 µs.
+_COMMON_FOLDINGS = tuple(
+    (char, folded)
+    for char in "\u2019\u2013\u201c\u201d\u2014\u00e9\u2018"
+    if (folded := _folding(char)) is not None
+)
 
 
 class Analyzer:
