@@ -6,8 +6,8 @@ from collections import Counter
 from itertools import pairwise
 
 from fonds.search import engine
-from fonds.search.tantivy_index import WEIGHTS, DocumentBuilder
-from fonds.search.words import fold
+from fonds.search.tantivy_index import WEIGHTS, DocumentBuilder, entity_word
+from fonds.search.words import Analyzer, fold
 from fonds.store.sqlite import Store
 
 from .search_fixtures import seeds_copy, seeds_store  # noqa: F401
@@ -39,8 +39,9 @@ def test_names_listed_canonical_first_then_by_use(seeds_store: Store) -> None:  
             forms = [f for f in forms if f in counts]
             # every form the document uses, most used first (ties in any order)
             assert [counts[f] for f in forms] == sorted((counts[f] for f in forms), reverse=True)
-            # the canonical name is weighted into the ranked text
-            assert doc["all"].count(fold(entity.name)) >= WEIGHTS["names"]
+            # the entity's word is weighted into the ranked text, once per document
+            weighted = " ".join([entity_word(entity_id)] * WEIGHTS["names"])
+            assert doc["all"].count(weighted) == 1
             checked += 1
     assert checked > 20
 
@@ -106,3 +107,11 @@ def test_what_a_build_remembers_never_leaks_into_another_document(
     again = [shared.document(row).to_dict() for row in reversed(rows)][::-1]
     assert first == alone
     assert again == alone
+
+
+def test_an_entity_word_is_one_word_no_query_word_meets() -> None:
+    word = entity_word("person-joseph-stalin")
+    assert word != entity_word("person-joseph-stalin-2")
+    assert Analyzer().analyze(f"{word} {word}") == [word, word]  # kept whole, as written
+    typed = Analyzer().analyze("Joseph Stalin person joseph stalin " + word[1:])
+    assert word not in typed and not any(w.startswith(word[:1]) for w in typed)

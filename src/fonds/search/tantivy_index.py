@@ -9,14 +9,17 @@ at any point leaves work that the next drain redoes; redoing it is harmless.
 
 Words are cut as ``fonds.search.words`` says: accents folded in Python, then Tantivy's
 built-in ``default`` chain. One field, ``all``, carries the ranked text with integer
-field weights (BM25F by repetition): title ×4, the names the document uses for its
-entities ×3, summary ×2, body ×1. A word is then one term scorer rather than one per field (several times
-cheaper on common words than a per-field boolean query).
+field weights (BM25F by repetition): title ×4, summary ×2, body ×1, and for each entity
+the document is linked to, a word standing for it (``entity_word``) ×3. A word is then one
+term scorer rather than one per field (several times cheaper on common words than a
+per-field boolean query), and a name query ranks linked documents by one term, while the
+phrases of its spellings only meet the documents that write them.
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import os
 import queue
@@ -40,7 +43,7 @@ from fonds.errors import StoreError
 from fonds.search.words import INDEX_TOKENIZER, analyzer, fold
 from fonds.store.sqlite import Store
 
-INDEX_FORMAT = 4  # bump when the schema or the analysis changes: the index is rebuilt
+INDEX_FORMAT = 5  # bump when the schema or the analysis changes: the index is rebuilt
 STATE_FILE = "fonds-index.json"
 ENTITY_CACHE = "entities.pickle"  # written by fonds.search.engine
 WEIGHTS = {"title": 4, "names": 3, "summary": 2, "text": 1}
@@ -51,7 +54,6 @@ PREFETCH_ROWS = 256
 LOCK_WAIT_SECONDS = 10.0
 SEARCH_LOCK_WAIT_SECONDS = 1.0  # a search waits less, then reads the index as it is
 CACHE_SIZE = 128
-MAX_NAMES_PER_ENTITY = 2  # names of one entity in the ranked field: canonical, most used
 TEXT_FIELDS = ("all", "names", "sender_names", "recipient_names")
 ID_FIELDS = ("person", "place", "org", "sender", "recipient")
 VALUE_FIELDS = ("archive", "doc_type", "language", "classification")
@@ -59,6 +61,16 @@ FAST_FIELDS = ("person", "place", *VALUE_FIELDS)  # the facets
 INT_FIELDS = ("date_start", "date_end", "year", "sample")
 TYPE_FIELD = {"person": "person", "place": "place", "organization": "org"}
 MAX_CACHED_MENTIONS = 500_000  # distinct (entity, form) pairs a build keeps
+
+
+ENTITY_MARK = "\ua66e"  # a letter (so the tokenizer keeps it in the word) no text writes
+
+
+def entity_word(entity_id: str) -> str:
+    """The word that stands for an entity in the ranked field of the documents linked to
+    it: ``ꙮ`` and 16 hex digits of a hash of its canonical id. No text or query holds
+    ``ꙮ`` (U+A66E), so no word a person types, and no prefix, reaches it."""
+    return ENTITY_MARK + hashlib.blake2b(entity_id.encode(), digest_size=8).hexdigest()
 
 
 def build_schema() -> tantivy.Schema:
@@ -149,8 +161,9 @@ FROM documents d
 # the reading time of a rebuild).
 
 
-Known = tuple[str, str | None, str | None]  # (canonical id, name folded, id field)
-Mention = tuple[Known, list[str], list[str]]  # (entity, names, names weighted into `all`)
+Known = tuple[str, str | None, str | None, str]  # canonical id, name folded, id field,
+# and the entity's word weighted (``entity_word`` × the names weight, one value of `all`)
+Mention = tuple[Known, list[str]]  # (entity, the names it goes by in the document)
 Party = tuple[list[str], list[str]]  # (entity ids, names) of a sender or recipient
 
 
@@ -217,8 +230,9 @@ class DocumentBuilder:
         return tantivy.Document.from_dict(fields)
 
     def _names(self, fields: dict[str, Any], ranked: list[str], mentioned: str) -> None:
-        """The names the document uses for each entity, most used first: all of them in
-        ``names``, the canonical name and the most used form weighted into ``all``."""
+        """For each entity the document is linked to: its id in its type's field, its word
+        weighted into ``all``, and every name the document uses for it (the canonical name
+        first, then the most used) in ``names``."""
         items = mentioned.split("\x1e")
         if len(items) > 1 and len(set(items)) < len(items):  # rare: most forms occur once
             items = [item for item, _count in Counter(items).most_common()]
@@ -235,38 +249,35 @@ class DocumentBuilder:
                 else:
                     group.append(mention)
         names: list[str] = []
-        for (canonical, _name, kind), group in by_entity.items():
+        for (canonical, _name, kind, weighted), group in by_entity.items():
             if kind:
                 fields.setdefault(kind, []).append(canonical)
+            ranked.append(weighted)
             if len(group) == 1:  # the usual case: worked out once per build
-                _known, forms, weighted = group[0]
+                names += group[0][1]
             else:
-                forms = list(dict.fromkeys(form for m in group for form in m[1]))
-                weighted = forms[:MAX_NAMES_PER_ENTITY] * WEIGHTS["names"]
-            ranked += weighted
-            names += forms
+                names += dict.fromkeys(form for m in group for form in m[1])
         if names:
             fields["names"] = names
 
     def _mention(self, item: str) -> Mention | tuple[()]:
-        """What an ``entity\x1fform`` item adds to a document that has it: its entity, the
-        entity's name and the form (accents folded), and those names weighted. Kept for
-        the next document that has it (a corpus has far fewer distinct ones than mentions).
-        """
+        """The entity of an ``entity\x1fform`` item and the names it goes by there: its own
+        and the form (accents folded). Kept for the next document that has it (a corpus
+        has far fewer distinct ones than mentions)."""
         entity_id, sep, form = item.partition("\x1f")
         mention: Mention | tuple[()] = ()
         if sep:
             known = self._entity(entity_id)
             form = fold(form)
             forms = [form] if known[1] is None or known[1] == form else [known[1], form]
-            mention = (known, forms, forms[:MAX_NAMES_PER_ENTITY] * WEIGHTS["names"])
+            mention = (known, forms)
         if len(self._mentions) < MAX_CACHED_MENTIONS:
             self._mentions[item] = mention
         return mention
 
     def _entity(self, entity_id: str) -> Known:
-        """(canonical id, its name with accents folded, its id field) of an entity id,
-        looked up once."""
+        """What the index needs of an entity id, looked up once: its canonical id, its name
+        with accents folded, its id field, its word weighted."""
         known = self._entities.get(entity_id)
         if known is None:
             canonical = self.names.canonical(entity_id)
@@ -275,6 +286,7 @@ class DocumentBuilder:
                 canonical,
                 fold(entity.name) if entity is not None else None,
                 TYPE_FIELD.get(entity.type) if entity is not None else None,
+                " ".join([entity_word(canonical)] * WEIGHTS["names"]),
             )
             self._entities[entity_id] = known
         return known
@@ -288,7 +300,7 @@ class DocumentBuilder:
             ids: list[str] = []
             names: list[str] = []
             if entity_id:
-                canonical, entity_name, _ = self._entity(entity_id)
+                canonical, entity_name, _kind, _word = self._entity(entity_id)
                 ids.append(canonical)
                 if entity_name is not None:
                     names.append(entity_name)

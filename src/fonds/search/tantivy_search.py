@@ -30,6 +30,7 @@ from fonds.search.tantivy_index import (
     DocumentBuilder,
     IndexFiles,
     drain,
+    entity_word,
     rebuild,
 )
 from fonds.store.sqlite import Store
@@ -345,11 +346,14 @@ class _Translator:
         )
 
     def _name(self, name: NameMatch) -> Query:
-        parts = [
-            Query.term_query(self.schema, field, i)
-            for i in name.ids
-            for field in self.backend.entity_fields(i)
-        ]
+        """A name in any spelling: the documents linked to the entity by its word in the
+        ranked field (weighted like a name, so they rank by it), and a phrase for each
+        spelling, for documents that write it without being linked. The phrases meet
+        only the documents that write them: linked documents carry the entity's word, not
+        its names, so a phrase need not check positions in each of them."""
+        canonical = self.backend.builder.names.canonical
+        words = dict.fromkeys(entity_word(canonical(i)) for i in name.ids)
+        parts = [Query.term_query(self.schema, "all", word) for word in words]
         for tokens in _fewest_forms(tuple(self.analyze(form)) for form in name.names):
             if len(tokens) == 1:
                 parts.append(Query.term_query(self.schema, "all", tokens[0]))
