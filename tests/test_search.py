@@ -451,3 +451,21 @@ def test_in_memory_store_searches(tmp_path: Path) -> None:
     finally:
         engine.forget(store)
         store.close()
+
+
+def test_facets_counted_beside_the_page_arrive_with_it() -> None:
+    from concurrent.futures import Future
+
+    from fonds.search.base import BackendResult, FacetCount
+
+    counted: Future = Future()
+    counted.set_result(({"type": [FacetCount("telegram", 3)]}, ["type"], True))
+    result = BackendResult(counting=counted)
+    result.settle()
+    assert result.facets == {"type": [FacetCount("telegram", 3)]}
+    assert result.facets_truncated == ["type"] and result.facets_approximate
+    assert result.counting is None
+    failed: Future = Future()
+    failed.set_exception(ValueError("the counting failed"))
+    with pytest.raises(ValueError, match="counting failed"):
+        BackendResult(counting=failed).settle()

@@ -9,6 +9,7 @@ what order, how many, with which facet counts. The embedded default is Tantivy
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,6 +41,18 @@ class BackendResult:
     facets_approximate: bool = False  # counts estimated from a sample of a large match
     timed_out: list[str] = field(default_factory=list)
     expansions: dict[str, list[str]] = field(default_factory=dict)  # prefix → words used
+    # facet counts a backend is still making beside the page (see ``settle``)
+    counting: Future[Facets] | None = field(default=None, repr=False, compare=False)
+
+    def settle(self) -> None:
+        """Wait for the facet counts, when the backend counts them in another thread while
+        the caller makes its snippets; raises what counting raised."""
+        if self.counting is not None:
+            counting, self.counting = self.counting, None
+            self.facets, self.facets_truncated, self.facets_approximate = counting.result()
+
+
+Facets = tuple[dict[str, list[FacetCount]], list[str], bool]  # counts, truncated, sampled
 
 
 class SearchBackend(Protocol):

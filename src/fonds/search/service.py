@@ -138,7 +138,9 @@ def search(
     with _engine_errors(query):
         backend = backend_for(store, names=names)
         found = backend.search(plan, limit=limit, offset=offset, facets=facets)
-    hits = _hits(store, found, plan)
+    hits = _hits(store, found, plan)  # while the backend may still be counting facets
+    with _engine_errors(query):
+        found.settle()
     return SearchResult(
         query=query,
         hits=hits,
