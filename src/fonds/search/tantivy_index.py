@@ -63,13 +63,14 @@ TYPE_FIELD = {"person": "person", "place": "place", "organization": "org"}
 MAX_CACHED_MENTIONS = 500_000  # distinct (entity, form) pairs a build keeps
 
 
-ENTITY_MARK = "\ua66e"  # a letter (so the tokenizer keeps it in the word) no text writes
+ENTITY_MARK = "\ua66e"  # a letter (so the tokenizer keeps it in the word) no prose uses
 
 
 def entity_word(entity_id: str) -> str:
     """The word that stands for an entity in the ranked field of the documents linked to
-    it: ``ꙮ`` and 16 hex digits of a hash of its canonical id. No text or query holds
-    ``ꙮ`` (U+A66E), so no word a person types, and no prefix, reaches it."""
+    it: ``ꙮ`` and 16 hex digits of a hash of its canonical id. ``ꙮ`` (U+A66E, a rare
+    Old Cyrillic letter) begins no word of prose, so no word a historian types, and no
+    prefix of one, reaches it."""
     return ENTITY_MARK + hashlib.blake2b(entity_id.encode(), digest_size=8).hexdigest()
 
 
