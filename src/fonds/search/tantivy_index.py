@@ -40,7 +40,7 @@ import tantivy
 
 from fonds.entities.index import NameIndex
 from fonds.errors import StoreError
-from fonds.search.words import INDEX_TOKENIZER, analyzer, fold
+from fonds.search.words import INDEX_TOKENIZER, fold
 from fonds.store.sqlite import Store
 
 INDEX_FORMAT = 5  # bump when the schema or the analysis changes: the index is rebuilt
@@ -60,7 +60,7 @@ VALUE_FIELDS = ("archive", "doc_type", "language", "classification")
 FAST_FIELDS = ("person", "place", *VALUE_FIELDS)  # the facets
 INT_FIELDS = ("date_start", "date_end", "year", "sample")
 TYPE_FIELD = {"person": "person", "place": "place", "organization": "org"}
-MAX_CACHED_MENTIONS = 500_000  # distinct (entity, form) pairs a build keeps
+MAX_CACHED = 500_000  # distinct mention items, and parties, a build remembers
 
 
 ENTITY_MARK = "\ua66e"  # a letter (so the tokenizer keeps it in the word) no prose uses
@@ -272,7 +272,7 @@ class DocumentBuilder:
             form = fold(form)
             forms = [form] if known[1] is None or known[1] == form else [known[1], form]
             mention = (known, forms)
-        if len(self._mentions) < MAX_CACHED_MENTIONS:
+        if len(self._mentions) < MAX_CACHED:
             self._mentions[item] = mention
         return mention
 
@@ -310,7 +310,7 @@ class DocumentBuilder:
                 if not names or names[-1] != name:  # often the entity's own name again
                     names.append(name)
             party = (ids, names)
-            if len(self._parties) < MAX_CACHED_MENTIONS:
+            if len(self._parties) < MAX_CACHED:
                 self._parties[key] = party
         return party
 
@@ -333,16 +333,14 @@ class DocumentBuilder:
 
 def _numbered(joined: str) -> list[tuple[str, str]]:
     """``n\x1fid\x1fname`` items, separated by ``\x1e`` → (id, name), in the order of n."""
-    if "\x1e" not in joined:  # one recipient, the usual case
-        _n, _, rest = joined.partition("\x1f")
-        rid, _, name = rest.partition("\x1f")
-        return [(rid, name)]
     numbered = []
     for item in joined.split("\x1e"):
         n, _, rest = item.partition("\x1f")
         rid, _, name = rest.partition("\x1f")
         numbered.append((int(n), rid, name))
-    return [(rid, name) for _n, rid, name in sorted(numbered)]
+    if len(numbered) > 1:  # one recipient is the usual case
+        numbered.sort()
+    return [(rid, name) for _n, rid, name in numbered]
 
 
 class LRUCache(OrderedDict):
@@ -375,7 +373,6 @@ class IndexFiles:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.schema = build_schema()
-        self.analyzer = analyzer()
         self.lock = threading.RLock()
         self.state: IndexState | None = None
         self.state_mtime: float | None = None

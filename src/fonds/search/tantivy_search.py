@@ -36,6 +36,7 @@ from fonds.search.tantivy_index import (
     entity_word,
     rebuild,
 )
+from fonds.search.words import analyzer
 from fonds.store.sqlite import Store
 
 PREFIX_EXPANSIONS = 32  # a prefix searches its most frequent completions only
@@ -164,7 +165,7 @@ class TantivyBackend:
         text = " ".join(part or "" for part in row)[:MLT_MAX_CHARS]
         counts = Counter(
             t
-            for t in self.files.analyzer.analyze(text)
+            for t in analyzer().analyze(text)
             if len(t) > 2 and not t.isdigit() and t not in STOP_WORDS
         )
         n_docs = max(searcher.num_docs, 1)
@@ -218,7 +219,7 @@ class TantivyBackend:
         node = plan.root
         if not isinstance(node, Term | Phrase):
             return None
-        tokens = self.files.analyzer.analyze(node.text)
+        tokens = analyzer().analyze(node.text)
         if len(tokens) != 1 or not self.files.without_deletions(searcher):
             return None
         return searcher.doc_freq("all", tokens[0])
@@ -297,7 +298,7 @@ class _Translator:
     ) -> None:
         self.backend = backend
         self.schema = backend.schema
-        self.analyze = backend.files.analyzer.analyze
+        self.analyze = analyzer().analyze
         self.searcher = searcher
         self.out = out
 
