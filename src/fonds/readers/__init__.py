@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fonds.model import SourceFile
 from fonds.readers.base import Reader
+from fonds.readers.frus_text import FrusTextReader
 from fonds.readers.html import HtmlReader
 from fonds.readers.legacy_text import LegacyTextReader
 from fonds.readers.pdf import PdfTextReader
@@ -18,6 +19,7 @@ READERS: list[Reader] = [
     HtmlReader(),
     WilsonMarkdownReader(),
     WilsonWebReader(),
+    FrusTextReader(),
     LegacyTextReader(),
     PlainTextReader(),
 ]

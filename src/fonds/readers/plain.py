@@ -14,7 +14,7 @@ from fonds.model import Draft, Field, SourceFile
 from fonds.readers.lines import Line, join_body, paragraphs, split_lines
 
 DOC_NUMBER = re.compile(r"^(\d{1,4})\.\s+(?=\S)")
-DECIMAL_FILE = re.compile(r"^\d{3}\.[\w.]+(?:\s+[\w()]+)*/\d{1,2}[–-]\d{2,6}(?::\s*\w.*)?$")
+DECIMAL_FILE = re.compile(r"^\d{3}[A-Z]?\.[\w.]+(?:\s+[\w()]+)*/\d{1,2}[–-]\d{2,6}(?::\s*\w.*)?$")
 CLASSIFICATION = re.compile(
     r"^(?:top secret|secret|confidential|restricted|strictly secret|"
     r"top secret\s*—?\s*special file)\.?(?:\s+(?:niact|priority|urgent|eyes only)\.?)*$",

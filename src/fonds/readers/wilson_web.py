@@ -90,6 +90,7 @@ MARKERS = (
     "original classification",
     "associated people & organizations",
 )
+CLASSIFIED = re.compile(r"^(?:strictly |top |most )?secret|^confidential|^restricted", re.I)
 FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|me|us|you|You)\b")
 
 
@@ -108,11 +109,20 @@ class WilsonWebReader:
     name = "wilson-web"
 
     def match(self, path: str, head: str) -> int:
+        """Two site markers, or one with the page's own layout (a date line above the
+        title, or the archive's citation line), or that layout alone (a clipped page)."""
         low = head.casefold()
-        hits = sum(1 for m in MARKERS if m in low)
         if low.lstrip().startswith(("<", "#")):
             return 0
-        return 80 if hits >= 2 else 0
+        hits = sum(1 for m in MARKERS if m in low)
+        lines = [ln for ln in split_lines(head[:12_000], strip_bullets=True) if ln.text]
+        dated_title = bool(_dated_titles(lines[:40]))
+        cited = _citation_line(lines) is not None
+        if hits >= 2 or (hits and (dated_title or cited)):
+            return 80
+        if dated_title and _dated_titles(lines[:40])[0] <= 3:
+            return 60
+        return 0
 
     def read(self, source: SourceFile) -> Iterator[Draft]:
         yield parse_page(source.text)
@@ -122,7 +132,16 @@ def parse_page(text: str) -> Draft:
     lines = split_lines(text, strip_bullets=True)
     fields: dict[str, Field] = {}
     meta_at = _metadata_start(lines)
-    head_end = _read_header(lines[:meta_at], fields)
+    cited = _citation_line(lines[:meta_at])
+    if cited is not None:
+        # The archive's citation line, wherever the capture kept it, names the title.
+        fields["citation"] = cited.field()
+        lines = [ln for ln in lines if ln is not cited]
+        meta_at -= 1
+    first = _own_date_line(lines[:meta_at])
+    head_end = first + _read_header(lines[first:meta_at], fields)
+    head_end = _title_from_citation(lines, head_end, meta_at, fields)
+    head_end = _summary_after_title(lines, head_end, meta_at, fields)
     body_lines, tail = _body_and_tail(lines[head_end:meta_at])
     if "summary" not in fields and tail:
         fields["summary"] = _joined(tail)
@@ -138,6 +157,99 @@ def parse_page(text: str) -> Draft:
             fields["title"] = Field(m.group("title"), fields["citation"].span)
     body = join_body([line.text for line in body_lines])
     return Draft(format="wilson-web", body=body, fields=fields)
+
+
+def _is_whole_date(text: str) -> bool:
+    date = parse_date(text)
+    return date is not None and date.span[0] == 0 and date.span[1] >= len(text) - 1
+
+
+def _title_like(text: str) -> bool:
+    return (
+        8 <= len(text) <= 400
+        and text[:1].isupper()
+        and not _is_whole_date(text)
+        and not is_furniture(text)
+        and label_of(text) is None
+        and CREDITS.match(text) is None
+    )
+
+
+def _dated_titles(content: list[Line]) -> list[int]:
+    """Positions of a date line followed by a title line: the archive's page header."""
+    return [
+        i
+        for i in range(len(content) - 1)
+        if _is_whole_date(content[i].text) and _title_like(content[i + 1].text)
+    ]
+
+
+def _citation_line(lines: list[Line]) -> Line | None:
+    """The archive's citation: '"Title," date, ... Digital Archive, ...'."""
+    for line in lines:
+        low = line.text.casefold()
+        if QUOTED_CITATION.match(line.text) and (
+            "digital archive" in low or "history and public policy program" in low
+        ):
+            return line
+    return None
+
+
+def _own_date_line(lines: list[Line]) -> int:
+    """Where the document's own header starts: past the teasers of related records that a
+    clipped page may keep above it (date, title, one-line summary, then the next date)."""
+    content = [(i, ln) for i, ln in enumerate(lines) if ln.text][:40]
+    headers = _dated_titles([ln for _, ln in content])
+    if not headers:
+        return 0
+    chosen = headers[0]
+    for later in headers[1:]:
+        between = content[chosen + 2 : later]
+        if len(between) <= 2 and all(len(ln.text) < 600 for _, ln in between):
+            chosen = later
+        else:
+            break
+    return content[chosen][0] if chosen != headers[0] else 0
+
+
+def _title_from_citation(lines: list[Line], at: int, stop: int, fields: dict[str, Field]) -> int:
+    """With no date line, the first line that repeats the citation's title is the title."""
+    if "title" in fields or "citation" not in fields:
+        return at
+    m = QUOTED_CITATION.match(fields["citation"].value)
+    if not m:
+        return at
+    wanted = " ".join(m.group("title").split()).casefold().rstrip(",")
+    for i in range(at, min(stop, at + 6)):
+        if " ".join(lines[i].text.split()).casefold() == wanted:
+            fields["title"] = lines[i].field()
+            return i + 1
+    return at
+
+
+def _summary_after_title(lines: list[Line], at: int, stop: int, fields: dict[str, Field]) -> int:
+    """The archive's summary where a page shows it: the third-person paragraph right under
+    the title, with the document's text after it."""
+    if "title" not in fields or "summary" in fields:
+        return at
+    content = [i for i in range(at, stop) if lines[i].text and not is_furniture(lines[i].text)]
+    if len(content) < 2:
+        return at
+    line = lines[content[0]]
+    text = line.text
+    if (
+        40 <= len(text) <= 1500
+        and text.endswith((".", ".”", '."', ")"))
+        and not FIRST_PERSON.search(text)
+        and not _is_whole_date(text)
+        and not re.match(r"^[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){0,3}\. ", text)
+        and not text.startswith(("[", "(", "Nº", "No.", "No ", "#"))
+        and CREDITS.match(text) is None
+        and not CLASSIFIED.match(text)
+    ):
+        fields["summary"] = line.field()
+        return content[0] + 1
+    return at
 
 
 def _metadata_start(lines: list[Line]) -> int:
