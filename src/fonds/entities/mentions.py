@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from fonds.clean.ocr import korean_surnames
 from fonds.entities.index import NameIndex
 from fonds.entities.lexicon import not_names
 
@@ -136,11 +137,23 @@ def find_candidates(text: str, index: NameIndex) -> list[Candidate]:
                     continue
                 start, end, s = surface(text, toks)
                 ids = index.lookup(s)
+                if ids and _given_name_not_place(run, i, ids, index):
+                    # "Pak Kwang-ju": after a Korean surname, a given name, not the city
+                    found.append(Candidate(run[i - 1].start, end, text[run[i - 1].start : end], ()))
+                    i = j
+                    matched = True
+                    break
                 if ids:
                     found.append(Candidate(start, end, s, tuple(ids)))
                     i = j
                     matched = True
                     break
+            if not matched and (named := _initials_and_surname(run, i)):
+                # "A. Gromyko", "A. Y. Vyshinsky": one name, resolved by its initials
+                start, end, s = surface(text, run[i:named])
+                found.append(Candidate(start, end, s, (), True))
+                i = named
+                continue
             if not matched:
                 tok = run[i]
                 if tok.capitalized and tok.word not in JOINERS:
@@ -149,6 +162,25 @@ def find_candidates(text: str, index: NameIndex) -> list[Candidate]:
                     found.append(Candidate(start, end, s, (), alone))
                 i += 1
     return found
+
+
+def _initials_and_surname(run: list[Tok], i: int) -> int | None:
+    """The end of "A. Y. Vyshinsky" when run[i] starts initials followed by a surname."""
+    j = i
+    while j < len(run) and len(run[j].word) == 1 and run[j].text.endswith("."):
+        j += 1
+    if j == i or j >= len(run) or len(run[j].word) < 2 or not run[j].capitalized:
+        return None
+    if j + 1 < len(run) and run[j + 1].capitalized:
+        return None  # "A. Harriman Jones": more than a surname follows
+    return j + 1
+
+
+def _given_name_not_place(run: list[Tok], i: int, ids: list[str], index: NameIndex) -> bool:
+    if i == 0 or not all(index.entities[x].type == "place" for x in ids):
+        return False
+    before = run[i - 1]
+    return before.word in korean_surnames() and len(run[i].word) <= 9 and i == 1
 
 
 def _stands_alone(run: list[Tok], i: int) -> bool:

@@ -6,7 +6,7 @@ Two keys per name:
   dropped, OCR "II" read as "Il" ("Pak Heon-yeong" → "pakheonyeong");
 - the *phonetic* key: the plain key with romanization differences folded — Korean
   eo/o, eu/u, k/g, t/d, p/b, ch/j (McCune–Reischauer, Revised Romanization, DPRK
-  forms), Wade–Giles to Pinyin (ch/zh/q, ts/z/c, hs/x, -ung/-ong, yi/i), Russian
+  forms, shi/si), Wade–Giles to Pinyin (ch/zh/q, ts/z/c, hs/x, -ung/-ong, yi/i), Russian
   -sky/-skii/-skiy and -iy/-ii/-y endings, doubled letters ("Pak Hon Yong" and
   "Pak Heon-yeong" → "baghonyong"; "Chou En-lai" and "Zhou Enlai" → "jouenlai").
 
@@ -87,6 +87,7 @@ _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
 
 # Applied in order to the joined plain key; see the module docstring.
 _PHONETIC = [
+    ("shi", "si"),  # Korean 시: Kim Shi-yong, Kim Si Yong
     ("yev", "ev"),  # Russian -yev/-ev: Dorofeyev, Dorofeev
     ("tch", "j"),
     ("zh", "j"),

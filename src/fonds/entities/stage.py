@@ -3,7 +3,9 @@ each mention to one identity, and lay out speaker turns.
 
 Order of work for one record:
 1. authority matches: capitalized runs matched longest-first against the name index;
-2. bracketed alternates: "Pak Heon-yeong [Pak Hon Yong]" ties both forms to one entity;
+2. bracketed alternates: "Pak Heon-yeong [Pak Hon Yong]" ties both forms to one entity in
+   this document (an editor's bracket is evidence about the document, not a new name
+   for the archive: nothing is learned from it for other documents);
 3. context: a bare surname ("Kim", "Shtykov") resolves to the person of this document
    who bears it (the dominant one when several do);
 4. statistical NER for names the index lacks, each a new identity, linked by name keys
@@ -23,10 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fonds.clean.ocr import korean_surnames
 from fonds.entities.authority import AuthorityEntry, bundled_entries, load_file
 from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
 from fonds.entities.lexicon import not_names
-from fonds.entities.mentions import TITLES, Candidate, find_candidates, tokenize
+from fonds.entities.mentions import GEO_TAILS, TITLES, Candidate, find_candidates, tokenize
 from fonds.entities.names import name_tokens, plain_key, slugify
 from fonds.entities.ner import NerModel, NerSpan, load_ner
 from fonds.entities.turns import find_turns, participant_roles
@@ -58,6 +61,13 @@ COMMON_ENDINGS = (
     "ence",
 )
 CONTEXT_CONFIDENCE = 0.8
+# The end of a sentence: a line break, or ". ", "? ", "! " after a word that is no
+# abbreviation, title or initial.
+ABBREVIATION = re.compile(
+    r"(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Capt|Maj|Adm|Sgt|Gov|Sen|Rep|Amb|Min|Pres|Prof|Rev|Messrs|"
+    r"Mme|Jr|Sr|No|Nos|Vol|Dept|Govt|Cde|Cdes|[A-Z]|(?:[A-Z]\.)+[A-Z])"
+)
+STOP = re.compile(r"\n|[.?!](?=\s)")
 OFFICE_CONFIDENCE = 0.9
 
 
@@ -183,22 +193,22 @@ class EntityStage:
     def annotate_many(self, records: list[Record]) -> None:
         """Annotate a batch: the statistical recognizer runs once over all of them."""
         work = [self._first_pass(record) for record in records]
-        found: list[list[NerSpan]] = [[] for _ in records]
+        found: list[list[tuple[str, NerSpan]]] = [[] for _ in records]
         if self.ner is not None:
             windows = [
                 self._ner_windows(state, record, unresolved)
                 for record, (state, unresolved) in zip(records, work, strict=True)
             ]
             texts = [
-                record.text[a:b]
+                _field_text(record, fld)[a:b]
                 for record, wins in zip(records, windows, strict=True)
-                for a, b in wins
+                for fld, a, b in wins
             ]
             results = iter(self.ner.find(texts) if texts else [])
             for i, wins in enumerate(windows):
-                for offset, _ in wins:
+                for fld, offset, _ in wins:
                     found[i] += [
-                        NerSpan(x.start + offset, x.end + offset, x.text, x.type)
+                        (fld, NerSpan(x.start + offset, x.end + offset, x.text, x.type))
                         for x in next(results)
                     ]
         for record, (state, unresolved), spans in zip(records, work, found, strict=True):
@@ -221,7 +231,12 @@ class EntityStage:
     def _first_pass(self, record: Record) -> tuple[DocState, list[tuple[str, Candidate]]]:
         """Authority matches, bracketed alternates and surnames in context."""
         state = DocState()
-        fields = [("text", record.text), ("title", record.title), ("summary", record.summary or "")]
+        fields = [
+            ("text", record.text),
+            ("title", record.title),
+            ("summary", record.summary or ""),
+            ("notes", record.notes or ""),
+        ]
         unresolved: list[tuple[str, Candidate]] = []
         for fld, text in fields:
             for cand in find_candidates(text, self.index):
@@ -285,26 +300,16 @@ class EntityStage:
                 None,
             )
             inside = spans.get((inner_start, inner_end))
+            if any(w.casefold() in not_names() for w in inner.split()):
+                continue  # an editor's gloss ("the Chiang [Nationalist] regime"), no name
             if before and not inside:
-                self._teach(before, inner)
                 self._add(state, before, "text", inner_start, inner_end, inner, "alias")
                 ends[inner_end] = before
             elif inside and not before:
                 word = _last_name_before(text, m.start())
                 if word and self.index.entities[inside].type == "person":
                     w_start, w_end, w_text = word
-                    self._teach(inside, w_text)
                     self._add(state, inside, "text", w_start, w_end, w_text, "alias")
-
-    def _teach(self, entity_id: str, name: str) -> None:
-        """Remember a new name of an entity, in the index and the store."""
-        if plain_key(name) in {plain_key(n) for n in self.index.entities[entity_id].names}:
-            return
-        if self.index.lookup(name):
-            return  # the name already means someone: never steal it
-        self.index.add_name(entity_id, name)
-        if self.tables is not None:
-            self.tables.add_name(entity_id, name, plain_key(name), "learned")
 
     def _context(
         self, state: DocState, unresolved: list[tuple[str, Candidate]], day: str | None
@@ -314,6 +319,11 @@ class EntityStage:
             if state.overlaps(fld, cand.start, cand.end):
                 continue
             tokens = name_tokens(cand.text)
+            if len(tokens) > 1 and cand.alone and all(len(t) == 1 for t in tokens[:-1]):
+                known = self._same_person_by_initials(cand.text, state, authority_only=True)
+                if known:
+                    self._add(state, known, fld, cand.start, cand.end, cand.text, "context")
+                continue
             if len(tokens) != 1 or not cand.alone or cand.text.casefold() in not_names():
                 continue
             chosen = self._surname_in_document(tokens[0], state)
@@ -383,15 +393,15 @@ class EntityStage:
 
     def _ner_windows(
         self, state: DocState, record: Record, unresolved: list[tuple[str, Candidate]]
-    ) -> list[tuple[int, int]]:
-        """The sentences that still hold unknown name-like words: the recognizer's input."""
+    ) -> list[tuple[str, int, int]]:
+        """The sentences that still hold unknown name-like words, in the text, the title
+        and the summary: the recognizer's input, as (field, start, end)."""
         from spacy.lang.en.stop_words import STOP_WORDS  # spaCy is loaded only with NER on
 
-        text = record.text
-        lower_words = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
-        windows: list[tuple[int, int]] = []
+        lower_words = set(re.findall(r"\b[a-z][a-z'’-]+\b", record.text))
+        windows: list[tuple[str, int, int]] = []
         for fld, cand in unresolved:
-            if fld != "text" or state.overlaps(fld, cand.start, cand.end):
+            if state.overlaps(fld, cand.start, cand.end):
                 continue
             word = cand.text.casefold()
             # A capitalized common word ("The", "Secretary" where "secretary" also occurs)
@@ -400,44 +410,54 @@ class EntityStage:
                 continue
             if cand.text.isupper() or len(word) < 2 or word.endswith(COMMON_ENDINGS):
                 continue
-            start, end = _sentence_around(text, cand.start, cand.end)
-            if windows and start <= windows[-1][1]:
-                windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+            start, end = _sentence_around(_field_text(record, fld), cand.start, cand.end)
+            last = windows[-1] if windows else None
+            if last and last[0] == fld and start <= last[2]:
+                windows[-1] = (fld, last[1], max(end, last[2]))
             else:
-                windows.append((start, end))
+                windows.append((fld, start, end))
         return windows
 
-    def _recognize(self, state: DocState, record: Record, spans: list[NerSpan]) -> None:
-        """New people, places and organizations from the recognizer's spans."""
-        text = record.text
-        single_counts = Counter(s.text for s in spans if s.type == "person" and " " not in s.text)
-        for span in spans:
+    def _recognize(self, state: DocState, record: Record, spans: list[tuple[str, NerSpan]]) -> None:
+        """New people, places and organizations from the recognizer's spans.
+
+        The recognizer's label is a hint: the shape of the name decides where it is
+        clear (a Korean surname and given name is a person, whatever the label).
+        """
+        single_counts = Counter(
+            s.text for _, s in spans if s.type == "person" and " " not in s.text
+        )
+        for fld, span in spans:
+            text = _field_text(record, fld)
             cleaned = _clean_span(text, span)
             if cleaned is None:
                 continue
             start, end, surface = cleaned
-            if state.overlaps("text", start, end):
+            if state.overlaps(fld, start, end):
                 continue
+            etype = _type_by_shape(surface, span.type, text, start)
             ids = self.index.lookup(surface)
             if len(ids) == 1:
-                self._add(state, ids[0], "text", start, end, surface, "ner", 0.9)
+                self._add(state, ids[0], fld, start, end, surface, "ner", 0.9)
                 continue
             tokens = name_tokens(surface)
-            if span.type == "person" and len(tokens) == 1:
+            if etype == "person" and len(tokens) == 1:
                 if self._surname_in_document(tokens[0], state):
                     continue  # a bare surname of someone here: decided in context, or not at all
                 if any(self.index.entities[h].surname() == tokens[0] for h in state.hits):
                     continue
-            if ids or not _plausible(span.type, surface, text, start, single_counts):
+            if ids or not _plausible(etype, surface, text, start, single_counts, record.text):
                 continue
-            known = self._same_person_by_initials(surface, state) if span.type == "person" else None
+            known = self._same_person_by_initials(surface, state) if etype == "person" else None
             if known:
-                self._add(state, known, "text", start, end, surface, "ner", 0.7)
+                self._add(state, known, fld, start, end, surface, "ner", 0.7)
                 continue
-            entity_id = self._new_entity(span.type, surface)
-            self._add(state, entity_id, "text", start, end, surface, "ner", 0.7)
+            entity_id = self._new_entity(etype, surface)
+            self._add(state, entity_id, fld, start, end, surface, "ner", 0.7)
 
-    def _same_person_by_initials(self, surface: str, state: DocState) -> str | None:
+    def _same_person_by_initials(
+        self, surface: str, state: DocState, authority_only: bool = False
+    ) -> str | None:
         """A person already known by the same surname and compatible given names or
         initials ("P. Grishaev", "P. A. Grishaev", "Pavel Grishaev"): only one may fit,
         and one of this document's people wins over the rest of the archive."""
@@ -447,6 +467,8 @@ class EntityStage:
         surname, given = tokens[-1], tokens[:-1]
         fits = []
         for entity_id in self.index.by_surname(surname, famous_only=False):
+            if authority_only and self.index.entities[entity_id].origin != "authority":
+                continue
             other = [t for t in name_tokens(self.index.entities[entity_id].name)[:-1]]
             if _initials_agree(given, other):
                 fits.append(entity_id)
@@ -564,16 +586,35 @@ def _initials_agree(a: list[str], b: list[str]) -> bool:
     return True
 
 
-def _sentence_around(text: str, start: int, end: int, reach: int = 120) -> tuple[int, int]:
-    """The sentence (or at most ``reach`` characters each way) around a span."""
+def _sentence_around(text: str, start: int, end: int, reach: int = 160) -> tuple[int, int]:
+    """The sentence (or at most ``reach`` characters each way) around a span.
+
+    A full stop after an abbreviation or an initial ("Mr. Harlan", "Everett W. Drake",
+    "Gen. Clark") ends no sentence: the recognizer must see the whole name.
+    """
     lo = max(0, start - reach)
-    before = text[lo:start]
-    cut = max(before.rfind(". "), before.rfind("\n"), before.rfind("? "), before.rfind("! "))
-    s = lo + cut + 1 if cut >= 0 else lo
-    after = text[end : end + reach]
-    stops = [i for i in (after.find(". "), after.find("\n"), after.find("? ")) if i >= 0]
-    e = end + (min(stops) + 1 if stops else len(after))
+    hi = min(len(text), end + reach)
+    ends = [m.end() for m in STOP.finditer(text, lo, hi) if _ends_sentence(text, m.start())]
+    s = max((e for e in ends if e <= start), default=lo)
+    e = min((e for e in ends if e > end), default=hi)
     return s, e
+
+
+def _ends_sentence(text: str, at: int) -> bool:
+    if text[at] != ".":
+        return True
+    m = re.search(r"[\w.]+$", text[max(0, at - 12) : at])
+    return m is None or ABBREVIATION.fullmatch(m.group()) is None
+
+
+def _field_text(record: Record, fld: str) -> str:
+    if fld == "title":
+        return record.title or ""
+    if fld == "summary":
+        return record.summary or ""
+    if fld == "notes":
+        return record.notes or ""
+    return record.text
 
 
 def _clean_span(text: str, span: NerSpan) -> tuple[int, int, str] | None:
@@ -597,24 +638,125 @@ def _clean_span(text: str, span: NerSpan) -> tuple[int, int, str] | None:
     return start, end, surface
 
 
-def _plausible(etype: str, surface: str, text: str, start: int, singles: Counter) -> bool:
-    """Whether a recognized name, unknown to the index, is worth a new identity."""
+def _plausible(
+    etype: str, surface: str, text: str, start: int, singles: Counter, body: str
+) -> bool:
+    """Whether a recognized name, unknown to the index, is worth a new identity.
+
+    Common words are no names, but names built from them are ("Security Council"): a word
+    of ``not_names`` rejects a span only when the span is that word alone (or, for a
+    person, holds it). A one-word person needs the document's context: a title or a role
+    before it ("Typed by", "From", "(" after an office), a line to itself (a signature), or
+    a second mention. A one-word place must be no common word
+    of the document and stands where a place stands ("in Trieste"); a one-word organization
+    must be an acronym ("NATO"): the recognizer often takes a surname for one.
+    """
     words = surface.split()
-    if not words or len(words) > 5 or len(surface) < 3:
+    if not words or len(words) > 6 or len(surface) < 3:
         return False
-    if any(w.casefold().strip(".,") in not_names() for w in words):
-        return False
-    if not all(w[:1].isupper() for w in words if w.casefold() not in {"of", "the", "and"}):
+    folded = [w.casefold().strip(".,") for w in words]
+    if not all(w[:1].isupper() for w, f in zip(words, folded, strict=True) if f not in JOIN_WORDS):
         return False
     if etype != "person":
-        return len(words) >= 2 or (surface.isupper() and len(surface) >= 3)
+        if len(words) >= 2:
+            return not all(f in not_names() or f in JOIN_WORDS for f in folded)
+        if etype == "organization":
+            return surface.isupper() and surface.isalpha()  # an acronym: "NATO", "SHAEF"
+        return _distinct_word(surface, body) and _placed(text, start, len(surface))
+    if any(f in not_names() for f in folded):
+        return False
     if any(ch.isdigit() for ch in surface) or surface.isupper():
         return False
     if len(words) == 1:
-        before = text[max(0, start - 20) : start].split()
-        titled = bool(before) and bool(TITLES.match(before[-1]))
-        return titled or singles[surface] >= 2
+        return (
+            _distinct_word(surface, body)
+            and (_has_role_before(text, start) or _on_own_line(text, start, surface))
+        ) or singles[surface] >= 2
     return True
+
+
+JOIN_WORDS = {"of", "the", "and", "for", "de", "du", "la", "von", "van", "der", "al"}
+ROLE_BEFORE = re.compile(r"(?:\b(?:[Bb]y|[Ff]rom|FROM|[Ff]or|FOR|[Ss]igned|[Ss]igned:)|[(\[])\s*$")
+KOREAN_GIVEN = re.compile(r"^[A-Z][a-z]{0,5}-[a-z]{1,5}$")
+RUSSIAN_SURNAME = re.compile(
+    r"(?:ov|ev|yov|in|yn|sky|skiy|skii|enko|ova|eva|ina|skaya|vich|yan|dze|shvili|uk|chuk)$"
+)
+INITIALS = re.compile(r"^(?:[A-Z]\. ?){1,3}(?=[A-Z][a-z])")
+
+
+def _distinct_word(word: str, body: str) -> bool:
+    """A capitalized word that the document never writes in lower case, and no stop word."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    low = word.casefold()
+    if low in not_names() or low in STOP_WORDS or len(low) < 3:
+        return False
+    return re.search(r"(?<![\w-])" + re.escape(low) + r"(?![\w-])", body) is None
+
+
+PLACE_BEFORE = re.compile(
+    r"\b(?:in|at|to|from|near|via|across|into|toward|towards|of|around|outside|inside)\s+"
+    r"(?:the\s+)?$",
+    re.I,
+)
+
+
+def _placed(text: str, start: int, length: int) -> bool:
+    """A one-word place where the sentence gives it a place's role: after a locative
+    preposition ("in Trieste", "to Caserta"), or heading a dateline ("Vienna, May 2")."""
+    if PLACE_BEFORE.search(text[max(0, start - 20) : start]):
+        return True
+    after = text[start + length : start + length + 40]
+    line_start = text.rfind("\n", 0, start) + 1
+    return not text[line_start:start].strip() and re.match(r",\s+\w+ \d", after) is not None
+
+
+def _has_role_before(text: str, start: int) -> bool:
+    before = text[max(0, start - 30) : start]
+    words = before.split()
+    if words and TITLES.match(words[-1]):
+        return True
+    return ROLE_BEFORE.search(before) is not None
+
+
+def _on_own_line(text: str, start: int, surface: str) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+    return line.rstrip(".") == surface
+
+
+def _type_by_shape(surface: str, label: str, text: str, start: int) -> str:
+    """The recognizer's label, corrected where the name's shape is clear: a Korean surname
+    with a given name, initials before a surname, or a Russian surname after a role word."""
+    if label == "person":
+        return label
+    words = surface.split()
+    if _korean_personal_name(words):
+        return "person"
+    if INITIALS.match(surface) and len(words) <= 4:
+        return "person"
+    if (
+        len(words) == 1
+        and RUSSIAN_SURNAME.search(surface)
+        and _has_role_before(text, start)
+        and not text[max(0, start - 3) : start].endswith(("(", "["))
+    ):
+        return "person"
+    return label
+
+
+def _korean_personal_name(words: list[str]) -> bool:
+    """'Yun Ki-bok', 'Han Sol Mi': a Korean surname, then a given name of two syllables."""
+    if len(words) not in (2, 3) or words[0] not in korean_surnames():
+        return False
+    given = words[1:]
+    if len(given) == 1:
+        return KOREAN_GIVEN.match(given[0]) is not None
+    return all(
+        g[:1].isupper() and g[1:].islower() and len(g) <= 5 and g.casefold() not in GEO_TAILS
+        for g in given
+    )
 
 
 def _last_name_before(text: str, end: int) -> tuple[int, int, str] | None:

@@ -55,7 +55,8 @@ CLASSIFICATION = re.compile(
     re.I,
 )
 RECEIVED = re.compile(r"^\[?(?:Received|Washington,\s+undated)\b.*\]?$", re.I)
-FOOTNOTE = re.compile(r"^(?:\[?\d{1,3}\]?|\*|†)\s+\S")
+FIRST_FOOTNOTE = re.compile(r"^(?:\[1\]|1\.?|\*|†)\s+\S")
+PAGE_MARK = re.compile(r"[ \t]*\[Page \d{1,4}\][ \t]*")
 RUNNING_HEAD = re.compile(
     r"^(?:\d{1,4}\s+)?(?:FOREIGN RELATIONS,?\s+\d{4}.*|[A-Z][A-Z ,;:.'’&-]{3,80})(?:\s+\d{1,4})?$"
 )
@@ -164,6 +165,10 @@ class FrusTextReader:
             return 75
         if marker and headings:
             return 72
+        # A heading first, its dateline within the next lines: the document area copied
+        # with the source note left in a footnote.
+        if headings and headings[0] <= 1 and _opens_document(content, headings[0]):
+            return 65
         return 0
 
     def read(self, source: SourceFile) -> Iterator[Draft]:
@@ -191,6 +196,8 @@ def parse_frus_text(text: str) -> Draft:
         if SOURCE_NOTE.match(ln.text):
             fields["source_note"] = ln.field(_strip_source(ln.text))
     start = chosen.at + 1
+    # The opener (classification, dateline, receipt) stays at the head of the body.
+    body_from = start
     for ln in content[start : start + 6]:
         if SOURCE_NOTE.match(ln.text) and "source_note" not in fields:
             fields["source_note"] = ln.field(_strip_source(ln.text))
@@ -204,7 +211,11 @@ def parse_frus_text(text: str) -> Draft:
         else:
             break
         start += 1
-    body_lines = [ln for ln in lines if content[start].start <= ln.start] if start < stop else []
+    if SOURCE_NOTE.match(content[body_from].text) and body_from < stop:
+        body_from += 1  # the source note is a reference, not the document's text
+    body_lines = (
+        [ln for ln in lines if content[body_from].start <= ln.start] if body_from < stop else []
+    )
     if stop < len(content):
         body_lines = [ln for ln in body_lines if ln.start < content[stop].start]
     body_lines = _without_site_tail(body_lines)
@@ -219,8 +230,25 @@ def parse_frus_text(text: str) -> Draft:
             if ln.text and len(ln.text) < 120 and _is_dateline(ln.text):
                 fields["date"] = ln.field(_dateline_date(ln.text))
                 break
+    body_lines, note_lines = _split_footnotes(body_lines)
     blocks = [" ".join(ln.text for ln in p) for p in _paragraphs(body_lines)]
-    return Draft(format="frus-text", body=join_body(blocks), fields=fields)
+    notes = "\n".join(ln.text for ln in note_lines if ln.text) or None
+    body = PAGE_MARK.sub(" ", join_body(blocks))
+    return Draft(format="frus-text", body=join_body(body.split("\n\n")), fields=fields, notes=notes)
+
+
+def _split_footnotes(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """The document's text and its footnotes: numbered from 1 after the signature (or a
+    last short line), as the page shows them; FRUS's numbered paragraphs are not notes."""
+    content = [i for i, ln in enumerate(lines) if ln.text]
+    for k, i in enumerate(content[1:], start=1):
+        m = FIRST_FOOTNOTE.match(lines[i].text)
+        if not m:
+            continue
+        before = lines[content[k - 1]].text
+        if len(before) <= 60 and not FIRST_FOOTNOTE.match(before):
+            return lines[:i], lines[i:]
+    return lines, []
 
 
 def _paragraphs(lines: list[Line]) -> list[list[Line]]:
