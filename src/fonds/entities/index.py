@@ -96,21 +96,24 @@ class NameIndex:
             entity_id = self.redirects[entity_id]
         return entity_id
 
-    def lookup(self, name: str, types: tuple[str, ...] | None = None) -> list[str]:
+    def lookup(
+        self, name: str, types: tuple[str, ...] | None = None, authority_only: bool = False
+    ) -> list[str]:
         """Ids of the entities this surface form names: exact key first, then phonetic.
 
-        More than one id means the form is ambiguous; the caller decides in context.
+        More than one id means the form is ambiguous; the caller decides in context. With
+        ``authority_only``, entities discovered in documents are left out.
         """
         p = plain_key(name)
         if not p:
             return []
-        ids = self._filter(self.plain.get(p, set()), types)
+        ids = self._filter(self.plain.get(p, set()), types, authority_only)
         if ids:
             return ids
         ph = phonetic_key(name)
         if len(ph) < MIN_PHONETIC_KEY or (len(name_tokens(name)) < 2 and len(p) < 6):
             return []
-        ids = self._filter(self.phonetic.get(ph, set()), types)
+        ids = self._filter(self.phonetic.get(ph, set()), types, authority_only)
         return ids if len(ids) == 1 else []
 
     def by_surname(self, token: str, famous_only: bool = True) -> list[str]:
@@ -130,8 +133,12 @@ class NameIndex:
         unique = {eid: off for eid, off in found}
         return list(unique.items())
 
-    def _filter(self, ids: set[str], types: tuple[str, ...] | None) -> list[str]:
+    def _filter(
+        self, ids: set[str], types: tuple[str, ...] | None, authority_only: bool = False
+    ) -> list[str]:
         out = {self.canonical(i) for i in ids}
+        if authority_only:
+            out = {i for i in out if self.entities[i].origin == "authority"}
         if types:
             out = {i for i in out if self.entities[i].type in types}
         return sorted(out)

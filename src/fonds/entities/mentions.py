@@ -120,7 +120,10 @@ def surface(text: str, toks: list[Tok]) -> tuple[int, int, str]:
 
 
 def find_candidates(text: str, index: NameIndex) -> list[Candidate]:
-    """Every matched span (ids set) and every unmatched capitalized run (ids empty)."""
+    """Every matched span (ids set) and every unmatched capitalized run (ids empty).
+
+    Only the authority file's entities are matched here: what other documents discovered
+    is decided by the recognizer document by document, whatever the order of ingest."""
     found: list[Candidate] = []
     for run in runs(text, tokenize(text)):
         i = 0
@@ -136,7 +139,7 @@ def find_candidates(text: str, index: NameIndex) -> list[Candidate]:
                 if not toks[0].capitalized:
                     continue
                 start, end, s = surface(text, toks)
-                ids = index.lookup(s)
+                ids = index.lookup(s, authority_only=True)
                 if ids and _given_name_not_place(run, i, ids, index):
                     # "Pak Kwang-ju": after a Korean surname, a given name, not the city
                     found.append(Candidate(run[i - 1].start, end, text[run[i - 1].start : end], ()))

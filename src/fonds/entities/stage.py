@@ -363,7 +363,11 @@ class EntityStage:
         office with a person already found in the document, and loses when every office
         it held is dated and none covers the date. Only a clear winner is taken.
         """
-        candidates = self.index.by_surname(token, famous_only=False)
+        candidates = [
+            c
+            for c in self.index.by_surname(token, famous_only=False)
+            if self.index.entities[c].origin == "authority"
+        ]
         if not candidates:
             return None
         present_titles = {
@@ -436,7 +440,7 @@ class EntityStage:
             if state.overlaps(fld, start, end):
                 continue
             etype = _type_by_shape(surface, span.type, text, start)
-            ids = self.index.lookup(surface)
+            ids = self._settled(self.index.lookup(surface), state)
             if len(ids) == 1:
                 self._add(state, ids[0], fld, start, end, surface, "ner", 0.9)
                 continue
@@ -452,8 +456,14 @@ class EntityStage:
             if known:
                 self._add(state, known, fld, start, end, surface, "ner", 0.7)
                 continue
-            entity_id = self._new_entity(etype, surface)
+            entity_id = self._discovered(etype, surface)
             self._add(state, entity_id, fld, start, end, surface, "ner", 0.7)
+
+    def _settled(self, ids: list[str], state: DocState) -> list[str]:
+        """Of the entities a name may mean, those a document may decide on by itself: the
+        authority file's and its own. What other documents discovered is left aside, so
+        that the order in which files come in changes nothing."""
+        return [i for i in ids if self.index.entities[i].origin == "authority" or i in state.hits]
 
     def _same_person_by_initials(
         self, surface: str, state: DocState, authority_only: bool = False
@@ -467,7 +477,9 @@ class EntityStage:
         surname, given = tokens[-1], tokens[:-1]
         fits = []
         for entity_id in self.index.by_surname(surname, famous_only=False):
-            if authority_only and self.index.entities[entity_id].origin != "authority":
+            if self.index.entities[entity_id].origin != "authority" and (
+                authority_only or entity_id not in state.hits
+            ):
                 continue
             other = [t for t in name_tokens(self.index.entities[entity_id].name)[:-1]]
             if _initials_agree(given, other):
@@ -476,6 +488,17 @@ class EntityStage:
         if len(present) == 1:
             return present[0]
         return fits[0] if len(fits) == 1 else None
+
+    def _discovered(self, etype: str, name: str) -> str:
+        """The identity of a name the authority file lacks: the one another document
+        discovered with the same type and id, or a new one. The id is made from the name
+        alone (its slug), so every order of ingest gives the same identity; spellings that
+        differ only in case or accents share it."""
+        entity_id = f"{etype if etype != 'organization' else 'org'}-{slugify(name)}"
+        known = self.index.entities.get(entity_id)
+        if known is not None and known.origin != "authority" and known.type == etype:
+            return entity_id
+        return self._new_entity(etype, name)
 
     def _new_entity(self, etype: str, name: str) -> str:
         """A new identity for a name the authority file lacks, remembered for later records."""
@@ -532,7 +555,7 @@ class EntityStage:
         inner = re.search(r"\[([^\]]+)\]", name)
         candidates = [name] if not inner else [re.sub(r"\s*\[[^\]]*\]", "", name), inner.group(1)]
         for candidate in candidates:
-            ids = self.index.lookup(candidate, ("person",))
+            ids = self._settled(self.index.lookup(candidate, ("person",)), state)
             if len(ids) > 1:
                 ids = [i for i in ids if i in state.hits]
             if len(ids) == 1:
