@@ -30,7 +30,7 @@ from fonds.entities.authority import AuthorityEntry, bundled_entries, load_file
 from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
 from fonds.entities.lexicon import not_names
 from fonds.entities.mentions import GEO_TAILS, TITLES, Candidate, find_candidates, tokenize
-from fonds.entities.names import name_tokens, plain_key, slugify
+from fonds.entities.names import name_tokens, phonetic_key, plain_key, slugify
 from fonds.entities.ner import NerModel, NerSpan, load_ner
 from fonds.entities.turns import find_turns, participant_roles
 from fonds.model import EntityHit, EntityRef, Mention, Record
@@ -492,9 +492,8 @@ class EntityStage:
     def _discovered(self, etype: str, name: str) -> str:
         """The identity of a name the authority file lacks: the one another document
         discovered with the same type and id, or a new one. The id is made from the name
-        alone (its slug), so every order of ingest gives the same identity; spellings that
-        differ only in case or accents share it."""
-        entity_id = f"{etype if etype != 'organization' else 'org'}-{slugify(name)}"
+        alone, so every order of ingest gives the same identity (see ``discovered_id``)."""
+        entity_id = discovered_id(etype, name)
         known = self.index.entities.get(entity_id)
         if known is not None and known.origin != "authority" and known.type == etype:
             return entity_id
@@ -502,7 +501,7 @@ class EntityStage:
 
     def _new_entity(self, etype: str, name: str) -> str:
         """A new identity for a name the authority file lacks, remembered for later records."""
-        base = f"{etype if etype != 'organization' else 'org'}-{slugify(name)}"
+        base = discovered_id(etype, name)
         entity_id, n = base, 1
         while entity_id in self.index.entities:
             n += 1
@@ -597,6 +596,19 @@ class EntityStage:
                     m.field == "text" and start <= m.start < end for m in hit.mentions
                 ):
                     hit.role = hit.role or role
+
+
+def discovered_id(etype: str, name: str) -> str:
+    """The id of a discovered name, made from the name alone. A person of two or more
+    name words gets the romanization-folded form of each word ("Ri Chang-hyon" and "Ri
+    Chang Hyeon" are both person-ri-jang-hyon; "Arkady Dorofeev" and "Arkadii Dorofeyev"
+    both person-arkadi-dorofev), so that spellings of one person meet whatever the order
+    of ingest; other names their slug (case and accents folded)."""
+    prefix = etype if etype != "organization" else "org"
+    tokens = name_tokens(name)
+    if etype == "person" and len(tokens) >= 2:
+        return f"{prefix}-" + "-".join(phonetic_key(t) for t in tokens)
+    return f"{prefix}-{slugify(name)}"
 
 
 def _initials_agree(a: list[str], b: list[str]) -> bool:

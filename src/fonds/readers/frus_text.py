@@ -38,7 +38,7 @@ SITE_MARKERS = (
 # A State Department file number or a lot file, perhaps with the kind of document.
 SOURCE_NOTE = re.compile(
     r"^(?:\d+\.?\s+)?(?:Source:\s*)?(?:"
-    r"\d{3}[A-Z]?\.[\w.]+(?:\s+[\w()]+)*/\d{1,2}[–-]\d{3,6}"
+    r"\d{3}[A-Z]?\.[\w.]+(?:,?\s+[\w()]+)*,?/\d{1,2}[–-]\d{3,6}"
     r"|[A-Z][\w'’.,() ]{0,80}?\bLot\s+\d{2}\s?[A-Z]\s?\d{1,4}"
     r"|(?:Department of State,?\s+)?(?:[A-Z][\w'’]+ )?Files?(?:,| Lot)[^.]{0,80}"
     r")(?:[,:;]\s*[\w ,.()-]{0,60})?\.?$"
@@ -154,7 +154,7 @@ class FrusTextReader:
     def match(self, path: str, head: str) -> int:
         if head.lstrip().startswith(("<", "#")):
             return 0
-        content = [ln for ln in split_lines(head[:12_000]) if ln.text][:80]
+        content = _join_wrapped_headings([ln for ln in split_lines(head[:12_000]) if ln.text][:80])
         low = head[:12_000].casefold()
         marker = any(m in low for m in SITE_MARKERS)
         notes = [i for i, ln in enumerate(content) if SOURCE_NOTE.match(ln.text)]
@@ -182,6 +182,7 @@ def parse_frus_text(text: str) -> Draft:
     fields: dict[str, Field] = {}
     if not content:
         return Draft(format="frus-text", body="")
+    content = _join_wrapped_headings(content)
     headings = [
         Heading(i, title, ln)
         for i, ln in enumerate(content)
@@ -251,6 +252,34 @@ def _split_footnotes(lines: list[Line]) -> tuple[list[Line], list[Line]]:
     return lines, []
 
 
+WRAPPED = re.compile(r"\b(?:the|of|to|by|and|for|in|on|at)$")
+
+
+def _join_wrapped_headings(content: list[Line]) -> list[Line]:
+    """A heading the print broke over two lines ("... (Panyushkin) to the" / "Secretary of
+    State") is one line again."""
+    out: list[Line] = []
+    i = 0
+    while i < len(content):
+        ln = content[i]
+        nxt = content[i + 1] if i + 1 < len(content) else None
+        if (
+            nxt is not None
+            and len(nxt.text) < 120
+            and (
+                (WRAPPED.search(ln.text) and nxt.text[:1].isupper())
+                or ("(" not in ln.text and nxt.text.endswith(")") and "(" in nxt.text)
+            )
+            and _heading_title(ln.text + " " + nxt.text)
+        ):
+            out.append(Line(ln.text + " " + nxt.text, ln.start, nxt.end))
+            i += 2
+            continue
+        out.append(ln)
+        i += 1
+    return out
+
+
 def _paragraphs(lines: list[Line]) -> list[list[Line]]:
     """Paragraphs: blank-line separated where the text wraps its lines (print), one a line
     where every line is a whole paragraph (a web page's text)."""
@@ -264,7 +293,7 @@ def _paragraphs(lines: list[Line]) -> list[list[Line]]:
 def _heading_title(text: str) -> str | None:
     """The title a heading line gives, or None when the line is no FRUS heading."""
     text = FOOTNOTE_MARK.sub("", text)
-    if len(text) > 300 or len(text) < 8 or text.endswith(TERMINAL[:3]):
+    if len(text) > 300 or len(text) < 8 or text.endswith(TERMINAL[:3]) or WRAPPED.search(text):
         return None
     number = DOC_NUMBER.match(text)
     title = text[number.end() :] if number else text
@@ -277,7 +306,7 @@ def _heading_title(text: str) -> str | None:
         return None
     if h.sender or h.recipients or h.recipient_offices or (h.doc_type and h.sender_office):
         return title
-    if h.doc_type and len(title.split()) <= 12:
+    if h.doc_type and (len(title.split()) <= 12 or re.search(r"\bby the\b|\(\w", title)):
         return title
     return None
 

@@ -55,7 +55,7 @@ class LegacyTextReader:
             if m
         }
         if "title" in starts and len(starts) >= 2:
-            return 70
+            return 76  # the labels name the export form: above readers that guess by layout
         return 0
 
     def read(self, source: SourceFile) -> Iterator[Draft]:

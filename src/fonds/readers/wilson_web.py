@@ -17,6 +17,7 @@ from fonds.readers.lines import Line, join_body, split_lines
 
 # Lines that belong to the site, never to the document.
 FURNITURE = {
+    "digitalarchive.wilsoncenter.org",
     "skip to content",
     "search in",
     "digital archive international history declassified",
@@ -36,6 +37,8 @@ FURNITURE = {
     "transcript",
 }
 FURNITURE_PREFIXES = (
+    "clipped from ",
+    "saved from ",
     "it appears your web browser is not configured",
     "click here to view the pdf",
     "click here to download",
@@ -80,6 +83,7 @@ CREDITS = re.compile(
 QUOTED_CITATION = re.compile(r"^[\"“](?P<title>.+?),?[\"”],?\s")
 MARKERS = (
     "digital archive",
+    "digitalarchive.wilsoncenter.org",
     "this document was made possible with support",
     "history and public policy program",
     "get citation",
@@ -94,9 +98,17 @@ CLASSIFIED = re.compile(r"^(?:strictly |top |most )?secret|^confidential|^restri
 FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|me|us|you|You)\b")
 
 
+READING_TIME = re.compile(r"^\d{1,3}\s*(?:[–-]\s*\d{1,3}\s*)?min(?:ute)?s?(?: read)?$", re.I)
+
+
 def is_furniture(text: str) -> bool:
     low = text.casefold().strip(" •")
-    return low in FURNITURE or low.startswith(FURNITURE_PREFIXES) or bool(LANGUAGE_TABS.match(low))
+    return (
+        low in FURNITURE
+        or low.startswith(FURNITURE_PREFIXES)
+        or bool(LANGUAGE_TABS.match(low))
+        or bool(READING_TIME.match(low))
+    )
 
 
 def label_of(text: str) -> str | None:
@@ -118,10 +130,13 @@ class WilsonWebReader:
         lines = [ln for ln in split_lines(head[:12_000], strip_bullets=True) if ln.text]
         dated_title = bool(_dated_titles(lines[:40]))
         cited = _citation_line(lines) is not None
-        if hits >= 2 or (hits and (dated_title or cited)):
+        titled_date = _title_then_date(lines) is not None
+        if hits >= 2 or (hits and (dated_title or cited or titled_date)):
             return 80
-        if dated_title and _dated_titles(lines[:40])[0] <= 3:
-            return 60
+        if dated_title and _dated_titles(lines[:40])[0] <= 1:
+            return 78  # a clipped page: its date line and title come first
+        if titled_date:
+            return 68
         return 0
 
     def read(self, source: SourceFile) -> Iterator[Draft]:
@@ -140,6 +155,8 @@ def parse_page(text: str) -> Draft:
         meta_at -= 1
     first = _own_date_line(lines[:meta_at])
     head_end = first + _read_header(lines[first:meta_at], fields)
+    if "title" not in fields and "date" not in fields:
+        head_end = max(head_end, _read_title_first(lines[:meta_at], fields))
     head_end = _title_from_citation(lines, head_end, meta_at, fields)
     head_end = _summary_after_title(lines, head_end, meta_at, fields)
     body_lines, tail = _body_and_tail(lines[head_end:meta_at])
@@ -182,6 +199,34 @@ def _dated_titles(content: list[Line]) -> list[int]:
         for i in range(len(content) - 1)
         if _is_whole_date(content[i].text) and _title_like(content[i + 1].text)
     ]
+
+
+def _title_then_date(content: list[Line]) -> tuple[int, int | None, int] | None:
+    """A page that shows the title first, then perhaps the summary, then the date line (a
+    reader view, a clipping): positions of title, summary and date among ``content``."""
+    shown = [ln for ln in content[:8] if not is_furniture(ln.text)]
+    if len(shown) < 3 or not _title_like(shown[0].text) or len(shown[0].text) > 300:
+        return None
+    if shown[0].text.endswith("."):
+        return None
+    for k in (1, 2):
+        if k < len(shown) and _is_whole_date(shown[k].text):
+            summary = content.index(shown[1]) if k == 2 else None
+            return content.index(shown[0]), summary, content.index(shown[k])
+    return None
+
+
+def _read_title_first(lines: list[Line], fields: dict[str, Field]) -> int:
+    content = [ln for ln in lines if ln.text]
+    found = _title_then_date(content)
+    if found is None:
+        return 0
+    title, summary, date = found
+    fields["title"] = content[title].field()
+    if summary is not None:
+        fields["summary"] = content[summary].field()
+    fields["date"] = content[date].field()
+    return lines.index(content[date]) + 1
 
 
 def _citation_line(lines: list[Line]) -> Line | None:
