@@ -11,3 +11,16 @@ def not_names() -> frozenset[str]:
     """Capitalized words that are no name by themselves (``data/names/not_names.txt``)."""
     text = resources.files("fonds.data.names").joinpath("not_names.txt").read_text("utf-8")
     return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+@cache
+def world_places() -> dict[str, tuple[str, int]]:
+    """Countries and cities of 100,000 people or more by name: (kind, population)
+    (``data/names/world_places.tsv``, from GeoNames)."""
+    text = resources.files("fonds.data.names").joinpath("world_places.tsv").read_text("utf-8")
+    out: dict[str, tuple[str, int]] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, kind, population = line.split("\t")
+            out[name] = (kind, int(population))
+    return out

@@ -28,7 +28,7 @@ from typing import Any
 from fonds.clean.ocr import korean_surnames
 from fonds.entities.authority import AuthorityEntry, bundled_entries, load_file
 from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
-from fonds.entities.lexicon import not_names
+from fonds.entities.lexicon import not_names, world_places
 from fonds.entities.mentions import GEO_TAILS, TITLES, Candidate, find_candidates, tokenize
 from fonds.entities.names import name_tokens, phonetic_key, plain_key, slugify
 from fonds.entities.ner import NerModel, NerSpan, load_ner
@@ -440,6 +440,8 @@ class EntityStage:
             if state.overlaps(fld, start, end):
                 continue
             etype = _type_by_shape(surface, span.type, text, start)
+            if etype not in ("person", "place", "organization"):
+                continue
             ids = self._settled(self.index.lookup(surface), state)
             if len(ids) == 1:
                 self._add(state, ids[0], fld, start, end, surface, "ner", 0.9)
@@ -697,17 +699,31 @@ def _plausible(
             return not all(f in not_names() or f in JOIN_WORDS for f in folded)
         if etype == "organization":
             return surface.isupper() and surface.isalpha()  # an acronym: "NATO", "SHAEF"
-        return _distinct_word(surface, body) and _placed(text, start, len(surface))
+        return _distinct_word(surface, body) and (
+            _placed(text, start, len(surface)) or _world_place(surface)
+        )
     if any(f in not_names() for f in folded):
         return False
     if any(ch.isdigit() for ch in surface) or surface.isupper():
         return False
     if len(words) == 1:
+        if _world_place(surface):
+            return False
         return (
             _distinct_word(surface, body)
-            and (_has_role_before(text, start) or _on_own_line(text, start, surface))
+            and (
+                _has_role_before(text, start)
+                or _on_own_line(text, start, surface)
+                or not _sentence_initial(text, start)
+            )
         ) or singles[surface] >= 2
     return True
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    """Whether a word opens its sentence or line (where any word is capitalized)."""
+    before = text[max(0, start - 4) : start].rstrip(" \t\"“‘'(")
+    return not before or before[-1] in ".!?:;\n"
 
 
 JOIN_WORDS = {"of", "the", "and", "for", "de", "du", "la", "von", "van", "der", "al"}
@@ -764,12 +780,25 @@ def _on_own_line(text: str, start: int, surface: str) -> bool:
 def _type_by_shape(surface: str, label: str, text: str, start: int) -> str:
     """The recognizer's label, corrected where the name's shape is clear: a Korean surname
     with a given name, initials before a surname, or a Russian surname after a role word."""
-    if label == "person":
-        return label
     words = surface.split()
+    if label == "person":
+        if SHIP.match(surface):
+            return "vessel"  # "H.M.S. Sheffield": no person, and no entity type of ours
+        if words[-1].casefold().strip(".,") in ORG_HEADS:
+            return "organization"  # "J. B. Lippincott Company"
+        if _world_place(surface, big=True) and not _has_role_before(text, start):
+            return "place"  # "Bogotá", "Chile": the recognizer's person is a place
+        after = text[start + len(surface) : start + len(surface) + 2]
+        if (
+            len(words) == 1
+            and LOCATIVE_BEFORE.search(text[max(0, start - 16) : start])
+            and not after.startswith(("'", "’"))
+        ):
+            return "place"  # "at Caserta", "near Trieste"
+        return label
     if _korean_personal_name(words):
         return "person"
-    if INITIALS.match(surface) and len(words) <= 4:
+    if INITIALS.match(surface) and len(words) <= 4 and words[-1].casefold() not in STOP_NOUNS:
         return "person"
     if (
         len(words) == 1
@@ -779,6 +808,43 @@ def _type_by_shape(surface: str, label: str, text: str, start: int) -> str:
     ):
         return "person"
     return label
+
+
+LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|via|across|into|off|outside|inside)\s+(?:the\s+)?$")
+# Words after an initial that make it a list label ("Annex D. Study"), not a name.
+STOP_NOUNS = {"study", "annex", "section", "part", "paragraph", "article", "appendix", "map"}
+SHIP = re.compile(r"^(?:H\.?\s?M\.?\s?S|U\.?\s?S\.?\s?S|S\.?\s?S|R\.?\s?M\.?\s?S)\.?\s")
+ORG_HEADS = {
+    "company",
+    "corporation",
+    "corp",
+    "inc",
+    "ltd",
+    "bank",
+    "press",
+    "university",
+    "institute",
+    "society",
+    "association",
+    "agency",
+    "council",
+    "commission",
+    "committee",
+    "party",
+    "ministry",
+    "embassy",
+    "legation",
+}
+
+
+def _world_place(surface: str, big: bool = False) -> bool:
+    """A country, or a city of 100,000 people (300,000 with ``big``: a city that a surname
+    rarely shadows), by the GeoNames list."""
+    found = world_places().get(surface)
+    if found is None:
+        return False
+    kind, population = found
+    return kind == "country" or population >= (300_000 if big else 100_000)
 
 
 def _korean_personal_name(words: list[str]) -> bool:

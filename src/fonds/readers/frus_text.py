@@ -135,6 +135,8 @@ SITE_PREFIXES = (
     "persons mentioned",
     "abbreviations",
     "you are here",
+    "follow us",
+    "find us on",
 )
 TERMINAL = (".", ",", ";", ":")
 
