@@ -24,3 +24,21 @@ def world_places() -> dict[str, tuple[str, int]]:
             name, kind, population = line.split("\t")
             out[name] = (kind, int(population))
     return out
+
+
+@cache
+def institutions() -> dict[str, frozenset[str]]:
+    """Head nouns of institutional names and one-word bodies
+    (``data/names/institutions.txt``), by section: ``heads`` and ``single``."""
+    text = resources.files("fonds.data.names").joinpath("institutions.txt").read_text("utf-8")
+    sections: dict[str, set[str]] = {}
+    current = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            current = line.strip("[]")
+            continue
+        sections.setdefault(current, set()).add(line)
+    return {k: frozenset(v) for k, v in sections.items()}

@@ -28,8 +28,17 @@ from typing import Any
 from fonds.clean.ocr import korean_surnames
 from fonds.entities.authority import AuthorityEntry, bundled_entries, load_file
 from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
-from fonds.entities.lexicon import not_names, world_places
-from fonds.entities.mentions import GEO_TAILS, TITLES, Candidate, find_candidates, tokenize
+from fonds.entities.lexicon import institutions, not_names, world_places
+from fonds.entities.mentions import (
+    GEO_TAILS,
+    JOINERS,
+    TITLES,
+    Candidate,
+    find_candidates,
+    runs,
+    tokenize,
+)
+from fonds.entities.mentions import surface as mention_surface
 from fonds.entities.names import name_tokens, phonetic_key, plain_key, slugify
 from fonds.entities.ner import NerModel, NerSpan, load_ner
 from fonds.entities.turns import find_turns, participant_roles
@@ -216,6 +225,7 @@ class EntityStage:
                 self._recognize(state, record, spans)
                 still = [(f, c) for f, c in unresolved if not state.overlaps(f, c.start, c.end)]
                 self._context(state, still, record.date_start)
+            self._institutions(state, record)
             self._parties(state, record)
             self._turns(state, record)
             record.entities = sorted(
@@ -412,7 +422,10 @@ class EntityStage:
             # needs no recognizer: only the sentences with unknown name-like words go to it.
             if word in not_names() or word in STOP_WORDS or word in lower_words:
                 continue
-            if cand.text.isupper() or len(word) < 2 or word.endswith(COMMON_ENDINGS):
+            acronym = cand.text.isupper() and cand.text.isalpha() and 3 <= len(cand.text) <= 6
+            if (cand.text.isupper() and not acronym) or len(word) < 2:
+                continue
+            if word.endswith(COMMON_ENDINGS):
                 continue
             start, end = _sentence_around(_field_text(record, fld), cand.start, cand.end)
             last = windows[-1] if windows else None
@@ -460,6 +473,42 @@ class EntityStage:
                 continue
             entity_id = self._discovered(etype, surface)
             self._add(state, entity_id, fld, start, end, surface, "ner", 0.7)
+
+    def _institutions(self, state: DocState, record: Record) -> None:
+        """Organizations named by an institution's head noun that the recognizer missed:
+        "British Embassy", "Office of Eastern European Affairs", "Council of Foreign
+        Ministers", and bodies named by one word ("Politburo") where it is capitalized
+        mid-sentence. Common words are no names; names built from them are."""
+        words = institutions()
+        for fld in ("text", "title", "summary", "notes"):
+            text = _field_text(record, fld)
+            for run in runs(text, tokenize(text)):
+                toks = run
+                while toks and (
+                    toks[0].word.casefold() in {"the", "a", "an"} or TITLES.match(toks[0].text)
+                ):
+                    toks = toks[1:]
+                while toks and toks[-1].word in JOINERS:
+                    toks = toks[:-1]
+                if not toks:
+                    continue
+                folded = [t.word.casefold() for t in toks]
+                if len(toks) == 1:
+                    if folded[0] not in words["single"] or _sentence_initial(text, toks[0].start):
+                        continue
+                elif not any(f in words["heads"] for f in folded) or all(
+                    f in words["heads"] or f in JOINERS for f in folded
+                ):
+                    continue
+                start, end, surface = mention_surface(text, toks)
+                if state.overlaps(fld, start, end) or any(ch.isdigit() for ch in surface):
+                    continue
+                ids = self._settled(self.index.lookup(surface), state)
+                entity_id = ids[0] if len(ids) == 1 else None
+                if entity_id is None and not ids:
+                    entity_id = self._discovered("organization", surface)
+                if entity_id is not None:
+                    self._add(state, entity_id, fld, start, end, surface, "rule", 0.7)
 
     def _settled(self, ids: list[str], state: DocState) -> list[str]:
         """Of the entities a name may mean, those a document may decide on by itself: the
