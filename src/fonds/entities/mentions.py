@@ -42,7 +42,8 @@ TITLES = re.compile(
     r"^(?:Cdes?|Comrades?|Mr|Mrs|Ms|Dr|General|Gen|Brig|Marshal|Ambassador|Amb|Minister|Min|"
     r"Chairman|Premier|President|Pres|Secretary|Secy|Admiral|Adm|Colonel|Col|Lieutenant|Lt|"
     r"Captain|Capt|Major|Maj|Senator|Sen|Professor|Prof|Madame|Mme|Deputy|Commander|Counselor|"
-    r"Consul|Sgt|Cpl)\.?$"
+    r"Consul|Sgt|Cpl|Lord|Sir|Lady|Father|Cardinal|Monsignor|Msgr|Bishop|Archbishop|Count|"
+    r"Countess|Baron|Viscount|Señor|Senhor|Herr|Mlle|Messrs)\.?$"
 )
 
 

@@ -226,6 +226,7 @@ class EntityStage:
                 still = [(f, c) for f, c in unresolved if not state.overlaps(f, c.start, c.end)]
                 self._context(state, still, record.date_start)
             self._institutions(state, record)
+            self._structural_people(state, record)
             self._parties(state, record)
             self._turns(state, record)
             record.entities = sorted(
@@ -510,6 +511,39 @@ class EntityStage:
                 if entity_id is not None:
                     self._add(state, entity_id, fld, start, end, surface, "rule", 0.7)
 
+    def _structural_people(self, state: DocState, record: Record) -> None:
+        """People the layout names, whatever the recognizer said: the office holder in
+        parentheses ("The Ambassador in Chile (Bowers)") and the signature standing alone
+        on one of the text's last lines ("Walmsley", "[Reber]")."""
+        found: list[tuple[str, int, int, str]] = []
+        for fld in ("title", "text", "notes"):
+            text = _field_text(record, fld)
+            for m in PARENTHESIZED.finditer(text):
+                if _in_parentheses_after_office(text, m.start(1), len(m.group(1))):
+                    found.append((fld, m.start(1), m.end(1), m.group(1)))
+        lines = [m for m in re.finditer(r"[^\n]+", record.text) if m.group().strip()]
+        for m in lines[-3:]:
+            sig = SIGNATURE_LINE.match(m.group())
+            if sig:
+                found.append(
+                    ("text", m.start() + sig.start(1), m.start() + sig.end(1), sig.group(1))
+                )
+        for fld, start, end, name in found:
+            words = name.split()
+            if state.overlaps(fld, start, end) or any(
+                w.casefold().strip(".") in not_names() for w in words
+            ):
+                continue
+            if _world_place(name) or any(
+                self.index.entities[i].type != "person"
+                for i in self.index.lookup(name, authority_only=True)
+            ):
+                continue
+            entity_id = self._person_for(name, state, record.date_start)
+            if entity_id is None:
+                entity_id = self._discovered("person", name)
+            self._add(state, entity_id, fld, start, end, name, "layout", 0.8)
+
     def _settled(self, ids: list[str], state: DocState) -> list[str]:
         """Of the entities a name may mean, those a document may decide on by itself: the
         authority file's and its own. What other documents discovered is left aside, so
@@ -569,7 +603,9 @@ class EntityStage:
 
         def ref(named: EntityRef) -> EntityRef | None:
             if named.name:
-                found = self._person_for(named.name, state)
+                found = self._office_holder_named(named, day) or self._person_for(
+                    named.name, state, day
+                )
                 if found:
                     entity = self.index.entities[found]
                     return EntityRef(
@@ -601,7 +637,19 @@ class EntityStage:
             record.sender = ref(record.sender)
         record.recipients = [r for r in (ref(x) for x in record.recipients) if r is not None]
 
-    def _person_for(self, name: str, state: DocState) -> str | None:
+    def _office_holder_named(self, named: EntityRef, day: str | None) -> str | None:
+        """ "The Ambassador in France (Bruce)": of the people the surname may name, the one
+        the authority file records in that office on the document's date."""
+        if not named.via or named.via == "signature" or len(name_tokens(named.name)) != 1:
+            return None
+        holders = [
+            eid
+            for eid, _ in self.index.office_holders(named.via, day)
+            if self.index.entities[eid].surname() == name_tokens(named.name)[0]
+        ]
+        return holders[0] if len(holders) == 1 else None
+
+    def _person_for(self, name: str, state: DocState, day: str | None = None) -> str | None:
         inner = re.search(r"\[([^\]]+)\]", name)
         candidates = [name] if not inner else [re.sub(r"\s*\[[^\]]*\]", "", name), inner.group(1)]
         for candidate in candidates:
@@ -622,6 +670,9 @@ class EntityStage:
                 famous = self.index.by_surname(candidate)
                 if len(famous) == 1:
                     return famous[0]
+                by_office = self._surname_by_evidence(candidate, state, day)
+                if by_office:
+                    return by_office
         return None
 
     def _turns(self, state: DocState, record: Record) -> None:
@@ -830,6 +881,11 @@ def _type_by_shape(surface: str, label: str, text: str, start: int) -> str:
     """The recognizer's label, corrected where the name's shape is clear: a Korean surname
     with a given name, initials before a surname, or a Russian surname after a role word."""
     words = surface.split()
+    if label != "person" and (
+        _role_after(text, start + len(surface))
+        or _in_parentheses_after_office(text, start, len(surface))
+    ):
+        return "person"  # "Karpathy, Deputy Foreign Minister"; "the Ambassador in Chile (Bowers)"
     if label == "person":
         if SHIP.match(surface):
             return "vessel"  # "H.M.S. Sheffield": no person, and no entity type of ours
@@ -884,6 +940,34 @@ ORG_HEADS = {
     "embassy",
     "legation",
 }
+
+
+PARENTHESIZED = re.compile(r"\(([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2})\)")
+SIGNATURE_LINE = re.compile(
+    r"^\s*\[?([A-Z][\w'’-]+(?: (?:[A-Z]\.)+)?(?: [A-Z][\w'’-]+){0,2})\]?\.?\s*$"
+)
+
+
+def _role_after(text: str, end: int) -> bool:
+    """A name followed by its office in apposition: ", Deputy Foreign Minister"."""
+    if not text.startswith(", ", end):
+        return False
+    phrase = re.split(r"[,.;:()\n]", text[end + 2 : end + 62], maxsplit=1)[0]
+    words = phrase.split()[:5]
+    if not words or not (words[0][:1].isupper() or words[0] == "the"):
+        return False
+    return any(w.casefold().strip("’'s") in institutions()["offices"] for w in words)
+
+
+def _in_parentheses_after_office(text: str, start: int, length: int) -> bool:
+    """FRUS names an office holder in parentheses: "The Ambassador in Chile (Bowers)"."""
+    if text[start + length : start + length + 1] != ")":
+        return False
+    before = text[max(0, start - 70) : start]
+    return any(
+        w.casefold().strip(".,") in institutions()["offices"]
+        for w in re.findall(r"[A-Za-zé]+", before.rsplit("(", 1)[0])[-8:]
+    ) and before.endswith("(")
 
 
 def _world_place(surface: str, big: bool = False) -> bool:
