@@ -206,6 +206,7 @@ class Record:
     sender: EntityRef | None = None
     recipients: list[EntityRef] = field(default_factory=list)
     notes: str | None = None
+    place: str | None = None  # where the document was written, as its dateline names it
     entities: list[EntityHit] = field(default_factory=list)
     turns: list[Turn] = field(default_factory=list)
     # Extensions beyond the contract: where each field came from, and what was repaired.
@@ -234,6 +235,7 @@ class Record:
             "recipients": [r.as_json() for r in self.recipients],
             "text": self.text,
             "notes": self.notes,
+            "place": self.place,
             "entities": [e.as_json() for e in self.entities],
             "turns": [t.as_json() for t in self.turns],
             "evidence": {k: asdict(v) for k, v in self.evidence.items()},

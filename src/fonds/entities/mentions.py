@@ -14,7 +14,9 @@ from fonds.clean.ocr import korean_surnames
 from fonds.entities.index import NameIndex
 from fonds.entities.lexicon import not_names
 
-TOKEN = re.compile(r"[^\W\d_][\w'’\-]*\.?|\d+(?:st|nd|rd|th)\b", re.U)
+# A word: letters with inner apostrophes and hyphens; digits glued to its end (a footnote's
+# number copied from a superscript: "Washington1") are not part of it.
+TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’\-](?=[^\W\d_]))*\.?|\d+(?:st|nd|rd|th)\b", re.U)
 JOINERS = {"of", "the", "for", "and", "de", "du", "la", "van", "von", "der", "del", "bin", "al"}
 GEO_TAILS = {
     "river",

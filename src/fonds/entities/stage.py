@@ -74,7 +74,7 @@ CONTEXT_CONFIDENCE = 0.8
 # abbreviation, title or initial.
 ABBREVIATION = re.compile(
     r"(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Capt|Maj|Adm|Sgt|Gov|Sen|Rep|Amb|Min|Pres|Prof|Rev|Messrs|"
-    r"Mme|Jr|Sr|No|Nos|Vol|Dept|Govt|Cde|Cdes|[A-Z]|(?:[A-Z]\.)+[A-Z])"
+    r"Mme|Jr|Sr|No|Nos|Vol|Dept|Govt|Cde|Cdes|[A-Za-z]|(?:[A-Z]\.)+[A-Z])"
 )
 STOP = re.compile(r"\n|[.?!](?=\s)")
 OFFICE_CONFIDENCE = 0.9
@@ -227,6 +227,7 @@ class EntityStage:
                 self._context(state, still, record.date_start)
             self._institutions(state, record)
             self._structural_people(state, record)
+            self._dateline_place(state, record)
             self._parties(state, record)
             self._turns(state, record)
             record.entities = sorted(
@@ -445,6 +446,14 @@ class EntityStage:
         single_counts = Counter(
             s.text for _, s in spans if s.type == "person" and " " not in s.text
         )
+        people_at: dict[str, list[tuple[int, int]]] = {}
+        for fld, span in spans:
+            if span.type == "person":
+                people_at.setdefault(fld, []).append((span.start, span.end))
+        for h in state.hits.values():
+            if h.type == "person":
+                for m in h.mentions:
+                    people_at.setdefault(m.field, []).append((m.start, m.end))
         for fld, span in spans:
             text = _field_text(record, fld)
             cleaned = _clean_span(text, span)
@@ -456,6 +465,14 @@ class EntityStage:
             etype = _type_by_shape(surface, span.type, text, start)
             if etype not in ("person", "place", "organization"):
                 continue
+            if (
+                etype != "person"
+                and len(surface.split()) <= 3
+                and not _world_place(surface)
+                and not self.index.lookup(surface, authority_only=True)
+                and _coordinated_with(text, start, end, people_at.get(fld, []))
+            ):
+                etype = "person"
             ids = self._settled(self.index.lookup(surface), state)
             if len(ids) == 1:
                 self._add(state, ids[0], fld, start, end, surface, "ner", 0.9)
@@ -522,6 +539,10 @@ class EntityStage:
                 if _in_parentheses_after_office(text, m.start(1), len(m.group(1))):
                     found.append((fld, m.start(1), m.end(1), m.group(1)))
         lines = [m for m in re.finditer(r"[^\n]+", record.text) if m.group().strip()]
+        for k, m in enumerate(lines):
+            if m.group().strip().casefold().rstrip(":") in APPARATUS_HEADINGS:
+                lines = lines[:k]  # the signature stands above the notes
+                break
         for m in lines[-3:]:
             sig = SIGNATURE_LINE.match(m.group())
             if sig:
@@ -534,7 +555,7 @@ class EntityStage:
                 w.casefold().strip(".") in not_names() for w in words
             ):
                 continue
-            if _world_place(name) or any(
+            if any(
                 self.index.entities[i].type != "person"
                 for i in self.index.lookup(name, authority_only=True)
             ):
@@ -543,6 +564,18 @@ class EntityStage:
             if entity_id is None:
                 entity_id = self._discovered("person", name)
             self._add(state, entity_id, fld, start, end, name, "layout", 0.8)
+
+    def _dateline_place(self, state: DocState, record: Record) -> None:
+        """The place the dateline names ("Caracas, November 23, 1948") is a place."""
+        name = (record.place or "").strip()
+        if not name or state.overlaps("place", 0, len(name)) or name.casefold() in not_names():
+            return
+        ids = self.index.lookup(name, ("place",), authority_only=True)
+        entity_id = ids[0] if len(ids) == 1 else None
+        if entity_id is None and not ids:
+            entity_id = self._discovered("place", name)
+        if entity_id is not None:
+            self._add(state, entity_id, "place", 0, len(name), name, "dateline", 0.9)
 
     def _settled(self, ids: list[str], state: DocState) -> list[str]:
         """Of the entities a name may mean, those a document may decide on by itself: the
@@ -766,6 +799,10 @@ def _clean_span(text: str, span: NerSpan) -> tuple[int, int, str] | None:
     start = span.start + toks[0].start
     end = span.start + toks[-1].end
     surface = text[start:end]
+    joined = re.match(r"-[A-Z][\w'’]+", text[end : end + 30])
+    if joined:
+        end += joined.end()  # "Czerny-Stefanska": the recognizer stopped at the hyphen
+        surface = text[start:end]
     for suffix in ("'s", "’s", "."):
         if surface.endswith(suffix):
             surface = surface[: -len(suffix)]
@@ -807,7 +844,7 @@ def _plausible(
     if any(ch.isdigit() for ch in surface) or surface.isupper():
         return False
     if len(words) == 1:
-        if _world_place(surface):
+        if _world_place(surface) and (_is_country(surface) or not _has_role_before(text, start)):
             return False
         return (
             _distinct_word(surface, body)
@@ -881,17 +918,21 @@ def _type_by_shape(surface: str, label: str, text: str, start: int) -> str:
     """The recognizer's label, corrected where the name's shape is clear: a Korean surname
     with a given name, initials before a surname, or a Russian surname after a role word."""
     words = surface.split()
+    if SHIP.match(surface):
+        return "vessel"  # "H.M.S. Sheffield": no person, and no entity type of ours
+    if label == "organization" and _world_place(surface):
+        return "place"  # "Santiago, June 15": an organization named like a city is rare
     if label != "person" and (
         _role_after(text, start + len(surface))
         or _in_parentheses_after_office(text, start, len(surface))
     ):
         return "person"  # "Karpathy, Deputy Foreign Minister"; "the Ambassador in Chile (Bowers)"
     if label == "person":
-        if SHIP.match(surface):
-            return "vessel"  # "H.M.S. Sheffield": no person, and no entity type of ours
         if words[-1].casefold().strip(".,") in ORG_HEADS:
             return "organization"  # "J. B. Lippincott Company"
-        if _world_place(surface, big=True) and not _has_role_before(text, start):
+        if _world_place(surface, big=True) and (
+            _is_country(surface) or not _has_role_before(text, start)
+        ):
             return "place"  # "Bogotá", "Chile": the recognizer's person is a place
         after = text[start + len(surface) : start + len(surface) + 2]
         if (
@@ -942,6 +983,7 @@ ORG_HEADS = {
 }
 
 
+APPARATUS_HEADINGS = {"notes", "footnotes", "endnotes", "references", "sources"}
 PARENTHESIZED = re.compile(r"\(([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2})\)")
 SIGNATURE_LINE = re.compile(
     r"^\s*\[?([A-Z][\w'’-]+(?: (?:[A-Z]\.)+)?(?: [A-Z][\w'’-]+){0,2})\]?\.?\s*$"
@@ -978,6 +1020,23 @@ def _world_place(surface: str, big: bool = False) -> bool:
         return False
     kind, population = found
     return kind == "country" or population >= (300_000 if big else 100_000)
+
+
+def _is_country(surface: str) -> bool:
+    return world_places().get(surface, ("", 0))[0] == "country"
+
+
+COORDINATED = re.compile(r"^(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)$")
+
+
+def _coordinated_with(text: str, start: int, end: int, people: list[tuple[int, int]]) -> bool:
+    """A name listed with a person ("Pauker and Luca", "Gero, Farkas, Hazi"): one of them."""
+    for a, b in people:
+        if b <= start and COORDINATED.match(text[b:start]):
+            return True
+        if a >= end and COORDINATED.match(text[end:a]):
+            return True
+    return False
 
 
 def _korean_personal_name(words: list[str]) -> bool:

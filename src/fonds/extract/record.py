@@ -132,6 +132,7 @@ def build_record(source: SourceFile, draft: Draft, display_path: str) -> Record:
         sender=sender,
         recipients=recipients,
         notes=draft.notes,
+        place=take("place"),
         evidence=evidence,
         repairs=repairs,
     )

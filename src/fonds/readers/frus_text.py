@@ -56,6 +56,8 @@ CLASSIFICATION = re.compile(
 )
 RECEIVED = re.compile(r"^\[?(?:Received|Washington,\s+undated)\b.*\]?$", re.I)
 FIRST_FOOTNOTE = re.compile(r"^(?:\[1\]|1\.?|\*|†)\s+\S")
+# "Moscow, February 10, 1947—7 p. m.", "[Washington,] January 5, 1949."
+DATELINE_PLACE = re.compile(r"^\[?(?P<place>[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,3}),?\]?,? ")
 PAGE_MARK = re.compile(r"[ \t]*\[Page \d{1,4}\][ \t]*")
 RUNNING_HEAD = re.compile(
     r"^(?:\d{1,4}\s+)?(?:FOREIGN RELATIONS,?\s+\d{4}.*|[A-Z][A-Z ,;:.'’&-]{3,80})(?:\s+\d{1,4})?$"
@@ -211,6 +213,9 @@ def parse_frus_text(text: str) -> Draft:
             pass
         elif "date" not in fields and len(ln.text) < 120 and _is_dateline(ln.text):
             fields["date"] = ln.field(_dateline_date(ln.text))
+            place = DATELINE_PLACE.match(ln.text)
+            if place:
+                fields["place"] = ln.field(place.group("place"))
         else:
             break
         start += 1
