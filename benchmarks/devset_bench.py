@@ -70,7 +70,7 @@ def ingest(
     try:
         started = time.perf_counter()
         stage = EntityStage.for_store(store, ner=model)
-        summary = run_ingest(store, paths, stage.annotate)
+        summary = run_ingest(store, paths, stage.annotate, settle=stage.settle)
         seconds = time.perf_counter() - started
         failed = [o.message for o in summary.outcomes if o.status == "failed"]
         if failed:

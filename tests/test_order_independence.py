@@ -33,7 +33,7 @@ def _annotations(db: Path, files: list[Path]) -> dict[str, list[tuple]]:
     store = Store(db)
     try:
         stage = EntityStage.for_store(store, ner=MODEL)
-        summary = ingest(store, files, stage.annotate)
+        summary = ingest(store, files, stage.annotate, settle=stage.settle)
         assert summary.count("failed") == 0, summary.line()
         out = {}
         for rec in store.iter_records():

@@ -52,11 +52,12 @@ def ingest(
         os.environ["FONDS_AUTHORITY"] = authority
     missing = [p for p in paths if not p.exists()]
     store = open_store(db)
-    annotate = None
+    annotate = settle = None
     if not no_entities:
         from fonds.entities.stage import EntityStage
 
-        annotate = EntityStage.for_store(store, ner=SETTINGS.ner_model).annotate
+        stage = EntityStage.for_store(store, ner=SETTINGS.ner_model)
+        annotate, settle = stage.annotate, stage.settle
     files = list(iter_files([p for p in paths if p.exists()]))
     bar = tqdm(total=len(files), unit="file", disable=quiet or len(files) < 20, file=sys.stderr)
 
@@ -65,7 +66,7 @@ def ingest(
         if outcome.status == "failed":
             bar.write(f"failed: {outcome.message}", file=sys.stderr)
 
-    summary = run_ingest(store, files, annotate, progress)
+    summary = run_ingest(store, files, annotate, progress, settle)
     bar.close()
     for p in missing:
         click.echo(f"failed: {p}: no such file or folder", err=True)

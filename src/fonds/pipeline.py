@@ -175,14 +175,19 @@ def ingest(
     paths: Iterable[str | Path],
     annotate: Annotator | None = None,
     progress: Callable[[FileOutcome], None] | None = None,
+    settle: Callable[[], object] | None = None,
 ) -> IngestSummary:
-    """Ingest every file under ``paths``; never stops on a bad file."""
+    """Ingest every file under ``paths``; never stops on a bad file. ``settle`` runs once
+    at the end: what must be decided over the whole archive (the entity stage's
+    ``settle``: a short name linked to the one fuller name it abbreviates)."""
     summary = IngestSummary()
     for path in iter_files(paths):
         outcome = ingest_file(store, path, annotate)
         summary.outcomes.append(outcome)
         if progress:
             progress(outcome)
+    if settle is not None:
+        settle()
     from fonds.search.service import index_pending
 
     index_pending(store)

@@ -27,8 +27,9 @@ def _entity(store: Store, entity_id: str) -> Any:
     return row
 
 
-def merge(store: Store, source_id: str, target_id: str) -> int:
-    """Merge ``source_id`` into ``target_id``; return the edit's number."""
+def merge(store: Store, source_id: str, target_id: str, reason: str | None = None) -> int:
+    """Merge ``source_id`` into ``target_id``; return the edit's number. ``reason`` says
+    why, when the merge was not a user's (it stays in the history, and undo reverses it)."""
     if source_id == target_id:
         raise FondsError("an entity cannot be merged into itself")
     source, target = _entity(store, source_id), _entity(store, target_id)
@@ -44,6 +45,8 @@ def merge(store: Store, source_id: str, target_id: str) -> int:
             "UPDATE entities SET merged_into = ? WHERE id = ?", (target_id, source_id)
         )
     payload = {"source": source_id, "target": target_id, "moves": moves, "refs": refs}
+    if reason:
+        payload["reason"] = reason
     return _log(store, "merge", payload)
 
 

@@ -81,6 +81,7 @@ HONORIFICS = {
     "the",
 }
 OCR_IL = {"ii", "i1", "1i", "1l", "l1", "ll"}
+_OCR_CAPITAL_I = re.compile(r"(?<=[a-z])I(?=[a-z]|\b)")
 _APOSTROPHES = re.compile(r"[’'ʼ`´‘ʻʿ]")
 _NON_WORD = re.compile(r"[^\w ]+|_")
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
@@ -104,6 +105,7 @@ _PHONETIC = [
     ("t", "d"),
     ("p", "b"),
     ("eo", "o"),
+    ("ou", "u"),  # French transliteration of Russian: Zaroubin, Zarubin
     ("eu", "u"),
     ("ae", "e"),
     ("ung", "ong"),
@@ -125,7 +127,8 @@ def name_tokens(name: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def _name_tokens(name: str) -> tuple[str, ...]:
-    text = _POSSESSIVE.sub("", name.strip())
+    # OCR reads a lower-case l as a capital I inside a word ("StaIin", "MaIenkov").
+    text = _POSSESSIVE.sub("", _OCR_CAPITAL_I.sub("l", name.strip()))
     text = _APOSTROPHES.sub("", strip_diacritics(text).casefold())
     text = text.replace("-", " ").replace(".", " ")
     tokens = _NON_WORD.sub(" ", text).split()

@@ -70,6 +70,7 @@ COMMON_ENDINGS = (
     "ence",
 )
 CONTEXT_CONFIDENCE = 0.8
+NEAR_YEARS = 4  # a short name and a fuller one are linked only this close in time
 # The end of a sentence: a line break, or ". ", "? ", "! " after a word that is no
 # abbreviation, title or initial.
 ABBREVIATION = re.compile(
@@ -170,6 +171,59 @@ class EntityStage:
             index.redirects.update(tables.redirects())
         return cls(index, tables, load_ner(ner))
 
+    # -- what is decided over the whole archive -----------------------------------------
+
+    def settle(self) -> list[tuple[str, str]]:
+        """Link each discovered short name to the one fuller person name of the archive it
+        abbreviates ("Barbour" and "Mr. Barbour" to "Walworth Barbour", "Garcia Granados"
+        to "Jorge Garcia Granados", "J. Brassard" to "Joseph Brassard"); a short name two
+        people could bear stays apart. The links depend on the archive's names alone,
+        never on the order documents came in; each is a logged merge, undone like any
+        other. Returns the (short, full) pairs merged."""
+        if self.tables is None:
+            return []
+        from fonds.entities.edits import merge
+
+        people = [
+            e
+            for e in self.index.entities.values()
+            if e.type == "person" and self.index.canonical(e.id) == e.id
+        ]
+        by_surname: dict[str, list[KnownEntity]] = {}
+        for e in people:
+            tokens = name_tokens(e.name)
+            if tokens:
+                by_surname.setdefault(phonetic_key(tokens[-1]), []).append(e)
+        years = _years_of_people(self.tables)
+        fits: dict[str, set[str]] = {}
+        for short in sorted(people, key=lambda e: e.id):
+            st = name_tokens(short.name)
+            if short.origin != "discovered" or not st:
+                continue
+            found = {
+                full.id
+                for full in by_surname.get(phonetic_key(st[-1]), [])
+                if full.id != short.id
+                and _abbreviates(st, name_tokens(full.name))
+                and _last_word_whole(short.name, full.name)
+                and _near_in_time(years.get(short.id), years.get(full.id), full.origin)
+            }
+            if found:
+                fits[short.id] = found
+        # A fuller name that itself abbreviates one fullest name stands for it:
+        # "Dunn" fits "James C. Dunn" and "James Clement Dunn", which are one person.
+        ends: dict[str, str] = {}
+        for _ in range(3):
+            for short, found in fits.items():
+                final = {ends.get(f, f) for f in found}
+                if len(final) == 1:
+                    ends[short] = next(iter(final))
+        links = sorted(ends.items())
+        for source, target in links:
+            merge(self.tables.store, source, target, reason="a short form of the one fuller name")
+            self.index.redirects[source] = target
+        return links
+
     # -- resolution of one name ----------------------------------------------------------
 
     def resolve_name(self, name: str) -> dict[str, Any] | None:
@@ -177,12 +231,22 @@ class EntityStage:
         name = name.strip()
         if not name or len(name) > 300:
             return None
-        ids = self.index.lookup(name)
-        if not ids and len(name_tokens(name)) == 1:
-            ids = self.index.by_surname(name)
-        if len(ids) != 1:
-            return None
-        return self.describe(ids[0])
+        for form in _shorter_forms(name):
+            ids = self.index.lookup(form)
+            if not ids and len(name_tokens(form)) == 1:
+                ids = self.index.by_surname(form) or [
+                    i
+                    for i in self.index.by_surname(form, famous_only=False)
+                    if self.index.entities[i].origin == "authority"
+                ]
+            if not ids and len(name_tokens(form)) > 1:
+                known = self._same_person_by_initials(form, DocState(), authority_only=True)
+                ids = [known] if known else []
+            if len(ids) == 1:
+                return self.describe(ids[0])
+            if ids:
+                return None
+        return None
 
     def describe(self, entity_id: str) -> dict[str, Any]:
         entity = self.index.entities[self.index.canonical(entity_id)]
@@ -733,17 +797,90 @@ class EntityStage:
                     hit.role = hit.role or role
 
 
+def _shorter_forms(name: str) -> list[str]:
+    """A name as written, then without a leading office ("Foreign Minister von Brentano")
+    and a trailing suffix ("E. R. Stettinius, Jr.")."""
+    forms = [name]
+    words = name.replace(",", " ").split()
+    while words and words[-1].casefold().strip(".") in {"jr", "sr", "ii", "iii"}:
+        words = words[:-1]
+    while len(words) > 1 and (
+        words[0].casefold().strip(".") in not_names() or TITLES.match(words[0])
+    ):
+        words = words[1:]
+    short = " ".join(words)
+    if short and short != name:
+        forms.append(short)
+    return forms
+
+
+PARTICLES = {"de", "da", "di", "du", "van", "von", "der", "del", "della", "la", "le"}
+
+
 def discovered_id(etype: str, name: str) -> str:
     """The id of a discovered name, made from the name alone. A person of two or more
     name words gets the romanization-folded form of each word ("Ri Chang-hyon" and "Ri
     Chang Hyeon" are both person-ri-jang-hyon; "Arkady Dorofeev" and "Arkadii Dorofeyev"
-    both person-arkadi-dorofev), so that spellings of one person meet whatever the order
-    of ingest; other names their slug (case and accents folded)."""
+    both person-arkadi-dorofev; a particle is joined to the next word), so that spellings
+    of one person meet whatever the order of ingest; other names their slug (case and
+    accents folded)."""
     prefix = etype if etype != "organization" else "org"
     tokens = name_tokens(name)
     if etype == "person" and len(tokens) >= 2:
-        return f"{prefix}-" + "-".join(phonetic_key(t) for t in tokens)
+        joined: list[str] = []
+        for t in tokens:  # "Jean de Matha Thomas" and "Jean Dematha Thomas" meet
+            if joined and joined[-1] in PARTICLES:
+                joined[-1] += t
+            else:
+                joined.append(t)
+        return f"{prefix}-" + "-".join(phonetic_key(t) for t in joined)
     return f"{prefix}-{slugify(name)}"
+
+
+def _years_of_people(tables: EntityTables) -> dict[str, set[int]]:
+    """The years of the documents that mention each entity."""
+    rows = tables.conn.execute(
+        "SELECT DISTINCT m.entity_id, substr(d.date_start, 1, 4) FROM mentions m"
+        " JOIN documents d ON d.id = m.document_id WHERE d.date_start IS NOT NULL"
+    )
+    out: dict[str, set[int]] = {}
+    for entity_id, year in rows:
+        if year and year.isdigit():
+            out.setdefault(entity_id, set()).add(int(year))
+    return out
+
+
+def _near_in_time(a: set[int] | None, b: set[int] | None, origin: str) -> bool:
+    """Two names of one person are written within a few years of each other (the
+    authority file's people are known to be the ones meant, at any date)."""
+    if origin == "authority" or not a or not b:
+        return origin == "authority" or (not a and not b)
+    return min(abs(x - y) for x in a for y in b) <= NEAR_YEARS
+
+
+def _last_word_whole(short: str, full: str) -> bool:
+    """The surname is a whole word of the fuller name: "Franco" is not "Mello-Franco"."""
+    last = re.split(r"[\s,]+", full.strip(" ,."))[-1].casefold().strip(".")
+    return "-" not in last or last in short.casefold()
+
+
+def _abbreviates(short: list[str], full: list[str]) -> bool:
+    """Whether a name is a shorter form of another: its words end the other's ("Garcia
+    Granados" of "Jorge Garcia Granados"), or the same surname with fewer or initialled
+    given names ("Barbour", "J. Brassard" of "Joseph Brassard")."""
+    if not short or len(short) > len(full):
+        return False
+    key = [phonetic_key(t) for t in short]
+    if key == [phonetic_key(t) for t in full[len(full) - len(short) :]]:
+        return len(short) < len(full)
+    if phonetic_key(short[-1]) != phonetic_key(full[-1]):
+        return False
+    given, other = short[:-1], full[:-1]
+    if len(given) > len(other) or not _initials_agree(given, other):
+        return False
+    return any(len(a) == 1 and len(b) > 1 for a, b in zip(given, other, strict=False)) or len(
+        given
+    ) < len(other)
 
 
 def _initials_agree(a: list[str], b: list[str]) -> bool:

@@ -265,6 +265,7 @@ class EntityTables:
     """The entity side of the store: identities, their names, and the edit log."""
 
     def __init__(self, store: Store) -> None:
+        self.store = store
         self.conn = store.conn
 
     def meta(self, key: str) -> str | None:

@@ -125,6 +125,8 @@ async def api_ingest(request: Request, filename: str = Query("", max_length=200)
     with state.writer() as store:
         stage = EntityStage.for_store(store, ner=load_settings().ner_model)
         outcome = ingest_file(store, path, stage.annotate)
+        if outcome.status != "failed":
+            stage.settle()
         ids = sorted(store.document_ids_for_path(str(path)))
     result = {
         "file": name,
