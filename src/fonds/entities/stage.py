@@ -285,13 +285,14 @@ class EntityStage:
                         for x in next(results)
                     ]
         for record, (state, unresolved), spans in zip(records, work, found, strict=True):
+            self._office_holders(state, record)
+            self._dateline_place(state, record)
             if self.ner is not None:
                 self._recognize(state, record, spans)
                 still = [(f, c) for f, c in unresolved if not state.overlaps(f, c.start, c.end)]
                 self._context(state, still, record.date_start)
             self._institutions(state, record)
-            self._structural_people(state, record)
-            self._dateline_place(state, record)
+            self._signature(state, record)
             self._parties(state, record)
             self._turns(state, record)
             record.entities = sorted(
@@ -592,16 +593,22 @@ class EntityStage:
                 if entity_id is not None:
                     self._add(state, entity_id, fld, start, end, surface, "rule", 0.7)
 
-    def _structural_people(self, state: DocState, record: Record) -> None:
-        """People the layout names, whatever the recognizer said: the office holder in
-        parentheses ("The Ambassador in Chile (Bowers)") and the signature standing alone
-        on one of the text's last lines ("Walmsley", "[Reber]")."""
+    def _office_holders(self, state: DocState, record: Record) -> None:
+        """The office holder FRUS names in parentheses ("The Ambassador in Chile
+        (Bowers)", "the British Ambassador (Halifax)") is a person, whatever the
+        recognizer would say of the word alone."""
         found: list[tuple[str, int, int, str]] = []
         for fld in ("title", "text", "notes"):
             text = _field_text(record, fld)
             for m in PARENTHESIZED.finditer(text):
                 if _in_parentheses_after_office(text, m.start(1), len(m.group(1))):
                     found.append((fld, m.start(1), m.end(1), m.group(1)))
+        self._layout_people(state, record, found)
+
+    def _signature(self, state: DocState, record: Record) -> None:
+        """The signature standing alone on one of the text's last lines ("Walmsley",
+        "[Reber]") is a person."""
+        found: list[tuple[str, int, int, str]] = []
         lines = [m for m in re.finditer(r"[^\n]+", record.text) if m.group().strip()]
         for k, m in enumerate(lines):
             if m.group().strip().casefold().rstrip(":") in APPARATUS_HEADINGS:
@@ -613,6 +620,13 @@ class EntityStage:
                 found.append(
                     ("text", m.start() + sig.start(1), m.start() + sig.end(1), sig.group(1))
                 )
+        self._layout_people(state, record, found)
+
+    def _layout_people(
+        self, state: DocState, record: Record, found: list[tuple[str, int, int, str]]
+    ) -> None:
+        """Resolve names the layout says are people: to the authority's or this
+        document's person, else a discovered one."""
         for fld, start, end, name in found:
             words = name.split()
             if state.overlaps(fld, start, end) or any(
@@ -1059,6 +1073,15 @@ def _type_by_shape(surface: str, label: str, text: str, start: int) -> str:
         return "vessel"  # "H.M.S. Sheffield": no person, and no entity type of ours
     if label == "organization" and _world_place(surface):
         return "place"  # "Santiago, June 15": an organization named like a city is rare
+    if len(words) == 1 and REPEATED_TO.search(text[max(0, start - 20) : start]):
+        return "place"  # "Repeated to Caserta", "repeated Vienna 62": a post
+    if (
+        label == "person"
+        and len(words) == 1
+        and text[max(0, start - 4) : start] == "the "
+        and _next_word(text, start + len(surface)) not in NAMED_AFTER
+    ):
+        return "unknown"  # "the Azores": one word after an article names no person
     if label != "person" and (
         _role_after(text, start + len(surface))
         or _in_parentheses_after_office(text, start, len(surface))
@@ -1093,6 +1116,39 @@ def _type_by_shape(surface: str, label: str, text: str, start: int) -> str:
     return label
 
 
+# Nouns a person's name qualifies after "the": "the Oatis case", "the Rajk reburial".
+NAMED_AFTER = {
+    "case",
+    "affair",
+    "trial",
+    "trials",
+    "reburial",
+    "funeral",
+    "regime",
+    "government",
+    "plan",
+    "doctrine",
+    "group",
+    "line",
+    "mission",
+    "visit",
+    "talks",
+    "report",
+    "proposal",
+    "administration",
+    "era",
+    "family",
+    "faction",
+    "cabinet",
+}
+
+
+def _next_word(text: str, end: int) -> str:
+    m = re.match(r"\s+([a-z]+)", text[end : end + 30])
+    return m.group(1) if m else ""
+
+
+REPEATED_TO = re.compile(r"\b(?:[Rr]epeated|[Rr]ptd|[Ss]ent|[Ii]nfo)\s+(?:to\s+)?$")
 LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|via|across|into|off|outside|inside)\s+(?:the\s+)?$")
 # Words after an initial that make it a list label ("Annex D. Study"), not a name.
 STOP_NOUNS = {"study", "annex", "section", "part", "paragraph", "article", "appendix", "map"}
