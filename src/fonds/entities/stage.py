@@ -292,6 +292,7 @@ class EntityStage:
                 still = [(f, c) for f, c in unresolved if not state.overlaps(f, c.start, c.end)]
                 self._context(state, still, record.date_start)
             self._institutions(state, record)
+            self._titled_people(state, record, unresolved)
             self._signature(state, record)
             self._parties(state, record)
             self._turns(state, record)
@@ -603,6 +604,28 @@ class EntityStage:
             for m in PARENTHESIZED.finditer(text):
                 if _in_parentheses_after_office(text, m.start(1), len(m.group(1))):
                     found.append((fld, m.start(1), m.end(1), m.group(1)))
+        self._layout_people(state, record, found)
+
+    def _titled_people(
+        self, state: DocState, record: Record, unresolved: list[tuple[str, Candidate]]
+    ) -> None:
+        """A word no one resolved right after a person's title ("Minister Heath", "Mr.
+        Henry", "Mrs. Czerny") is a person: the title says so."""
+        found = []
+        for fld, cand in unresolved:
+            if state.overlaps(fld, cand.start, cand.end) or " " in cand.text or not cand.alone:
+                continue
+            text = _field_text(record, fld)
+            if not PERSON_TITLE_BEFORE.search(text[max(0, cand.start - 14) : cand.start]):
+                continue
+            if (
+                cand.text.isupper()
+                or _world_place(cand.text)
+                or not _distinct_word(cand.text, record.text)
+                or text[cand.end : cand.end + 1] == "-"
+            ):
+                continue
+            found.append((fld, cand.start, cand.end, cand.text))
         self._layout_people(state, record, found)
 
     def _signature(self, state: DocState, record: Record) -> None:
@@ -1148,6 +1171,11 @@ def _next_word(text: str, end: int) -> str:
     return m.group(1) if m else ""
 
 
+PERSON_TITLE_BEFORE = re.compile(
+    r"\b(?:(?:Mr|Mrs|Ms|Dr|Gen|Col|Adm|Sen|Cde|Mme|Prof|Capt|Maj)\.?|Miss|Minister|"
+    r"Ambassador|General|Colonel|Admiral|Senator|Marshal|Comrade|Lord|Sir|Lady|Father|"
+    r"Cardinal|Bishop|Madame|Monsieur|Herr|Señor|Senhor|Professor|Captain|Major)\s+$"
+)
 REPEATED_TO = re.compile(r"\b(?:[Rr]epeated|[Rr]ptd|[Ss]ent|[Ii]nfo)\s+(?:to\s+)?$")
 LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|via|across|into|off|outside|inside)\s+(?:the\s+)?$")
 # Words after an initial that make it a list label ("Annex D. Study"), not a name.
