@@ -15,7 +15,7 @@ def not_names() -> frozenset[str]:
 
 @cache
 def world_places() -> dict[str, tuple[str, int]]:
-    """Countries and cities of 100,000 people or more by name: (kind, population)
+    """Countries, US states and cities of 100,000 people or more by name: (kind, population)
     (``data/names/world_places.tsv``, from GeoNames)."""
     text = resources.files("fonds.data.names").joinpath("world_places.tsv").read_text("utf-8")
     out: dict[str, tuple[str, int]] = {}

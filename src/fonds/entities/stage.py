@@ -293,6 +293,7 @@ class EntityStage:
                 self._context(state, still, record.date_start)
             self._institutions(state, record)
             self._titled_people(state, record, unresolved)
+            self._placed_world_places(state, record, unresolved)
             self._signature(state, record)
             self._parties(state, record)
             self._turns(state, record)
@@ -512,14 +513,18 @@ class EntityStage:
         single_counts = Counter(
             s.text for _, s in spans if s.type == "person" and " " not in s.text
         )
+        # Where the recognizer or the index saw people and places, by field: a name
+        # listed with them is one of them ("Pauker and Luca", "Tbilisi, Erevan").
         people_at: dict[str, list[tuple[int, int]]] = {}
+        places_at: dict[str, list[tuple[int, int]]] = {}
+        seen = {"person": people_at, "place": places_at}
         for fld, span in spans:
-            if span.type == "person":
-                people_at.setdefault(fld, []).append((span.start, span.end))
+            if span.type in seen:
+                seen[span.type].setdefault(fld, []).append((span.start, span.end))
         for h in state.hits.values():
-            if h.type == "person":
+            if h.type in seen:
                 for m in h.mentions:
-                    people_at.setdefault(m.field, []).append((m.start, m.end))
+                    seen[h.type].setdefault(m.field, []).append((m.start, m.end))
         for fld, span in spans:
             text = _field_text(record, fld)
             cleaned = _clean_span(text, span)
@@ -549,7 +554,12 @@ class EntityStage:
                     continue  # a bare surname of someone here: decided in context, or not at all
                 if any(self.index.entities[h].surname() == tokens[0] for h in state.hits):
                     continue
-            if ids or not _plausible(etype, surface, text, start, single_counts, record.text):
+            listed = etype == "place" and _coordinated_with(
+                text, start, end, places_at.get(fld, [])
+            )
+            if ids or not (
+                listed or _plausible(etype, surface, text, start, single_counts, record.text)
+            ):
                 continue
             known = self._same_person_by_initials(surface, state) if etype == "person" else None
             if known:
@@ -627,6 +637,29 @@ class EntityStage:
                 continue
             found.append((fld, cand.start, cand.end, cand.text))
         self._layout_people(state, record, found)
+
+    def _placed_world_places(
+        self, state: DocState, record: Record, unresolved: list[tuple[str, Candidate]]
+    ) -> None:
+        """A city, state or country of the GeoNames list that no one resolved, standing where
+        a place stands ("arms to Tunis", "in Michigan and Minnesota"), is that place."""
+        for fld, cand in unresolved:
+            if state.overlaps(fld, cand.start, cand.end) or not _world_place(cand.text):
+                continue
+            text = _field_text(record, fld)
+            before = text[max(0, cand.start - 20) : cand.start]
+            strong = LOCATIVE_BEFORE.search(before) or REPEATED_TO.search(before)
+            weak = PLACE_BEFORE.search(before) and (
+                not _is_city(cand.text) or _world_place(cand.text, big=True)
+            )
+            if not (strong or weak):
+                continue
+            ids = self.index.lookup(cand.text, ("place",), authority_only=True)
+            entity_id = ids[0] if len(ids) == 1 else None
+            if entity_id is None and not ids:
+                entity_id = self._discovered("place", cand.text)
+            if entity_id is not None:
+                self._add(state, entity_id, fld, cand.start, cand.end, cand.text, "gazetteer", 0.7)
 
     def _signature(self, state: DocState, record: Record) -> None:
         """The signature standing alone on one of the text's last lines ("Walmsley",
@@ -961,12 +994,21 @@ def _field_text(record: Record, fld: str) -> str:
     return record.text
 
 
+# A telegraphic code word with capitals inside ("AusPolAd", "SecState", "DelGA"), not a
+# name: "Mc", "Mac", "De" and the like begin names written so.
+TELEGRAPHIC = re.compile(r"^(?!Mc|Mac|De|Di|Du|La|Le|Van|Von|O’|O')[A-Z][a-z]+[A-Z]")
+
+
 def _clean_span(text: str, span: NerSpan) -> tuple[int, int, str] | None:
     """Trim a recognizer's span to the name: no leading article or title, no 's."""
     toks = [t for t in tokenize(text[span.start : span.end])]
     if not toks:
         return None
-    while toks and (toks[0].word.casefold() in {"the", "a", "an"} or TITLES.match(toks[0].text)):
+    while toks and (
+        toks[0].word.casefold() in {"the", "a", "an"}
+        or TITLES.match(toks[0].text)
+        or TELEGRAPHIC.match(toks[0].word)
+    ):
         toks = toks[1:]
     if not toks:
         return None
@@ -1234,13 +1276,17 @@ def _in_parentheses_after_office(text: str, start: int, length: int) -> bool:
 
 
 def _world_place(surface: str, big: bool = False) -> bool:
-    """A country, or a city of 100,000 people (300,000 with ``big``: a city that a surname
-    rarely shadows), by the GeoNames list."""
+    """A country, a US state, or a city of 100,000 people (300,000 with ``big``: a city
+    that a surname rarely shadows), by the GeoNames list."""
     found = world_places().get(surface)
     if found is None:
         return False
     kind, population = found
-    return kind == "country" or population >= (300_000 if big else 100_000)
+    return kind != "city" or population >= (300_000 if big else 100_000)
+
+
+def _is_city(surface: str) -> bool:
+    return world_places().get(surface, ("", 0))[0] == "city"
 
 
 def _is_country(surface: str) -> bool:
