@@ -582,7 +582,20 @@ class EntityStage:
                     toks[0].word.casefold() in {"the", "a", "an"} or TITLES.match(toks[0].text)
                 ):
                     toks = toks[1:]
-                while toks and toks[-1].word in JOINERS:
+                # "Director of the Office of ...": the office holder's title is no part
+                # of the body's name; nor is a person named right after it ("... Affairs
+                # Thurston"), found by then.
+                while (
+                    len(toks) > 2
+                    and toks[0].word.casefold() in words["offices"]
+                    and (toks[1].word in JOINERS)
+                ):
+                    toks = toks[1:]
+                    while toks and toks[0].word in JOINERS:
+                        toks = toks[1:]
+                while toks and (
+                    toks[-1].word in JOINERS or state.overlaps(fld, toks[-1].start, toks[-1].end)
+                ):
                     toks = toks[:-1]
                 if not toks:
                     continue
