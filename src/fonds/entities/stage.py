@@ -632,23 +632,47 @@ class EntityStage:
     def _titled_people(
         self, state: DocState, record: Record, unresolved: list[tuple[str, Candidate]]
     ) -> None:
-        """A word no one resolved right after a person's title ("Minister Heath", "Mr.
-        Henry", "Mrs. Czerny") is a person: the title says so."""
+        """A word no one resolved that the sentence makes a person: a person's title before
+        it ("Minister Heath", "Mr. Henry", "Lord Halifax"), or a verb of speech or "who"
+        after it ("Estimé said", "Gaillard who"). And a name followed by its office in
+        apposition ("Dumarsais Estimé, President of Haiti", the way FRUS footnotes
+        identify people)."""
         found = []
         for fld, cand in unresolved:
             if state.overlaps(fld, cand.start, cand.end) or " " in cand.text or not cand.alone:
                 continue
             text = _field_text(record, fld)
-            if not PERSON_TITLE_BEFORE.search(text[max(0, cand.start - 14) : cand.start]):
+            titled = PERSON_TITLE_BEFORE.search(text[max(0, cand.start - 14) : cand.start])
+            speaks = SPEECH_AFTER.match(text[cand.end : cand.end + 20])
+            if not (titled or speaks):
                 continue
             if (
                 cand.text.isupper()
-                or _world_place(cand.text)
+                or _is_country(cand.text)
+                or (speaks and not titled and _world_place(cand.text))
                 or not _distinct_word(cand.text, record.text)
                 or text[cand.end : cand.end + 1] == "-"
             ):
                 continue
             found.append((fld, cand.start, cand.end, cand.text))
+        for fld in ("text", "notes"):
+            text = _field_text(record, fld)
+            for m in APPOSITION.finditer(text):
+                start, name = m.start("name"), m.group("name")
+                words = name.split()
+                while words and TITLES.match(words[0]):
+                    start += len(words[0]) + 1
+                    words = words[1:]
+                name = " ".join(words)
+                if (
+                    not words
+                    or m.group("office").casefold() not in institutions()["offices"]
+                    or any(w.casefold() in not_names() for w in words)
+                    or _world_place(name)
+                    or (len(words) == 1 and not _distinct_word(name, record.text))
+                ):
+                    continue
+                found.append((fld, start, start + len(name), name))
         self._layout_people(state, record, found)
 
     def _placed_world_places(
@@ -1185,6 +1209,14 @@ def _type_by_shape(surface: str, label: str, text: str, start: int) -> str:
     if INITIALS.match(surface) and len(words) <= 4 and words[-1].casefold() not in STOP_NOUNS:
         return "person"
     if (
+        2 <= len(words) <= 3
+        and all(w[:1].isupper() and w[1:].islower() for w in words)
+        and RUSSIAN_SURNAME.search(words[-1])
+        and not any(w.casefold() in not_names() or w.casefold() in GEO_TAILS for w in words)
+        and not any(w.casefold() in institutions()["heads"] for w in words)
+    ):
+        return "person"  # "Nikola Petkov", "Dimiter Gitchev": a given name and a Slavic surname
+    if (
         len(words) == 1
         and RUSSIAN_SURNAME.search(surface)
         and _has_role_before(text, start)
@@ -1230,6 +1262,15 @@ PERSON_TITLE_BEFORE = re.compile(
     r"\b(?:(?:Mr|Mrs|Ms|Dr|Gen|Col|Adm|Sen|Cde|Mme|Prof|Capt|Maj)\.?|Miss|Minister|"
     r"Ambassador|General|Colonel|Admiral|Senator|Marshal|Comrade|Lord|Sir|Lady|Father|"
     r"Cardinal|Bishop|Madame|Monsieur|Herr|Señor|Senhor|Professor|Captain|Major)\s+$"
+)
+SPEECH_AFTER = re.compile(
+    r"^\s+(?:said|says|stated|told|replied|asked|added|remarked|observed|explained|"
+    r"declared|insisted|agreed|suggested|commented|indicated|inquired|answered|who)\b"
+)
+# "Name, the Office ..." / "Name, Adjective Office ...": a name and its office in apposition.
+APPOSITION = re.compile(
+    r"(?:^|(?<=[\s(\[\]]))(?P<name>(?:[A-Z][\w'’.-]+ ){0,3}[A-Z][\w'’-]+), (?:the )?"
+    r"(?:[A-Z][\w'’-]+ ){0,3}(?P<office>[A-Z][a-zé]+)\b"
 )
 REPEATED_TO = re.compile(r"\b(?:[Rr]epeated|[Rr]ptd|[Ss]ent|[Ii]nfo)\s+(?:to\s+)?$")
 LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|via|across|into|off|outside|inside)\s+(?:the\s+)?$")
