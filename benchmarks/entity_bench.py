@@ -212,7 +212,7 @@ def ingest_with_fonds(db: Path, paths: list[Path]) -> list[dict[str, Any]]:
     store = Store(db)
     try:
         stage = EntityStage.for_store(store, ner=MODEL)
-        summary = ingest(store, paths, stage.annotate)
+        summary = ingest(store, paths, stage.annotate, settle=stage.settle)
         failed = [o for o in summary.outcomes if o.status == "failed"]
         if failed:
             raise RuntimeError(f"ingest failed: {[o.message for o in failed]}")

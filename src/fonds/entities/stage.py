@@ -625,6 +625,8 @@ class EntityStage:
         for fld in ("title", "text", "notes"):
             text = _field_text(record, fld)
             for m in PARENTHESIZED.finditer(text):
+                if m.group(1).isupper():
+                    continue  # "(CINCFE)", "(SCAP)": the office's own abbreviation
                 if _in_parentheses_after_office(text, m.start(1), len(m.group(1))):
                     found.append((fld, m.start(1), m.end(1), m.group(1)))
         self._layout_people(state, record, found)
@@ -709,10 +711,23 @@ class EntityStage:
                 break
         for m in lines[-3:]:
             sig = SIGNATURE_LINE.match(m.group())
-            if sig:
-                found.append(
-                    ("text", m.start() + sig.start(1), m.start() + sig.end(1), sig.group(1))
-                )
+            if not sig:
+                continue
+            name = sig.group(1)
+            if " " not in name and (
+                name.isupper()
+                or not _distinct_word(name, record.text)
+                or name.casefold().endswith(COMMON_ENDINGS)
+            ):
+                # "CINCFE", "III", "Recommendations": a known person's name or nothing
+                if (
+                    name.isupper()
+                    and not ROMAN.match(name)
+                    and self._person_for(name, state, record.date_start)
+                ):
+                    found.append(("text", m.start() + sig.start(1), m.start() + sig.end(1), name))
+                continue
+            found.append(("text", m.start() + sig.start(1), m.start() + sig.end(1), name))
         self._layout_people(state, record, found)
 
     def _layout_people(
@@ -921,26 +936,17 @@ def _shorter_forms(name: str) -> list[str]:
     return forms
 
 
-PARTICLES = {"de", "da", "di", "du", "van", "von", "der", "del", "della", "la", "le"}
-
-
 def discovered_id(etype: str, name: str) -> str:
     """The id of a discovered name, made from the name alone. A person of two or more
-    name words gets the romanization-folded form of each word ("Ri Chang-hyon" and "Ri
-    Chang Hyeon" are both person-ri-jang-hyon; "Arkady Dorofeev" and "Arkadii Dorofeyev"
-    both person-arkadi-dorofev; a particle is joined to the next word), so that spellings
-    of one person meet whatever the order of ingest; other names their slug (case and
-    accents folded)."""
+    name words gets the romanization-folded form of the first word and of the rest
+    written together, so that "Ri Chang-hyon" and "Ri Chang Hyeon" (person-ri-janghyon),
+    "Zhao Mingshan" and "Chao Ming-shan", "Arkady Dorofeev" and "Arkadii Dorofeyev",
+    "Jean de Matha Thomas" and "Jean Dematha Thomas" meet whatever the order of ingest;
+    other names get their slug (case and accents folded)."""
     prefix = etype if etype != "organization" else "org"
     tokens = name_tokens(name)
     if etype == "person" and len(tokens) >= 2:
-        joined: list[str] = []
-        for t in tokens:  # "Jean de Matha Thomas" and "Jean Dematha Thomas" meet
-            if joined and joined[-1] in PARTICLES:
-                joined[-1] += t
-            else:
-                joined.append(t)
-        return f"{prefix}-" + "-".join(phonetic_key(t) for t in joined)
+        return f"{prefix}-{phonetic_key(tokens[0])}-{phonetic_key(''.join(tokens[1:]))}"
     return f"{prefix}-{slugify(name)}"
 
 
@@ -1300,6 +1306,7 @@ ORG_HEADS = {
 }
 
 
+ROMAN = re.compile(r"^[IVXLC]+$")
 APPARATUS_HEADINGS = {"notes", "footnotes", "endnotes", "references", "sources"}
 PARENTHESIZED = re.compile(r"\(([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2})\)")
 SIGNATURE_LINE = re.compile(
