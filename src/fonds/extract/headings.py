@@ -423,6 +423,12 @@ def parse_heading(title: str) -> Heading:
 
 
 _DEAR = re.compile(r"(?:My\s+)?Dear\s+(?:Comrades?|Cde\.|Mr\.|Mrs\.|Sir|Madam|[A-Z])", re.I)
+# A letter's salutation standing first ("Sir: In connection with ...", "Excellency:").
+_SALUTATION = re.compile(
+    r"^(?:Sir|Madam|Excellency|Your Excellency|Mr\.\s+(?:President|Secretary|Minister|"
+    r"Ambassador|Chairman))\s*[:,]"
+)
+_COMPLIMENTS = re.compile(r"\bpresents? (?:his|her|its) compliments\b", re.I)
 _SKIP_LINE = re.compile(
     r"^(?:(?:strictly\s+|top\s+)?secret|confidential|restricted|urgent|copy(?:\s+no\.?.*)?"
     r"|(?:Nº|№|No\.?|#)\s*\d.*|\d[\d\s./:-]*|translation(?:\s+from\s+\w+)?|\[.*\]|\(.*\))\.?$",
@@ -466,8 +472,10 @@ def doc_type_from_body(text: str) -> str | None:
         line = re.sub(r"^[\s#>*_\-•]+|[\s*_]+$", "", raw_line)
         if not line:
             continue
-        if _DEAR.match(line) and len(line) <= 80:
+        if (_DEAR.match(line) and len(line) <= 80) or _SALUTATION.match(line):
             return "letter"
+        if _COMPLIMENTS.search(line):
+            return "note"  # "The Secretary of State presents his compliments to ..."
         found = _leading_type(line) if len(line) <= 250 else None
         if found and found[0] in _BODY_TYPES and _LABEL_END.match(line, found[1]):
             return found[0]

@@ -54,6 +54,10 @@ CLASSIFICATION = re.compile(
     r"limited distribution))*\.?\]?$",
     re.I,
 )
+PRINTED_OPENER = re.compile(
+    r"^(?P<mark>(?:TOP SECRET|SECRET|CONFIDENTIAL|RESTRICTED|PERSONAL AND CONFIDENTIAL)"
+    r"(?:\s+(?:NIACT|PRIORITY|URGENT))?)\s{2,}(?P<dateline>\S.*)$"
+)
 RECEIVED = re.compile(r"^\[?(?:Received|Washington,\s+undated)\b.*\]?$", re.I)
 FIRST_FOOTNOTE = re.compile(r"^(?:\[1\]|1\.?|\*|†)\s+\S")
 # "Moscow, February 10, 1947—7 p. m.", "[Washington,] January 5, 1949."
@@ -206,9 +210,14 @@ def parse_frus_text(text: str) -> Draft:
     for ln in content[start : start + 6]:
         if SOURCE_NOTE.match(ln.text) and "source_note" not in fields:
             fields["source_note"] = ln.field(_strip_source(ln.text))
-        elif CLASSIFICATION.match(ln.text):
+        elif CLASSIFICATION.match(ln.text) or PRINTED_OPENER.match(ln.text):
+            # print sets the classification and the dateline on one line
+            printed = PRINTED_OPENER.match(ln.text)
+            mark = printed.group("mark") if printed else ln.text
             if "classification" not in fields:
-                fields["classification"] = ln.field(ln.text.strip("[].").split(",")[0].strip())
+                fields["classification"] = ln.field(mark.strip("[].").split(",")[0].strip())
+            if printed and "date" not in fields and _is_dateline(printed.group("dateline")):
+                fields["date"] = ln.field(_dateline_date(printed.group("dateline")))
         elif RECEIVED.match(ln.text):
             pass
         elif "date" not in fields and len(ln.text) < 120 and _is_dateline(ln.text):
@@ -229,7 +238,7 @@ def parse_frus_text(text: str) -> Draft:
     body_lines = _without_site_tail(body_lines)
     if "source_note" not in fields:
         for ln in body_lines:
-            m = re.match(r"^\[?\d{1,3}\]?\s+(?:Source:\s*)?(.+)$", ln.text)
+            m = re.match(r"^(?:\[?\d{1,3}\]?\s+)?(?:Source:\s*)?(.+)$", ln.text)
             if m and SOURCE_NOTE.match(m.group(1)):
                 fields["source_note"] = ln.field(_strip_source(m.group(1)))
                 break
