@@ -511,7 +511,6 @@ def test_body_labels(body: str, doc_type: str) -> None:
         "luncheon. A telegram was sent later.",
         "The Korean people have suffered greatly. A telegram was sent.\nTelegram",
         "Note: the translation is abridged.\nText.",
-        "Washington, January 5, 1949.\nThe Secretary of State presents his compliments.",
         "",
         "\n\n\n",
     ],
@@ -537,3 +536,18 @@ def test_body_label_after_long_prose_is_ignored() -> None:
 )
 def test_body_label_must_be_a_label(body: str, doc_type: str | None) -> None:
     assert doc_type_from_body(body) == doc_type
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Washington, January 5, 1949.\nThe Secretary of State presents his compliments.", "note"),
+        ("No. 2\nSir: In connection with the note of September 14, I have the honor", "letter"),
+        ("Excellency: I have the honor to acknowledge the receipt of your note.", "letter"),
+        ("Sir Anthony Eden arrived yesterday.", None),
+    ],
+)
+def test_a_salutation_or_the_notes_formula_names_the_type(body: str, expected: str | None) -> None:
+    """A diplomatic note opens with its formula ("presents his compliments"), a letter
+    with its salutation ("Sir:", "Excellency:"); a title before a name is neither."""
+    assert doc_type_from_body(body) == expected
