@@ -332,6 +332,9 @@ def _leading_type(title: str) -> tuple[str | None, int] | None:
     return None
 
 
+_HELD_ON = re.compile(r",\s+Held\s+(?:on|at|in)\s+[^,]+(?:,\s+\d{4})?,")
+
+
 def parse_heading(title: str) -> Heading:
     """Read a document title for its type, sender and recipients.
 
@@ -345,6 +348,8 @@ def parse_heading(title: str) -> Heading:
         "other") or None.
     """
     title = re.sub(r"\s+", " ", title).strip().rstrip(".")
+    # "Memorandum of Conversation, Held on May 17, 1949, by ...": when, not who
+    title = _HELD_ON.sub(",", title)
     heading = Heading()
     found = _leading_type(title)
     if found is None:

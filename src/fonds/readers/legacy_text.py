@@ -85,6 +85,8 @@ def parse_legacy(text: str) -> Draft:
         value = " ".join(text[a:b].strip() for a, b in pieces if text[a:b].strip())
         value = value.lstrip(" .:;,-").strip()
         key = FIELD_OF.get(name, name)
+        if key == "sender":
+            value = _natural_order(value)
         if value and key not in fields:
             start = next((a for a, b in pieces if text[a:b].strip()), pieces[0][0])
             start += len(text[start:]) - len(text[start:].lstrip(" .:;,-"))
@@ -103,6 +105,15 @@ def parse_legacy(text: str) -> Draft:
         # their heading, as the source has them: a reader of the text loses nothing.
         body = f"{body}\n\nRemarks\n\n{notes}"
     return Draft(format="legacy-text", body=body, fields=fields, notes=notes)
+
+
+def _natural_order(name: str) -> str:
+    """A catalogue's "Churchill, Winston" as the name is written: "Winston Churchill"."""
+    m = re.fullmatch(
+        r"([A-Z][\w'’-]+),\s+([A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,2})(?:,\s+\d{4}-\d{0,4})?",
+        name,
+    )
+    return f"{m.group(2)} {m.group(1)}" if m else name
 
 
 def _continuation(lines: list[Line], start: int, stop: int | None) -> list[tuple[int, int]]:
