@@ -433,6 +433,10 @@ _SALUTATION = re.compile(
     r"^(?:Sir|Madam|Excellency|Your Excellency|Mr\.\s+(?:President|Secretary|Minister|"
     r"Ambassador|Chairman))\s*[:,]"
 )
+# Print sets the classification and the dateline on one line.
+_MARKED_DATELINE = re.compile(
+    r"^(?:(?:strictly\s+|top\s+)?secret|confidential|restricted)\b[.\s]+(.+)$", re.I
+)
 _COMPLIMENTS = re.compile(r"\bpresents? (?:his|her|its) compliments\b", re.I)
 _SKIP_LINE = re.compile(
     r"^(?:(?:strictly\s+|top\s+)?secret|confidential|restricted|urgent|copy(?:\s+no\.?.*)?"
@@ -484,7 +488,12 @@ def doc_type_from_body(text: str) -> str | None:
         found = _leading_type(line) if len(line) <= 250 else None
         if found and found[0] in _BODY_TYPES and _LABEL_END.match(line, found[1]):
             return found[0]
-        if _SKIP_LINE.match(line) or _is_dateline(line):
+        marked = _MARKED_DATELINE.match(line)
+        if (
+            _SKIP_LINE.match(line)
+            or _is_dateline(line)
+            or (marked and _is_dateline(marked.group(1)))
+        ):
             continue
         if len(line) > 120 or re.search(r"[.!?]\W*$", line):
             return None  # prose has begun
@@ -496,7 +505,7 @@ def _is_dateline(line: str) -> bool:
     if len(line) > 80:  # checked first: the substitution below is costly on a prose line
         return False
     stripped = re.sub(
-        r"(?:Nº|№|No\.?|#)\s*\d+|\d{1,2}(?:st|nd|rd|th)?|\d{4}|[A-Z][a-z]+\.?|[\s,.:;\\*()\[\]—–-]",
+        r"(?:Nº|№|No\.?|#)\s*\d+|\d{1,2}(?:st|nd|rd|th)?|\d{4}|[A-Z][A-Za-z]+\.?|[\s,.:;\\*()\[\]—–-]",
         "",
         line,
     )

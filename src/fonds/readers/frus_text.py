@@ -248,7 +248,12 @@ def parse_frus_text(text: str) -> Draft:
                 fields["date"] = ln.field(_dateline_date(ln.text))
                 break
     body_lines, note_lines = _split_footnotes(body_lines)
-    blocks = [" ".join(ln.text for ln in p) for p in _paragraphs(body_lines)]
+    # The opener's lines (classification, dateline, receipt) are blocks of their own,
+    # even where print runs the text on without a blank line.
+    opener = {ln.start for ln in content[body_from:start]}
+    head = [ln for ln in body_lines if ln.start in opener]
+    rest = [ln for ln in body_lines if ln.start not in opener]
+    blocks = [ln.text for ln in head] + [" ".join(ln.text for ln in p) for p in _paragraphs(rest)]
     notes = "\n".join(ln.text for ln in note_lines if ln.text) or None
     body = PAGE_MARK.sub(" ", join_body(blocks))
     return Draft(format="frus-text", body=join_body(body.split("\n\n")), fields=fields, notes=notes)
