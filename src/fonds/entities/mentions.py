@@ -186,7 +186,7 @@ def _given_name_not_place(run: list[Tok], i: int, ids: list[str], index: NameInd
     if i == 0 or not all(index.entities[x].type == "place" for x in ids):
         return False
     before = run[i - 1]
-    return before.word in korean_surnames() and len(run[i].word) <= 9 and i == 1
+    return before.word in korean_surnames() and len(run[i].word) <= 9
 
 
 def _stands_alone(run: list[Tok], i: int) -> bool:

@@ -34,6 +34,7 @@ from fonds.entities.mentions import (
     JOINERS,
     TITLES,
     Candidate,
+    Tok,
     find_candidates,
     runs,
     tokenize,
@@ -576,8 +577,7 @@ class EntityStage:
         words = institutions()
         for fld in ("text", "title", "summary", "notes"):
             text = _field_text(record, fld)
-            for run in runs(text, tokenize(text)):
-                toks = run
+            for toks in _split_at_and(runs(text, tokenize(text)), words["heads"]):
                 while toks and (
                     toks[0].word.casefold() in {"the", "a", "an"} or TITLES.match(toks[0].text)
                 ):
@@ -1114,6 +1114,25 @@ def _plausible(
             )
         ) or singles[surface] >= 2
     return True
+
+
+def _split_at_and(found: list[list[Tok]], heads: frozenset[str]) -> list[list[Tok]]:
+    """ "Security Council and the Trusteeship Council" is two bodies: a run is cut at "and"
+    where the words on both sides name a body ("Division of Central America and Panama
+    Affairs" stays whole)."""
+    out: list[list[Tok]] = []
+    for run in found:
+        cut = [k for k, t in enumerate(run) if t.word == "and"]
+        parts, last = [], 0
+        for k in cut:
+            parts.append(run[last:k])
+            last = k + 1
+        parts.append(run[last:])
+        if len(parts) > 1 and all(any(t.word.casefold() in heads for t in p) for p in parts):
+            out.extend(parts)
+        else:
+            out.append(run)
+    return out
 
 
 def _sentence_initial(text: str, start: int) -> bool:
