@@ -49,6 +49,11 @@ TITLES = re.compile(
 )
 
 
+# The titles that only a person bears (not "General", "President": "President Truman"
+# but also "the General Assembly").
+PERSON_TITLES = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Lord|Sir|Lady|Father|Cardinal|Bishop|Mme|Herr)\.?$")
+
+
 @dataclass(frozen=True)
 class Tok:
     text: str
@@ -144,8 +149,11 @@ def find_candidates(text: str, index: NameIndex) -> list[Candidate]:
                 start, end, s = surface(text, toks)
                 ids = index.lookup(s, authority_only=True)
                 if ids and _given_name_not_place(run, i, ids, index):
-                    # "Pak Kwang-ju": after a Korean surname, a given name, not the city
-                    found.append(Candidate(run[i - 1].start, end, text[run[i - 1].start : end], ()))
+                    if PERSON_TITLES.match(run[i - 1].text):  # "Lord Halifax": the name
+                        found.append(Candidate(start, end, s, (), True))
+                    else:  # "Pak Kwang-ju": after a Korean surname, a given name
+                        begin = run[i - 1].start
+                        found.append(Candidate(begin, end, text[begin:end], ()))
                     i = j
                     matched = True
                     break
@@ -183,9 +191,13 @@ def _initials_and_surname(run: list[Tok], i: int) -> int | None:
 
 
 def _given_name_not_place(run: list[Tok], i: int, ids: list[str], index: NameIndex) -> bool:
+    """A place's name that stands where a person's does: a given name after a Korean
+    surname ("Pak Kwang-ju"), a name after a title ("Lord Halifax")."""
     if i == 0 or not all(index.entities[x].type == "place" for x in ids):
         return False
     before = run[i - 1]
+    if PERSON_TITLES.match(before.text):
+        return True
     return before.word in korean_surnames() and len(run[i].word) <= 9
 
 

@@ -640,19 +640,40 @@ class EntityStage:
         apposition ("Dumarsais Estimé, President of Haiti", the way FRUS footnotes
         identify people)."""
         found = []
+        people = {
+            fld: [
+                (m.start, m.end)
+                for h in state.hits.values()
+                if h.type == "person"
+                for m in h.mentions
+                if m.field == fld
+            ]
+            for fld in ("text", "title", "summary", "notes")
+        }
         for fld, cand in unresolved:
-            if state.overlaps(fld, cand.start, cand.end) or " " in cand.text or not cand.alone:
+            tokens = name_tokens(cand.text)
+            initialled = len(tokens) > 1 and all(len(t) == 1 for t in tokens[:-1])
+            if state.overlaps(fld, cand.start, cand.end) or not cand.alone:
+                continue
+            if " " in cand.text and not initialled:
                 continue
             text = _field_text(record, fld)
             titled = PERSON_TITLE_BEFORE.search(text[max(0, cand.start - 14) : cand.start])
             speaks = SPEECH_AFTER.match(text[cand.end : cand.end + 20])
-            if not (titled or speaks):
+            listed = _coordinated_with(text, cand.start, cand.end, people.get(fld, []))
+            if not (titled or speaks or listed):
                 continue
+            surname = cand.text.split()[-1]
+            if any(
+                part.casefold() in institutions()["offices"] or TITLES.match(part)
+                for part in surname.split("-")
+            ):
+                continue  # "Director said", "Minister-Counselor": an office, no name
             if (
                 cand.text.isupper()
-                or _is_country(cand.text)
-                or (speaks and not titled and _world_place(cand.text))
-                or not _distinct_word(cand.text, record.text)
+                or _is_country(surname)
+                or (not titled and _world_place(surname))
+                or not _distinct_word(surname, record.text)
                 or text[cand.end : cand.end + 1] == "-"
             ):
                 continue
@@ -1290,7 +1311,9 @@ PERSON_TITLE_BEFORE = re.compile(
 )
 SPEECH_AFTER = re.compile(
     r"^\s+(?:said|says|stated|told|replied|asked|added|remarked|observed|explained|"
-    r"declared|insisted|agreed|suggested|commented|indicated|inquired|answered|who)\b"
+    r"declared|insisted|agreed|suggested|commented|indicated|inquired|answered|reported|"
+    r"noted|urged|warned|proposed|promised|emphasized|emphasised|expressed|mentioned|"
+    r"responded|wrote|thought|believed|felt|who)\b"
 )
 # "Name, the Office ..." / "Name, Adjective Office ...": a name and its office in apposition.
 APPOSITION = re.compile(
@@ -1373,15 +1396,19 @@ def _is_country(surface: str) -> bool:
     return world_places().get(surface, ("", 0))[0] == "country"
 
 
-COORDINATED = re.compile(r"^(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)$")
+COORDINATED = re.compile(r"^(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s+to\s+)$")
 
 
 def _coordinated_with(text: str, start: int, end: int, people: list[tuple[int, int]]) -> bool:
     """A name listed with a person ("Pauker and Luca", "Gero, Farkas, Hazi"): one of them."""
     for a, b in people:
-        if b <= start and COORDINATED.match(text[b:start]):
+        between = text[b:start] if b <= start else text[end:a] if a >= end else None
+        if between is None or not COORDINATED.match(between):
+            continue
+        if between.strip() != "to":
             return True
-        if a >= end and COORDINATED.match(text[end:a]):
+        first = min(a, start)  # "from Beam to Murphy": a memorandum's two parties
+        if text[max(0, first - 5) : first] == "from ":
             return True
     return False
 
