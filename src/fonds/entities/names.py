@@ -89,6 +89,8 @@ _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
 # Applied in order to the joined plain key; see the module docstring.
 _PHONETIC = [
     ("shi", "si"),  # Korean 시: Kim Shi-yong, Kim Si Yong
+    ("cs", "cz"),  # Hungarian and Polish spellings of one sound: Boldocsky, Boldoczki
+    ("ie", "e"),  # Russian е written ie: Vassilievski, Vasilevsky
     ("yev", "ev"),  # Russian -yev/-ev: Dorofeyev, Dorofeev
     ("tch", "j"),
     ("zh", "j"),

@@ -27,7 +27,7 @@ from typing import Any
 
 from fonds.clean.ocr import korean_surnames
 from fonds.entities.authority import AuthorityEntry, bundled_entries, load_file
-from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
+from fonds.entities.index import MIN_PHONETIC_KEY, KnownEntity, NameIndex, entity_from_authority
 from fonds.entities.lexicon import institutions, not_names, world_places
 from fonds.entities.mentions import (
     GEO_TAILS,
@@ -196,6 +196,22 @@ class EntityStage:
             if tokens:
                 by_surname.setdefault(phonetic_key(tokens[-1]), []).append(e)
         years = _years_of_people(self.tables)
+        # Two spellings of one name ("Boldoczki", "Boldocsky") are one person.
+        spelled: dict[str, list[KnownEntity]] = {}
+        for e in people:
+            key = phonetic_key(e.name)
+            if (
+                e.origin == "discovered"
+                and len(key) >= MIN_PHONETIC_KEY
+                and len(plain_key(e.name)) >= 6
+            ):
+                spelled.setdefault(key, []).append(e)
+        same: dict[str, str] = {}
+        for group in spelled.values():
+            group.sort(key=lambda e: e.id)
+            for other in group[1:]:
+                if _near_in_time(years.get(other.id), years.get(group[0].id), "discovered"):
+                    same[other.id] = group[0].id
         fits: dict[str, set[str]] = {}
         for short in sorted(people, key=lambda e: e.id):
             st = name_tokens(short.name)
@@ -219,7 +235,16 @@ class EntityStage:
                 final = {ends.get(f, f) for f in found}
                 if len(final) == 1:
                     ends[short] = next(iter(final))
-        links = sorted(ends.items())
+        wanted = {**same, **{k: v for k, v in ends.items() if k not in same}}
+
+        def final(entity_id: str) -> str:
+            seen = set()
+            while entity_id in wanted and entity_id not in seen:
+                seen.add(entity_id)
+                entity_id = wanted[entity_id]
+            return entity_id
+
+        links = [(s, final(s)) for s in sorted(wanted) if final(s) != s]
         for source, target in links:
             merge(self.tables.store, source, target, reason="a short form of the one fuller name")
             self.index.redirects[source] = target
@@ -526,6 +551,19 @@ class EntityStage:
             if h.type in seen:
                 for m in h.mentions:
                     seen[h.type].setdefault(m.field, []).append((m.start, m.end))
+        # A surname of a person the document names in full is that person wherever it
+        # stands alone ("Stalin turned to Montgomery"), not a place of the same name.
+        surnames = {
+            name_tokens(span.text)[-1]
+            for _, span in spans
+            if span.type == "person"
+            and len(name_tokens(span.text)) > 1
+            and not _world_place(span.text.split()[-1], big=True)
+        } | {
+            self.index.entities[h.id].surname() or ""
+            for h in state.hits.values()
+            if h.type == "person"
+        }
         for fld, span in spans:
             text = _field_text(record, fld)
             cleaned = _clean_span(text, span)
@@ -537,6 +575,13 @@ class EntityStage:
             etype = _type_by_shape(surface, span.type, text, start)
             if etype not in ("person", "place", "organization"):
                 continue
+            if (
+                etype != "person"
+                and " " not in surface
+                and name_tokens(surface)[-1:]
+                and (name_tokens(surface)[-1] in surnames)
+            ):
+                continue  # left to the context: the person of this document
             if (
                 etype != "person"
                 and len(surface.split()) <= 3
@@ -768,6 +813,8 @@ class EntityStage:
             ):
                 continue
             entity_id = self._person_for(name, state, record.date_start)
+            if entity_id is None and len(name_tokens(name)) > 1:
+                entity_id = self._same_person_by_initials(name, state)
             if entity_id is None:
                 entity_id = self._discovered("person", name)
             self._add(state, entity_id, fld, start, end, name, "layout", 0.8)
@@ -1017,14 +1064,37 @@ def _abbreviates(short: list[str], full: list[str]) -> bool:
     ) < len(other)
 
 
+def _skeleton(name: str) -> str:
+    """A name's consonants after romanization folding (x written ks): its transliterations
+    differ mostly in vowels."""
+    key = phonetic_key(name).replace("x", "gs")
+    return key[:1] + re.sub(r"[aeiouy]", "", key[1:])
+
+
+PATRONYMIC = re.compile(r"(?:ovich|evich|ovitch|evitch|ich|ovna|evna|ichna)$")
+
+
 def _initials_agree(a: list[str], b: list[str]) -> bool:
-    """Whether two lists of given names or initials can name one person."""
+    """Whether two lists of given names or initials can name one person. A Russian
+    patronymic may be left out ("Kliment Voroshilov", "Klimentiy Efremovich Voroshilov"),
+    and a given name may be spelled otherwise ("Kliment", "Klimentiy")."""
+    if len(a) != len(b):
+        a = [x for x in a if len(x) == 1 or not PATRONYMIC.search(x)] or a
+        b = [y for y in b if len(y) == 1 or not PATRONYMIC.search(y)] or b
     for x, y in zip(a, b, strict=False):
         if x[0] != y[0]:
             return False
-        if len(x) > 1 and len(y) > 1 and x != y:
+        if len(x) > 1 and len(y) > 1 and not _same_given_name(x, y):
             return False
     return True
+
+
+def _same_given_name(x: str, y: str) -> bool:
+    """Spellings of one given name: "Kliment"/"Klimentiy", "Alexander"/"Aleksandr"."""
+    if x == y or phonetic_key(x) == phonetic_key(y) or _skeleton(x) == _skeleton(y):
+        return True
+    short, long_ = sorted((x, y), key=len)
+    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2
 
 
 def _sentence_around(text: str, start: int, end: int, reach: int = 160) -> tuple[int, int]:
@@ -1217,6 +1287,8 @@ def _type_by_shape(surface: str, label: str, text: str, start: int) -> str:
     """The recognizer's label, corrected where the name's shape is clear: a Korean surname
     with a given name, initials before a surname, or a Russian surname after a role word."""
     words = surface.split()
+    if label != "person" and PERSON_TITLE_BEFORE.search(text[max(0, start - 14) : start]):
+        return "person"  # "Lord Halifax", "Marshal Montgomery": a title names a person
     if SHIP.match(surface):
         return "vessel"  # "H.M.S. Sheffield": no person, and no entity type of ours
     if label == "organization" and _world_place(surface):
