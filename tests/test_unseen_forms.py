@@ -161,6 +161,16 @@ Gorelov
 """
 
 
+DA_CLIPPER = """Clipped from digitalarchive.wilsoncenter.org
+Ciphered Telegram from Gorelov to Filippov [Stalin]
+March 9, 1951
+Moscow, March 9, 1951—7 p.m.
+2264.
+Gorelov reports on the talks with the Chinese command about the spring offensive.
+Yesterday I met with the commander of the volunteers. He said the offensive would begin.
+"""
+
+
 @pytest.mark.parametrize("page", [DA_CLIPPED, DA_TEASER, DA_CITATION_ONLY, DA_READER])
 def test_a_digital_archive_page_kept_in_part(tmp_path: Path, page: str) -> None:
     reader, (rec,) = read(tmp_path, page)
@@ -177,3 +187,11 @@ def test_the_citation_line_gives_the_archival_reference_wherever_it_stands(tmp_p
     assert rec.translator == "Gary Goldberg"
     assert [(r.archive, r.fond, r.delo) for r in rec.archival_refs] == [("APRF", "45", "337")]
     assert "Wilson Center" not in rec.text
+
+
+def test_a_clipping_whose_body_opens_with_a_dateline_and_a_number(tmp_path: Path) -> None:
+    """The dateline is no title and the telegram's number no date."""
+    reader, (rec,) = read(tmp_path, DA_CLIPPER)
+    assert reader == "wilson-web"
+    assert rec.title == "Ciphered Telegram from Gorelov to Filippov [Stalin]"
+    assert rec.date == "1951-03-09"

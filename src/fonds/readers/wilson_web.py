@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from fonds.clean.dates import parse_date
+from fonds.clean.dates import find_dates, parse_date
 from fonds.model import Draft, Field, SourceFile, Span
 from fonds.readers.lines import Line, join_body, split_lines
 
@@ -177,8 +177,24 @@ def parse_page(text: str) -> Draft:
 
 
 def _is_whole_date(text: str) -> bool:
+    """A line that is a day or a month ("October 3, 1950"), not a bare number ("2264.")."""
     date = parse_date(text)
-    return date is not None and date.span[0] == 0 and date.span[1] >= len(text) - 1
+    return (
+        date is not None
+        and date.span[0] == 0
+        and date.span[1] >= len(text) - 1
+        and len(date.iso.split("/")[0]) >= 7
+    )
+
+
+def _is_dateline(text: str) -> bool:
+    """A document's own dateline ("Moscow, April 4, 1956—7 p.m."): a place and a date."""
+    dates = find_dates(text)
+    if not dates or len(text[dates[-1].span[1] :]) > 20:
+        return False
+    place = text[: dates[-1].span[0]].strip(" ,[]")
+    words = place.split()
+    return 0 < len(words) <= 3 and all(w[:1].isupper() for w in words)
 
 
 def _title_like(text: str) -> bool:
@@ -186,6 +202,7 @@ def _title_like(text: str) -> bool:
         8 <= len(text) <= 400
         and text[:1].isupper()
         and not _is_whole_date(text)
+        and not _is_dateline(text)
         and not is_furniture(text)
         and label_of(text) is None
         and CREDITS.match(text) is None
