@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from fonds.entities.stage import EntityStage, _sentence_around
+from fonds.entities.evidence import sentence_around
+from fonds.entities.stage import EntityStage
 from fonds.pipeline import ingest
 from fonds.store.sqlite import Store
 
@@ -47,7 +48,7 @@ def test_the_recognizer_sees_names_whole_past_abbreviations_and_initials() -> No
     text = "He left. Mr. Harlan dated August 21 told Everett W. Drake that Gen. Clark went. End."
     for word in ("Harlan", "Drake", "Clark"):
         at = text.index(word)
-        start, end = _sentence_around(text, at, at + len(word))
+        start, end = sentence_around(text, at, at + len(word))
         assert text[start:end].strip().startswith("Mr. Harlan"), word
         assert text[start:end].strip().endswith("Clark went.")
 

@@ -171,3 +171,50 @@ def name_keys(name: str) -> tuple[str, str]:
 def slugify(name: str) -> str:
     text = _APOSTROPHES.sub("", strip_diacritics(name).casefold())
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"
+
+
+def discovered_id(etype: str, name: str) -> str:
+    """The id of a discovered name, made from the name alone. A person of two or more
+    name words gets the romanization-folded form of the first word and of the rest
+    written together, so that "Ri Chang-hyon" and "Ri Chang Hyeon" (person-ri-janghyon),
+    "Zhao Mingshan" and "Chao Ming-shan", "Arkady Dorofeev" and "Arkadii Dorofeyev",
+    "Jean de Matha Thomas" and "Jean Dematha Thomas" meet whatever the order of ingest;
+    other names get their slug (case and accents folded)."""
+    prefix = etype if etype != "organization" else "org"
+    tokens = name_tokens(name)
+    if etype == "person" and len(tokens) >= 2:
+        return f"{prefix}-{phonetic_key(tokens[0])}-{phonetic_key(''.join(tokens[1:]))}"
+    return f"{prefix}-{slugify(name)}"
+
+
+def _skeleton(name: str) -> str:
+    """A name's consonants after romanization folding (x written ks): its transliterations
+    differ mostly in vowels."""
+    key = phonetic_key(name).replace("x", "gs")
+    return key[:1] + re.sub(r"[aeiouy]", "", key[1:])
+
+
+PATRONYMIC = re.compile(r"(?:ovich|evich|ovitch|evitch|ich|ovna|evna|ichna)$")
+
+
+def initials_agree(a: list[str], b: list[str]) -> bool:
+    """Whether two lists of given names or initials can name one person. A Russian
+    patronymic may be left out ("Kliment Voroshilov", "Klimentiy Efremovich Voroshilov"),
+    and a given name may be spelled otherwise ("Kliment", "Klimentiy")."""
+    if len(a) != len(b):
+        a = [x for x in a if len(x) == 1 or not PATRONYMIC.search(x)] or a
+        b = [y for y in b if len(y) == 1 or not PATRONYMIC.search(y)] or b
+    for x, y in zip(a, b, strict=False):
+        if x[0] != y[0]:
+            return False
+        if len(x) > 1 and len(y) > 1 and not same_given_name(x, y):
+            return False
+    return True
+
+
+def same_given_name(x: str, y: str) -> bool:
+    """Spellings of one given name: "Kliment"/"Klimentiy", "Alexander"/"Aleksandr"."""
+    if x == y or phonetic_key(x) == phonetic_key(y) or _skeleton(x) == _skeleton(y):
+        return True
+    short, long_ = sorted((x, y), key=len)
+    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2

@@ -25,23 +25,54 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fonds.clean.ocr import korean_surnames
 from fonds.entities.authority import AuthorityEntry, bundled_entries, load_file
-from fonds.entities.index import MIN_PHONETIC_KEY, KnownEntity, NameIndex, entity_from_authority
-from fonds.entities.lexicon import institutions, not_names, world_places
+from fonds.entities.evidence import (
+    APPARATUS_HEADINGS,
+    APPOSITION,
+    LOCATIVE_BEFORE,
+    PARENTHESIZED,
+    PERSON_TITLE_BEFORE,
+    PLACE_BEFORE,
+    REPEATED_TO,
+    ROMAN,
+    SIGNATURE_LINE,
+    SPEECH_AFTER,
+    clean_span,
+    coordinated_with,
+    distinct_word,
+    in_parentheses_after_office,
+    is_city,
+    is_country,
+    last_name_before,
+    plausible,
+    sentence_around,
+    sentence_initial,
+    split_at_and,
+    type_by_shape,
+    world_place,
+)
+from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
+from fonds.entities.lexicon import institutions, not_names
 from fonds.entities.mentions import (
-    GEO_TAILS,
     JOINERS,
     TITLES,
     Candidate,
-    Tok,
     find_candidates,
     runs,
     tokenize,
 )
 from fonds.entities.mentions import surface as mention_surface
-from fonds.entities.names import name_tokens, phonetic_key, plain_key, slugify
+from fonds.entities.names import (
+    discovered_id,
+    initials_agree,
+    name_tokens,
+    plain_key,
+)
 from fonds.entities.ner import NerModel, NerSpan, load_ner
+from fonds.entities.settle import (
+    links,
+    years_of_people,
+)
 from fonds.entities.turns import find_turns, participant_roles
 from fonds.model import EntityHit, EntityRef, Mention, Record
 from fonds.store.sqlite import EntityTables, Store
@@ -71,14 +102,6 @@ COMMON_ENDINGS = (
     "ence",
 )
 CONTEXT_CONFIDENCE = 0.8
-NEAR_YEARS = 4  # a short name and a fuller one are linked only this close in time
-# The end of a sentence: a line break, or ". ", "? ", "! " after a word that is no
-# abbreviation, title or initial.
-ABBREVIATION = re.compile(
-    r"(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Capt|Maj|Adm|Sgt|Gov|Sen|Rep|Amb|Min|Pres|Prof|Rev|Messrs|"
-    r"Mme|Jr|Sr|No|Nos|Vol|Dept|Govt|Cde|Cdes|[A-Za-z]|(?:[A-Z]\.)+[A-Z])"
-)
-STOP = re.compile(r"\n|[.?!](?=\s)")
 OFFICE_CONFIDENCE = 0.9
 
 
@@ -175,80 +198,17 @@ class EntityStage:
     # -- what is decided over the whole archive -----------------------------------------
 
     def settle(self) -> list[tuple[str, str]]:
-        """Link each discovered short name to the one fuller person name of the archive it
-        abbreviates ("Barbour" and "Mr. Barbour" to "Walworth Barbour", "Garcia Granados"
-        to "Jorge Garcia Granados", "J. Brassard" to "Joseph Brassard"); a short name two
-        people could bear stays apart. The links depend on the archive's names alone,
-        never on the order documents came in; each is a logged merge, undone like any
-        other. Returns the (short, full) pairs merged."""
+        """Merge what only the whole archive can decide (``fonds.entities.settle``): each
+        merge is logged, and undone like any other. Returns the (merged, kept) pairs."""
         if self.tables is None:
             return []
         from fonds.entities.edits import merge
 
-        people = [
-            e
-            for e in self.index.entities.values()
-            if e.type == "person" and self.index.canonical(e.id) == e.id
-        ]
-        by_surname: dict[str, list[KnownEntity]] = {}
-        for e in people:
-            tokens = name_tokens(e.name)
-            if tokens:
-                by_surname.setdefault(phonetic_key(tokens[-1]), []).append(e)
-        years = _years_of_people(self.tables)
-        # Two spellings of one name ("Boldoczki", "Boldocsky") are one person.
-        spelled: dict[str, list[KnownEntity]] = {}
-        for e in people:
-            key = phonetic_key(e.name)
-            if (
-                e.origin == "discovered"
-                and len(key) >= MIN_PHONETIC_KEY
-                and len(plain_key(e.name)) >= 6
-            ):
-                spelled.setdefault(key, []).append(e)
-        same: dict[str, str] = {}
-        for group in spelled.values():
-            group.sort(key=lambda e: e.id)
-            for other in group[1:]:
-                if _near_in_time(years.get(other.id), years.get(group[0].id), "discovered"):
-                    same[other.id] = group[0].id
-        fits: dict[str, set[str]] = {}
-        for short in sorted(people, key=lambda e: e.id):
-            st = name_tokens(short.name)
-            if short.origin != "discovered" or not st:
-                continue
-            found = {
-                full.id
-                for full in by_surname.get(phonetic_key(st[-1]), [])
-                if full.id != short.id
-                and _abbreviates(st, name_tokens(full.name))
-                and _last_word_whole(short.name, full.name)
-                and _near_in_time(years.get(short.id), years.get(full.id), full.origin)
-            }
-            if found:
-                fits[short.id] = found
-        # A fuller name that itself abbreviates one fullest name stands for it:
-        # "Dunn" fits "James C. Dunn" and "James Clement Dunn", which are one person.
-        ends: dict[str, str] = {}
-        for _ in range(3):
-            for short, found in fits.items():
-                final = {ends.get(f, f) for f in found}
-                if len(final) == 1:
-                    ends[short] = next(iter(final))
-        wanted = {**same, **{k: v for k, v in ends.items() if k not in same}}
-
-        def final(entity_id: str) -> str:
-            seen = set()
-            while entity_id in wanted and entity_id not in seen:
-                seen.add(entity_id)
-                entity_id = wanted[entity_id]
-            return entity_id
-
-        links = [(s, final(s)) for s in sorted(wanted) if final(s) != s]
-        for source, target in links:
+        pairs = links(self.index, years_of_people(self.tables))
+        for source, target in pairs:
             merge(self.tables.store, source, target, reason="a short form of the one fuller name")
             self.index.redirects[source] = target
-        return links
+        return pairs
 
     # -- resolution of one name ----------------------------------------------------------
 
@@ -411,7 +371,7 @@ class EntityStage:
                 self._add(state, before, "text", inner_start, inner_end, inner, "alias")
                 ends[inner_end] = before
             elif inside and not before:
-                word = _last_name_before(text, m.start())
+                word = last_name_before(text, m.start())
                 if word and self.index.entities[inside].type == "person":
                     w_start, w_end, w_text = word
                     self._add(state, inside, "text", w_start, w_end, w_text, "alias")
@@ -522,7 +482,7 @@ class EntityStage:
                 continue
             if word.endswith(COMMON_ENDINGS):
                 continue
-            start, end = _sentence_around(_field_text(record, fld), cand.start, cand.end)
+            start, end = sentence_around(_field_text(record, fld), cand.start, cand.end)
             last = windows[-1] if windows else None
             if last and last[0] == fld and start <= last[2]:
                 windows[-1] = (fld, last[1], max(end, last[2]))
@@ -558,7 +518,7 @@ class EntityStage:
             for _, span in spans
             if span.type == "person"
             and len(name_tokens(span.text)) > 1
-            and not _world_place(span.text.split()[-1], big=True)
+            and not world_place(span.text.split()[-1], big=True)
         } | {
             self.index.entities[h.id].surname() or ""
             for h in state.hits.values()
@@ -566,13 +526,13 @@ class EntityStage:
         }
         for fld, span in spans:
             text = _field_text(record, fld)
-            cleaned = _clean_span(text, span)
+            cleaned = clean_span(text, span)
             if cleaned is None:
                 continue
             start, end, surface = cleaned
             if state.overlaps(fld, start, end):
                 continue
-            etype = _type_by_shape(surface, span.type, text, start)
+            etype = type_by_shape(surface, span.type, text, start)
             if etype not in ("person", "place", "organization"):
                 continue
             if (
@@ -585,9 +545,9 @@ class EntityStage:
             if (
                 etype != "person"
                 and len(surface.split()) <= 3
-                and not _world_place(surface)
+                and not world_place(surface)
                 and not self.index.lookup(surface, authority_only=True)
-                and _coordinated_with(text, start, end, people_at.get(fld, []))
+                and coordinated_with(text, start, end, people_at.get(fld, []))
             ):
                 etype = "person"
             ids = self._settled(self.index.lookup(surface), state)
@@ -600,11 +560,9 @@ class EntityStage:
                     continue  # a bare surname of someone here: decided in context, or not at all
                 if any(self.index.entities[h].surname() == tokens[0] for h in state.hits):
                     continue
-            listed = etype == "place" and _coordinated_with(
-                text, start, end, places_at.get(fld, [])
-            )
+            listed = etype == "place" and coordinated_with(text, start, end, places_at.get(fld, []))
             if ids or not (
-                listed or _plausible(etype, surface, text, start, single_counts, record.text)
+                listed or plausible(etype, surface, text, start, single_counts, record.text)
             ):
                 continue
             known = self._same_person_by_initials(surface, state) if etype == "person" else None
@@ -622,7 +580,7 @@ class EntityStage:
         words = institutions()
         for fld in ("text", "title", "summary", "notes"):
             text = _field_text(record, fld)
-            for toks in _split_at_and(runs(text, tokenize(text)), words["heads"]):
+            for toks in split_at_and(runs(text, tokenize(text)), words["heads"]):
                 while toks and (
                     toks[0].word.casefold() in {"the", "a", "an"} or TITLES.match(toks[0].text)
                 ):
@@ -646,7 +604,7 @@ class EntityStage:
                     continue
                 folded = [t.word.casefold() for t in toks]
                 if len(toks) == 1:
-                    if folded[0] not in words["single"] or _sentence_initial(text, toks[0].start):
+                    if folded[0] not in words["single"] or sentence_initial(text, toks[0].start):
                         continue
                 elif not any(f in words["heads"] for f in folded) or all(
                     f in words["heads"] or f in JOINERS for f in folded
@@ -672,7 +630,7 @@ class EntityStage:
             for m in PARENTHESIZED.finditer(text):
                 if m.group(1).isupper():
                     continue  # "(CINCFE)", "(SCAP)": the office's own abbreviation
-                if _in_parentheses_after_office(text, m.start(1), len(m.group(1))):
+                if in_parentheses_after_office(text, m.start(1), len(m.group(1))):
                     found.append((fld, m.start(1), m.end(1), m.group(1)))
         self._layout_people(state, record, found)
 
@@ -705,7 +663,7 @@ class EntityStage:
             text = _field_text(record, fld)
             titled = PERSON_TITLE_BEFORE.search(text[max(0, cand.start - 14) : cand.start])
             speaks = SPEECH_AFTER.match(text[cand.end : cand.end + 20])
-            listed = _coordinated_with(text, cand.start, cand.end, people.get(fld, []))
+            listed = coordinated_with(text, cand.start, cand.end, people.get(fld, []))
             if not (titled or speaks or listed):
                 continue
             surname = cand.text.split()[-1]
@@ -716,9 +674,9 @@ class EntityStage:
                 continue  # "Director said", "Minister-Counselor": an office, no name
             if (
                 cand.text.isupper()
-                or _is_country(surname)
-                or (not titled and _world_place(surname))
-                or not _distinct_word(surname, record.text)
+                or is_country(surname)
+                or (not titled and world_place(surname))
+                or not distinct_word(surname, record.text)
                 or text[cand.end : cand.end + 1] == "-"
             ):
                 continue
@@ -736,8 +694,8 @@ class EntityStage:
                     not words
                     or m.group("office").casefold() not in institutions()["offices"]
                     or any(w.casefold() in not_names() for w in words)
-                    or _world_place(name)
-                    or (len(words) == 1 and not _distinct_word(name, record.text))
+                    or world_place(name)
+                    or (len(words) == 1 and not distinct_word(name, record.text))
                 ):
                     continue
                 found.append((fld, start, start + len(name), name))
@@ -749,13 +707,13 @@ class EntityStage:
         """A city, state or country of the GeoNames list that no one resolved, standing where
         a place stands ("arms to Tunis", "in Michigan and Minnesota"), is that place."""
         for fld, cand in unresolved:
-            if state.overlaps(fld, cand.start, cand.end) or not _world_place(cand.text):
+            if state.overlaps(fld, cand.start, cand.end) or not world_place(cand.text):
                 continue
             text = _field_text(record, fld)
             before = text[max(0, cand.start - 20) : cand.start]
             strong = LOCATIVE_BEFORE.search(before) or REPEATED_TO.search(before)
             weak = PLACE_BEFORE.search(before) and (
-                not _is_city(cand.text) or _world_place(cand.text, big=True)
+                not is_city(cand.text) or world_place(cand.text, big=True)
             )
             if not (strong or weak):
                 continue
@@ -782,7 +740,7 @@ class EntityStage:
             name = sig.group(1)
             if " " not in name and (
                 name.isupper()
-                or not _distinct_word(name, record.text)
+                or not distinct_word(name, record.text)
                 or name.casefold().endswith(COMMON_ENDINGS)
             ):
                 # "CINCFE", "III", "Recommendations": a known person's name or nothing
@@ -854,7 +812,7 @@ class EntityStage:
             ):
                 continue
             other = [t for t in name_tokens(self.index.entities[entity_id].name)[:-1]]
-            if _initials_agree(given, other):
+            if initials_agree(given, other):
                 fits.append(entity_id)
         present = [f for f in fits if f in state.hits]
         if len(present) == 1:
@@ -1004,120 +962,6 @@ def _shorter_forms(name: str) -> list[str]:
     return forms
 
 
-def discovered_id(etype: str, name: str) -> str:
-    """The id of a discovered name, made from the name alone. A person of two or more
-    name words gets the romanization-folded form of the first word and of the rest
-    written together, so that "Ri Chang-hyon" and "Ri Chang Hyeon" (person-ri-janghyon),
-    "Zhao Mingshan" and "Chao Ming-shan", "Arkady Dorofeev" and "Arkadii Dorofeyev",
-    "Jean de Matha Thomas" and "Jean Dematha Thomas" meet whatever the order of ingest;
-    other names get their slug (case and accents folded)."""
-    prefix = etype if etype != "organization" else "org"
-    tokens = name_tokens(name)
-    if etype == "person" and len(tokens) >= 2:
-        return f"{prefix}-{phonetic_key(tokens[0])}-{phonetic_key(''.join(tokens[1:]))}"
-    return f"{prefix}-{slugify(name)}"
-
-
-def _years_of_people(tables: EntityTables) -> dict[str, set[int]]:
-    """The years of the documents that mention each entity."""
-    rows = tables.conn.execute(
-        "SELECT DISTINCT m.entity_id, substr(d.date_start, 1, 4) FROM mentions m"
-        " JOIN documents d ON d.id = m.document_id WHERE d.date_start IS NOT NULL"
-    )
-    out: dict[str, set[int]] = {}
-    for entity_id, year in rows:
-        if year and year.isdigit():
-            out.setdefault(entity_id, set()).add(int(year))
-    return out
-
-
-def _near_in_time(a: set[int] | None, b: set[int] | None, origin: str) -> bool:
-    """Two names of one person are written within a few years of each other (the
-    authority file's people are known to be the ones meant, at any date)."""
-    if origin == "authority" or not a or not b:
-        return origin == "authority" or (not a and not b)
-    return min(abs(x - y) for x in a for y in b) <= NEAR_YEARS
-
-
-def _last_word_whole(short: str, full: str) -> bool:
-    """The surname is a whole word of the fuller name: "Franco" is not "Mello-Franco"."""
-    last = re.split(r"[\s,]+", full.strip(" ,."))[-1].casefold().strip(".")
-    return "-" not in last or last in short.casefold()
-
-
-def _abbreviates(short: list[str], full: list[str]) -> bool:
-    """Whether a name is a shorter form of another: its words end the other's ("Garcia
-    Granados" of "Jorge Garcia Granados"), or the same surname with fewer or initialled
-    given names ("Barbour", "J. Brassard" of "Joseph Brassard")."""
-    if not short or len(short) > len(full):
-        return False
-    key = [phonetic_key(t) for t in short]
-    if key == [phonetic_key(t) for t in full[len(full) - len(short) :]]:
-        return len(short) < len(full)
-    if phonetic_key(short[-1]) != phonetic_key(full[-1]):
-        return False
-    given, other = short[:-1], full[:-1]
-    if len(given) > len(other) or not _initials_agree(given, other):
-        return False
-    return any(len(a) == 1 and len(b) > 1 for a, b in zip(given, other, strict=False)) or len(
-        given
-    ) < len(other)
-
-
-def _skeleton(name: str) -> str:
-    """A name's consonants after romanization folding (x written ks): its transliterations
-    differ mostly in vowels."""
-    key = phonetic_key(name).replace("x", "gs")
-    return key[:1] + re.sub(r"[aeiouy]", "", key[1:])
-
-
-PATRONYMIC = re.compile(r"(?:ovich|evich|ovitch|evitch|ich|ovna|evna|ichna)$")
-
-
-def _initials_agree(a: list[str], b: list[str]) -> bool:
-    """Whether two lists of given names or initials can name one person. A Russian
-    patronymic may be left out ("Kliment Voroshilov", "Klimentiy Efremovich Voroshilov"),
-    and a given name may be spelled otherwise ("Kliment", "Klimentiy")."""
-    if len(a) != len(b):
-        a = [x for x in a if len(x) == 1 or not PATRONYMIC.search(x)] or a
-        b = [y for y in b if len(y) == 1 or not PATRONYMIC.search(y)] or b
-    for x, y in zip(a, b, strict=False):
-        if x[0] != y[0]:
-            return False
-        if len(x) > 1 and len(y) > 1 and not _same_given_name(x, y):
-            return False
-    return True
-
-
-def _same_given_name(x: str, y: str) -> bool:
-    """Spellings of one given name: "Kliment"/"Klimentiy", "Alexander"/"Aleksandr"."""
-    if x == y or phonetic_key(x) == phonetic_key(y) or _skeleton(x) == _skeleton(y):
-        return True
-    short, long_ = sorted((x, y), key=len)
-    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2
-
-
-def _sentence_around(text: str, start: int, end: int, reach: int = 160) -> tuple[int, int]:
-    """The sentence (or at most ``reach`` characters each way) around a span.
-
-    A full stop after an abbreviation or an initial ("Mr. Harlan", "Everett W. Drake",
-    "Gen. Clark") ends no sentence: the recognizer must see the whole name.
-    """
-    lo = max(0, start - reach)
-    hi = min(len(text), end + reach)
-    ends = [m.end() for m in STOP.finditer(text, lo, hi) if _ends_sentence(text, m.start())]
-    s = max((e for e in ends if e <= start), default=lo)
-    e = min((e for e in ends if e > end), default=hi)
-    return s, e
-
-
-def _ends_sentence(text: str, at: int) -> bool:
-    if text[at] != ".":
-        return True
-    m = re.search(r"[\w.]+$", text[max(0, at - 12) : at])
-    return m is None or ABBREVIATION.fullmatch(m.group()) is None
-
-
 def _field_text(record: Record, fld: str) -> str:
     if fld == "title":
         return record.title or ""
@@ -1126,385 +970,6 @@ def _field_text(record: Record, fld: str) -> str:
     if fld == "notes":
         return record.notes or ""
     return record.text
-
-
-# A telegraphic code word with capitals inside ("AusPolAd", "SecState", "DelGA"), not a
-# name: "Mc", "Mac", "De" and the like begin names written so.
-TELEGRAPHIC = re.compile(r"^(?!Mc|Mac|De|Di|Du|La|Le|Van|Von|O’|O')[A-Z][a-z]+[A-Z]")
-
-
-def _clean_span(text: str, span: NerSpan) -> tuple[int, int, str] | None:
-    """Trim a recognizer's span to the name: no leading article or title, no 's."""
-    toks = [t for t in tokenize(text[span.start : span.end])]
-    if not toks:
-        return None
-    while toks and (
-        toks[0].word.casefold() in {"the", "a", "an"}
-        or TITLES.match(toks[0].text)
-        or TELEGRAPHIC.match(toks[0].word)
-    ):
-        toks = toks[1:]
-    if not toks:
-        return None
-    start = span.start + toks[0].start
-    end = span.start + toks[-1].end
-    surface = text[start:end]
-    joined = re.match(r"-[A-Z][\w'’]+", text[end : end + 30])
-    if joined:
-        end += joined.end()  # "Czerny-Stefanska": the recognizer stopped at the hyphen
-        surface = text[start:end]
-    for suffix in ("'s", "’s", "."):
-        if surface.endswith(suffix):
-            surface = surface[: -len(suffix)]
-            end -= len(suffix)
-    if "\n" in surface or not surface:
-        return None
-    return start, end, surface
-
-
-def _plausible(
-    etype: str, surface: str, text: str, start: int, singles: Counter, body: str
-) -> bool:
-    """Whether a recognized name, unknown to the index, is worth a new identity.
-
-    Common words are no names, but names built from them are ("Security Council"): a word
-    of ``not_names`` rejects a span only when the span is that word alone (or, for a
-    person, holds it). A one-word person needs the document's context: a title or a role
-    before it ("Typed by", "From", "(" after an office), a line to itself (a signature), or
-    a second mention. A one-word place must be no common word
-    of the document and stands where a place stands ("in Trieste"); a one-word organization
-    must be an acronym ("NATO"): the recognizer often takes a surname for one.
-    """
-    words = surface.split()
-    if not words or len(words) > 6 or len(surface) < 3:
-        return False
-    folded = [w.casefold().strip(".,") for w in words]
-    if not all(w[:1].isupper() for w, f in zip(words, folded, strict=True) if f not in JOIN_WORDS):
-        return False
-    if etype != "person":
-        if len(words) >= 2:
-            return not all(f in not_names() or f in JOIN_WORDS for f in folded)
-        if etype == "organization":
-            return surface.isupper() and surface.isalpha()  # an acronym: "NATO", "SHAEF"
-        return _distinct_word(surface, body) and (
-            _placed(text, start, len(surface)) or _world_place(surface)
-        )
-    if any(f in not_names() for f in folded):
-        return False
-    if any(ch.isdigit() for ch in surface) or surface.isupper():
-        return False
-    if len(words) == 1:
-        if _world_place(surface) and (_is_country(surface) or not _has_role_before(text, start)):
-            return False
-        return (
-            _distinct_word(surface, body)
-            and (
-                _has_role_before(text, start)
-                or _on_own_line(text, start, surface)
-                or not _sentence_initial(text, start)
-            )
-        ) or singles[surface] >= 2
-    return True
-
-
-def _split_at_and(found: list[list[Tok]], heads: frozenset[str]) -> list[list[Tok]]:
-    """ "Security Council and the Trusteeship Council" is two bodies: a run is cut at "and"
-    where the words on both sides name a body ("Division of Central America and Panama
-    Affairs" stays whole)."""
-    out: list[list[Tok]] = []
-    for run in found:
-        cut = [k for k, t in enumerate(run) if t.word == "and"]
-        parts, last = [], 0
-        for k in cut:
-            parts.append(run[last:k])
-            last = k + 1
-        parts.append(run[last:])
-        if len(parts) > 1 and all(any(t.word.casefold() in heads for t in p) for p in parts):
-            out.extend(parts)
-        else:
-            out.append(run)
-    return out
-
-
-def _sentence_initial(text: str, start: int) -> bool:
-    """Whether a word opens its sentence or line (where any word is capitalized)."""
-    before = text[max(0, start - 4) : start].rstrip(" \t\"“‘'(")
-    return not before or before[-1] in ".!?:;\n"
-
-
-JOIN_WORDS = {"of", "the", "and", "for", "de", "du", "la", "von", "van", "der", "al"}
-ROLE_BEFORE = re.compile(r"(?:\b(?:[Bb]y|[Ff]rom|FROM|[Ff]or|FOR|[Ss]igned|[Ss]igned:)|[(\[])\s*$")
-KOREAN_GIVEN = re.compile(r"^[A-Z][a-z]{0,5}-[a-z]{1,5}$")
-RUSSIAN_SURNAME = re.compile(
-    r"(?:ov|ev|yov|in|yn|sky|skiy|skii|enko|ova|eva|ina|skaya|vich|yan|dze|shvili|uk|chuk)$"
-)
-INITIALS = re.compile(r"^(?:[A-Z]\. ?){1,3}(?=[A-Z][a-z])")
-
-
-def _distinct_word(word: str, body: str) -> bool:
-    """A capitalized word that the document never writes in lower case, and no stop word."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    low = word.casefold()
-    if low in not_names() or low in STOP_WORDS or len(low) < 3:
-        return False
-    return re.search(r"(?<![\w-])" + re.escape(low) + r"(?![\w-])", body) is None
-
-
-PLACE_BEFORE = re.compile(
-    r"\b(?:in|at|to|from|near|via|across|into|toward|towards|of|around|outside|inside)\s+"
-    r"(?:the\s+)?$",
-    re.I,
-)
-
-
-def _placed(text: str, start: int, length: int) -> bool:
-    """A one-word place where the sentence gives it a place's role: after a locative
-    preposition ("in Trieste", "to Caserta"), or heading a dateline ("Vienna, May 2")."""
-    if PLACE_BEFORE.search(text[max(0, start - 20) : start]):
-        return True
-    after = text[start + length : start + length + 40]
-    line_start = text.rfind("\n", 0, start) + 1
-    return not text[line_start:start].strip() and re.match(r",\s+\w+ \d", after) is not None
-
-
-def _has_role_before(text: str, start: int) -> bool:
-    before = text[max(0, start - 30) : start]
-    words = before.split()
-    if words and TITLES.match(words[-1]):
-        return True
-    return ROLE_BEFORE.search(before) is not None
-
-
-def _on_own_line(text: str, start: int, surface: str) -> bool:
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", start)
-    line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
-    return line.rstrip(".") == surface
-
-
-def _type_by_shape(surface: str, label: str, text: str, start: int) -> str:
-    """The recognizer's label, corrected where the name's shape is clear: a Korean surname
-    with a given name, initials before a surname, or a Russian surname after a role word."""
-    words = surface.split()
-    if label != "person" and PERSON_TITLE_BEFORE.search(text[max(0, start - 14) : start]):
-        return "person"  # "Lord Halifax", "Marshal Montgomery": a title names a person
-    if SHIP.match(surface):
-        return "vessel"  # "H.M.S. Sheffield": no person, and no entity type of ours
-    if label == "organization" and _world_place(surface):
-        return "place"  # "Santiago, June 15": an organization named like a city is rare
-    if len(words) == 1 and REPEATED_TO.search(text[max(0, start - 20) : start]):
-        return "place"  # "Repeated to Caserta", "repeated Vienna 62": a post
-    if (
-        label == "person"
-        and len(words) == 1
-        and text[max(0, start - 4) : start] == "the "
-        and _next_word(text, start + len(surface)) not in NAMED_AFTER
-    ):
-        return "unknown"  # "the Azores": one word after an article names no person
-    if label != "person" and (
-        _role_after(text, start + len(surface))
-        or _in_parentheses_after_office(text, start, len(surface))
-    ):
-        return "person"  # "Karpathy, Deputy Foreign Minister"; "the Ambassador in Chile (Bowers)"
-    if label == "person":
-        if words[-1].casefold().strip(".,") in ORG_HEADS:
-            return "organization"  # "J. B. Lippincott Company"
-        if _world_place(surface, big=True) and (
-            _is_country(surface) or not _has_role_before(text, start)
-        ):
-            return "place"  # "Bogotá", "Chile": the recognizer's person is a place
-        after = text[start + len(surface) : start + len(surface) + 2]
-        if (
-            len(words) == 1
-            and LOCATIVE_BEFORE.search(text[max(0, start - 16) : start])
-            and not after.startswith(("'", "’"))
-        ):
-            return "place"  # "at Caserta", "near Trieste"
-        return label
-    if _korean_personal_name(words):
-        return "person"
-    if INITIALS.match(surface) and len(words) <= 4 and words[-1].casefold() not in STOP_NOUNS:
-        return "person"
-    if (
-        2 <= len(words) <= 3
-        and all(w[:1].isupper() and w[1:].islower() for w in words)
-        and RUSSIAN_SURNAME.search(words[-1])
-        and not any(w.casefold() in not_names() or w.casefold() in GEO_TAILS for w in words)
-        and not any(w.casefold() in institutions()["heads"] for w in words)
-    ):
-        return "person"  # "Nikola Petkov", "Dimiter Gitchev": a given name and a Slavic surname
-    if (
-        len(words) == 1
-        and RUSSIAN_SURNAME.search(surface)
-        and _has_role_before(text, start)
-        and not text[max(0, start - 3) : start].endswith(("(", "["))
-    ):
-        return "person"
-    return label
-
-
-# Nouns a person's name qualifies after "the": "the Oatis case", "the Rajk reburial".
-NAMED_AFTER = {
-    "case",
-    "affair",
-    "trial",
-    "trials",
-    "reburial",
-    "funeral",
-    "regime",
-    "government",
-    "plan",
-    "doctrine",
-    "group",
-    "line",
-    "mission",
-    "visit",
-    "talks",
-    "report",
-    "proposal",
-    "administration",
-    "era",
-    "family",
-    "faction",
-    "cabinet",
-}
-
-
-def _next_word(text: str, end: int) -> str:
-    m = re.match(r"\s+([a-z]+)", text[end : end + 30])
-    return m.group(1) if m else ""
-
-
-PERSON_TITLE_BEFORE = re.compile(
-    r"\b(?:(?:Mr|Mrs|Ms|Dr|Gen|Col|Adm|Sen|Cde|Mme|Prof|Capt|Maj)\.?|Miss|Minister|"
-    r"Ambassador|General|Colonel|Admiral|Senator|Marshal|Comrade|Lord|Sir|Lady|Father|"
-    r"Cardinal|Bishop|Madame|Monsieur|Herr|Señor|Senhor|Professor|Captain|Major)\s+$"
-)
-SPEECH_AFTER = re.compile(
-    r"^\s+(?:said|says|stated|told|replied|asked|added|remarked|observed|explained|"
-    r"declared|insisted|agreed|suggested|commented|indicated|inquired|answered|reported|"
-    r"noted|urged|warned|proposed|promised|emphasized|emphasised|expressed|mentioned|"
-    r"responded|wrote|thought|believed|felt|who)\b"
-)
-# "Name, the Office ..." / "Name, Adjective Office ...": a name and its office in apposition.
-APPOSITION = re.compile(
-    r"(?:^|(?<=[\s(\[\]]))(?P<name>(?:[A-Z][\w'’.-]+ ){0,3}[A-Z][\w'’-]+), (?:the )?"
-    r"(?:[A-Z][\w'’-]+ ){0,3}(?P<office>[A-Z][a-zé]+)\b"
-)
-REPEATED_TO = re.compile(r"\b(?:[Rr]epeated|[Rr]ptd|[Ss]ent|[Ii]nfo)\s+(?:to\s+)?$")
-LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|via|across|into|off|outside|inside)\s+(?:the\s+)?$")
-# Words after an initial that make it a list label ("Annex D. Study"), not a name.
-STOP_NOUNS = {"study", "annex", "section", "part", "paragraph", "article", "appendix", "map"}
-SHIP = re.compile(r"^(?:H\.?\s?M\.?\s?S|U\.?\s?S\.?\s?S|S\.?\s?S|R\.?\s?M\.?\s?S)\.?\s")
-ORG_HEADS = {
-    "company",
-    "corporation",
-    "corp",
-    "inc",
-    "ltd",
-    "bank",
-    "press",
-    "university",
-    "institute",
-    "society",
-    "association",
-    "agency",
-    "council",
-    "commission",
-    "committee",
-    "party",
-    "ministry",
-    "embassy",
-    "legation",
-}
-
-
-ROMAN = re.compile(r"^[IVXLC]+$")
-APPARATUS_HEADINGS = {"notes", "footnotes", "endnotes", "references", "sources"}
-PARENTHESIZED = re.compile(r"\(([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2})\)")
-SIGNATURE_LINE = re.compile(
-    r"^\s*\[?([A-Z][\w'’-]+(?: (?:[A-Z]\.)+)?(?: [A-Z][\w'’-]+){0,2})\]?\.?\s*$"
-)
-
-
-def _role_after(text: str, end: int) -> bool:
-    """A name followed by its office in apposition: ", Deputy Foreign Minister"."""
-    if not text.startswith(", ", end):
-        return False
-    phrase = re.split(r"[,.;:()\n]", text[end + 2 : end + 62], maxsplit=1)[0]
-    words = phrase.split()[:5]
-    if not words or not (words[0][:1].isupper() or words[0] == "the"):
-        return False
-    return any(w.casefold().strip("’'s") in institutions()["offices"] for w in words)
-
-
-def _in_parentheses_after_office(text: str, start: int, length: int) -> bool:
-    """FRUS names an office holder in parentheses: "The Ambassador in Chile (Bowers)"."""
-    if text[start + length : start + length + 1] != ")":
-        return False
-    before = text[max(0, start - 70) : start]
-    return any(
-        w.casefold().strip(".,") in institutions()["offices"]
-        for w in re.findall(r"[A-Za-zé]+", before.rsplit("(", 1)[0])[-8:]
-    ) and before.endswith("(")
-
-
-def _world_place(surface: str, big: bool = False) -> bool:
-    """A country, a US state, or a city of 100,000 people (300,000 with ``big``: a city
-    that a surname rarely shadows), by the GeoNames list."""
-    found = world_places().get(surface)
-    if found is None:
-        return False
-    kind, population = found
-    return kind != "city" or population >= (300_000 if big else 100_000)
-
-
-def _is_city(surface: str) -> bool:
-    return world_places().get(surface, ("", 0))[0] == "city"
-
-
-def _is_country(surface: str) -> bool:
-    return world_places().get(surface, ("", 0))[0] == "country"
-
-
-COORDINATED = re.compile(r"^(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s+to\s+)$")
-
-
-def _coordinated_with(text: str, start: int, end: int, people: list[tuple[int, int]]) -> bool:
-    """A name listed with a person ("Pauker and Luca", "Gero, Farkas, Hazi"): one of them."""
-    for a, b in people:
-        between = text[b:start] if b <= start else text[end:a] if a >= end else None
-        if between is None or not COORDINATED.match(between):
-            continue
-        if between.strip() != "to":
-            return True
-        first = min(a, start)  # "from Beam to Murphy": a memorandum's two parties
-        if text[max(0, first - 5) : first] == "from ":
-            return True
-    return False
-
-
-def _korean_personal_name(words: list[str]) -> bool:
-    """'Yun Ki-bok', 'Han Sol Mi': a Korean surname, then a given name of two syllables."""
-    if len(words) not in (2, 3) or words[0] not in korean_surnames():
-        return False
-    given = words[1:]
-    if len(given) == 1:
-        return KOREAN_GIVEN.match(given[0]) is not None
-    return all(
-        g[:1].isupper() and g[1:].islower() and len(g) <= 5 and g.casefold() not in GEO_TAILS
-        for g in given
-    )
-
-
-def _last_name_before(text: str, end: int) -> tuple[int, int, str] | None:
-    """The capitalized word run that ends just before ``end`` (for 'Mun [Mun Il]')."""
-    m = re.search(r"([A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*){0,3})\s?$", text[max(0, end - 60) : end])
-    if not m:
-        return None
-    start = max(0, end - 60) + m.start(1)
-    return start, start + len(m.group(1)), m.group(1)
 
 
 def _sync_authority(tables: EntityTables, entries: list[AuthorityEntry]) -> None:
