@@ -46,7 +46,7 @@ class SpacyNer:
         try:
             try:
                 self.nlp = spacy.load(package, exclude=NOT_FOR_NER)
-            except OSError:
+            except (OSError, AttributeError):  # AttributeError: a package with no load()
                 inside = _model_location(package)
                 if inside == package:
                     raise
