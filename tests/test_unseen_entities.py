@@ -169,3 +169,26 @@ def test_an_editors_bracket_teaches_nothing_to_other_documents(archive) -> None:
     assert all(
         "Nationalist" not in texts for e, texts in found(records["bracket-a.txt"], "person").items()
     )
+
+
+def test_a_double_surname_and_a_given_name_before_a_known_surname(tmp_path: Path) -> None:
+    texts = {
+        "a.txt": (
+            "Memorandum of Conversation\n\nBogotá, May 3, 1949.\n\n"
+            "Participants: Dr. Eduardo Quintana Ruiz, Colombian Foreign Minister.\n\n"
+            "Quintana Ruiz said that his Government would reply.\n"
+        ),
+        "b.txt": (
+            "Memorandum\n\nWashington, May 9, 1949.\n\n"
+            "Dr. Quintana telephoned. The Minister, Dr. Quintana said, would arrive.\n\n"
+            "Mr. Tarnowski called on me. Later Jerzy Tarnowski left for Warsaw.\n"
+        ),
+    }
+    store, _, records = ingest_texts(tmp_path, texts)
+    full = [i for i, t in found(records["a.txt"], "person").items() if "Eduardo Quintana Ruiz" in t]
+    short = [i for i, t in found(records["b.txt"], "person").items() if "Quintana" in t]
+    assert full and short == full  # "Dr. Quintana" is the first half of a double surname
+    tarnowski = [i for i, t in found(records["b.txt"], "person").items() if "Tarnowski" in t]
+    assert len(tarnowski) == 1
+    assert "Jerzy Tarnowski" in found(records["b.txt"], "person")[tarnowski[0]]
+    store.close()

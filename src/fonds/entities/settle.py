@@ -88,6 +88,18 @@ def links(index: NameIndex, years: dict[str, set[int]]) -> list[tuple[str, str]]
         for other in group[1:]:
             if near_in_time(years.get(other.id), years.get(group[0].id), "discovered"):
                 same[other.id] = group[0].id
+    # Double surnames written somewhere in the archive ("Zuleta Angel"): the first half
+    # alone ("Dr. Zuleta") is a short form of the full name that ends with them.
+    doubles = {
+        tuple(phonetic_key(t) for t in name_tokens(e.name))
+        for e in people
+        if len(name_tokens(e.name)) == 2
+    }
+    by_first_surname: dict[str, list[KnownEntity]] = {}
+    for e in people:
+        tokens = name_tokens(e.name)
+        if len(tokens) >= 3 and tuple(phonetic_key(t) for t in tokens[-2:]) in doubles:
+            by_first_surname.setdefault(phonetic_key(tokens[-2]), []).append(e)
     # A short name and the fuller names it abbreviates.
     fits: dict[str, set[str]] = {}
     for short in sorted(people, key=lambda e: e.id):
@@ -102,6 +114,13 @@ def links(index: NameIndex, years: dict[str, set[int]]) -> list[tuple[str, str]]
             and last_word_whole(short.name, full.name)
             and near_in_time(years.get(short.id), years.get(full.id), full.origin)
         }
+        if len(st) == 1:
+            found |= {
+                full.id
+                for full in by_first_surname.get(phonetic_key(st[0]), [])
+                if full.id != short.id
+                and near_in_time(years.get(short.id), years.get(full.id), full.origin)
+            }
         if found:
             fits[short.id] = found
     # A fuller name that itself abbreviates one fullest name stands for it:

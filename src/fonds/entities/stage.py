@@ -22,6 +22,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -279,6 +280,7 @@ class EntityStage:
                 self._context(state, still, record.date_start)
             self._institutions(state, record)
             self._titled_people(state, record, unresolved)
+            self._given_names(state, record, unresolved)
             self._placed_world_places(state, record, unresolved)
             self._signature(state, record)
             self._parties(state, record)
@@ -514,11 +516,14 @@ class EntityStage:
         # A surname of a person the document names in full is that person wherever it
         # stands alone ("Stalin turned to Montgomery"), not a place of the same name.
         surnames = {
-            name_tokens(span.text)[-1]
+            surname
             for _, span in spans
             if span.type == "person"
             and len(name_tokens(span.text)) > 1
             and not world_place(span.text.split()[-1], big=True)
+            # the last word, and the one before it in a name of three or more words
+            # (a double surname: "Rafael Leonidas Trujillo Molina")
+            for surname in name_tokens(span.text)[-2 if len(name_tokens(span.text)) > 2 else -1 :]
         } | {
             self.index.entities[h.id].surname() or ""
             for h in state.hits.values()
@@ -723,6 +728,33 @@ class EntityStage:
                 entity_id = self._discovered("place", cand.text)
             if entity_id is not None:
                 self._add(state, entity_id, fld, cand.start, cand.end, cand.text, "gazetteer", 0.7)
+
+    def _given_names(
+        self, state: DocState, record: Record, unresolved: list[tuple[str, Candidate]]
+    ) -> None:
+        """A given name written before the surname of a person of this document ("Làszlo
+        Rajk" where "Rajk" is found) is that person's full name."""
+        by_surname = {
+            self.index.entities[h.id].surname(): h.id
+            for h in state.hits.values()
+            if h.type == "person"
+        }
+        words = [(f, c) for f, c in unresolved if " " not in c.text]
+        for (fld, given), (fld2, last) in pairwise(words):
+            if fld != fld2 or _field_text(record, fld)[given.end : last.start] != " ":
+                continue
+            surname = name_tokens(last.text)
+            person = by_surname.get(surname[0]) if surname else None
+            if (
+                person is None
+                or state.overlaps(fld, given.start, last.end)
+                or TITLES.match(given.text)
+                or given.text.casefold() in not_names()
+                or not distinct_word(given.text, record.text)
+            ):
+                continue
+            surface = _field_text(record, fld)[given.start : last.end]
+            self._add(state, person, fld, given.start, last.end, surface, "context", 0.8)
 
     def _signature(self, state: DocState, record: Record) -> None:
         """The signature standing alone on one of the text's last lines ("Walmsley",
