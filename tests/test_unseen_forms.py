@@ -195,3 +195,21 @@ def test_a_clipping_whose_body_opens_with_a_dateline_and_a_number(tmp_path: Path
     assert reader == "wilson-web"
     assert rec.title == "Ciphered Telegram from Gorelov to Filippov [Stalin]"
     assert rec.date == "1951-03-09"
+
+
+def test_numbered_paragraphs_are_no_footnotes(tmp_path: Path) -> None:
+    """A telegram's paragraphs numbered from 1 under its dateline stay in the text; its
+    footnotes, marked in the text, go to the notes."""
+    page = (
+        "740.00119 EW/6–2446: Telegram\n"
+        "The Ambassador in Czechoslovakia (Halloran) to the Secretary of State\n"
+        "Prague, June 24, 1946—5 p.m.\n"
+        "1. The Government will reply on the barges tomorrow.\n"
+        "2. The Minister agreed.1\n"
+        "Halloran\n"
+        "1 Not printed.\n"
+    )
+    _, (rec,) = read(tmp_path, page)
+    assert "1. The Government will reply" in rec.text
+    assert "2. The Minister agreed." in rec.text
+    assert rec.notes == "1 Not printed."

@@ -62,6 +62,7 @@ RECEIVED = re.compile(r"^\[?(?:Received|Washington,\s+undated)\b.*\]?$", re.I)
 FIRST_FOOTNOTE = re.compile(r"^(?:\[1\]|1\.?|\*|†)\s+\S")
 # "Moscow, February 10, 1947—7 p. m.", "[Washington,] January 5, 1949."
 DATELINE_PLACE = re.compile(r"^\[?(?P<place>[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,3}),?\]?,? ")
+NOTE_ONE_MARK = re.compile(r"(?<=[^\W\d_]|[.,;:’”')\]])(?:1|\[1\])(?!\d)")
 PAGE_MARK = re.compile(r"[ \t]*\[Page \d{1,4}\][ \t]*")
 RUNNING_HEAD = re.compile(
     r"^(?:\d{1,4}\s+)?(?:FOREIGN RELATIONS,?\s+\d{4}.*|[A-Z][A-Z ,;:.'’&-]{3,80})(?:\s+\d{1,4})?$"
@@ -247,7 +248,7 @@ def parse_frus_text(text: str) -> Draft:
             if ln.text and len(ln.text) < 120 and _is_dateline(ln.text):
                 fields["date"] = ln.field(_dateline_date(ln.text))
                 break
-    body_lines, note_lines = _split_footnotes(body_lines)
+    body_lines, note_lines = _split_footnotes(body_lines, chosen.line.text)
     # The opener's lines (classification, dateline, receipt) are blocks of their own,
     # even where print runs the text on without a blank line.
     opener = {ln.start for ln in content[body_from:start]}
@@ -259,16 +260,22 @@ def parse_frus_text(text: str) -> Draft:
     return Draft(format="frus-text", body=join_body(body.split("\n\n")), fields=fields, notes=notes)
 
 
-def _split_footnotes(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+def _split_footnotes(lines: list[Line], heading: str) -> tuple[list[Line], list[Line]]:
     """The document's text and its footnotes: numbered from 1 after the signature (or a
     last short line), as the page shows them; FRUS's numbered paragraphs are not notes."""
     content = [i for i, ln in enumerate(lines) if ln.text]
-    for k, i in enumerate(content[1:], start=1):
-        m = FIRST_FOOTNOTE.match(lines[i].text)
-        if not m:
+    # The last "1 ..." line after a short one, with the mark of note 1 in the text above
+    # it ("meeting1", "August 28[1]"): a numbered paragraph "1. The Government ..." right
+    # under the dateline has no such mark before it.
+    for k in range(len(content) - 1, 0, -1):
+        i = content[k]
+        if not FIRST_FOOTNOTE.match(lines[i].text):
             continue
         before = lines[content[k - 1]].text
-        if len(before) <= 60 and not FIRST_FOOTNOTE.match(before):
+        if len(before) > 60 or FIRST_FOOTNOTE.match(before):
+            continue
+        above = " ".join([heading] + [lines[j].text for j in content[:k]])
+        if NOTE_ONE_MARK.search(above):
             return lines[:i], lines[i:]
     return lines, []
 
