@@ -74,7 +74,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory):
             "The Ambassador in Belgium (Vandermeer) to the Secretary of State\n"
             "Brussels, July 3, 1950—noon.\n"
             "For Vandermeer from Acheson. A. Gromyko spoke with the Norwegian delegate in "
-            "Oslo and in Trondheim.\n"
+            "Oslo and in Trondheim.1\n"
             "Vandermeer\n"
             "1 Jules Ostrander, Director of the Office of Western European Affairs.\n"
         ),

@@ -454,3 +454,18 @@ def last_name_before(text: str, end: int) -> tuple[int, int, str] | None:
         return None
     start = max(0, end - 60) + m.start(1)
     return start, start + len(m.group(1)), m.group(1)
+
+
+def office_before(text: str, paren: int) -> str:
+    """The office named right before a parenthesis: "the Chief of the Division of
+    Brazilian Affairs (" gives "Chief of the Division of Brazilian Affairs"."""
+    before = text[max(0, paren - 120) : paren].rstrip()
+    words = re.findall(r"[\w'’.-]+", before)
+    offices = institutions()["offices"]
+    for k in range(len(words) - 1, -1, -1):
+        if words[k].casefold().strip(".") in offices:
+            first = k
+            while first > 0 and words[first - 1][:1].isupper() and words[first - 1] not in ("The",):
+                first -= 1
+            return " ".join(words[first:])
+    return ""

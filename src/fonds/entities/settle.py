@@ -62,25 +62,49 @@ def abbreviates(short: list[str], full: list[str]) -> bool:
     ) < len(other)
 
 
-def links(index: NameIndex, years: dict[str, set[int]]) -> list[tuple[str, str]]:
-    """The (discovered person, person it is) pairs to merge, in a stable order."""
+def fullest_names(tables: EntityTables) -> dict[str, str]:
+    """Each entity's fullest written form (most words, then longest): "DuWayne G. Clark"
+    for an entity first met as "Clark"."""
+    best: dict[str, str] = {}
+    for entity_id, text in tables.conn.execute("SELECT DISTINCT entity_id, text FROM mentions"):
+        old = best.get(entity_id)
+        if old is None or (len(text.split()), len(text), text) > (
+            len(old.split()),
+            len(old),
+            old,
+        ):
+            best[entity_id] = text
+    return best
+
+
+def links(
+    index: NameIndex, years: dict[str, set[int]], fullest: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """The (discovered person, person it is) pairs to merge, in a stable order. A short
+    name is judged by the fullest form its documents write ("DuWayne G. Clark" is no
+    short form of "Mark W. Clark", though both are "Clark" somewhere)."""
+    fullest = fullest or {}
+
+    def written(e: KnownEntity) -> list[str]:
+        """The fullest form of an entity's name that keeps its surname."""
+        tokens = name_tokens(e.name)
+        best = name_tokens(fullest.get(e.id, e.name))
+        return best if len(best) > len(tokens) and best[-1:] == tokens[-1:] else tokens
+
     people = [
         e for e in index.entities.values() if e.type == "person" and index.canonical(e.id) == e.id
     ]
     by_surname: dict[str, list[KnownEntity]] = {}
     for e in people:
-        tokens = name_tokens(e.name)
+        tokens = written(e)
         if tokens:
             by_surname.setdefault(phonetic_key(tokens[-1]), []).append(e)
     # Two spellings of one name ("Boldoczki", "Boldocsky") are one person.
     spelled: dict[str, list[KnownEntity]] = {}
     for e in people:
-        key = phonetic_key(e.name)
-        if (
-            e.origin == "discovered"
-            and len(key) >= MIN_PHONETIC_KEY
-            and len(plain_key(e.name)) >= 6
-        ):
+        form = " ".join(written(e))  # "Barbour", written "Walworth Barbour" too
+        key = phonetic_key(form)
+        if e.origin == "discovered" and len(key) >= MIN_PHONETIC_KEY and len(plain_key(form)) >= 6:
             spelled.setdefault(key, []).append(e)
     same: dict[str, str] = {}
     for group in spelled.values():
@@ -103,14 +127,14 @@ def links(index: NameIndex, years: dict[str, set[int]]) -> list[tuple[str, str]]
     # A short name and the fuller names it abbreviates.
     fits: dict[str, set[str]] = {}
     for short in sorted(people, key=lambda e: e.id):
-        st = name_tokens(short.name)
+        st = written(short)
         if short.origin != "discovered" or not st:
             continue
         found = {
             full.id
             for full in by_surname.get(phonetic_key(st[-1]), [])
             if full.id != short.id
-            and abbreviates(st, name_tokens(full.name))
+            and abbreviates(st, written(full))
             and last_word_whole(short.name, full.name)
             and near_in_time(years.get(short.id), years.get(full.id), full.origin)
         }

@@ -45,6 +45,7 @@ from fonds.entities.evidence import (
     is_city,
     is_country,
     last_name_before,
+    office_before,
     plausible,
     sentence_around,
     sentence_initial,
@@ -71,6 +72,7 @@ from fonds.entities.names import (
 )
 from fonds.entities.ner import NerModel, NerSpan, load_ner
 from fonds.entities.settle import (
+    fullest_names,
     links,
     years_of_people,
 )
@@ -205,7 +207,7 @@ class EntityStage:
             return []
         from fonds.entities.edits import merge
 
-        pairs = links(self.index, years_of_people(self.tables))
+        pairs = links(self.index, years_of_people(self.tables), fullest_names(self.tables))
         for source, target in pairs:
             merge(self.tables.store, source, target, reason="a short form of the one fuller name")
             self.index.redirects[source] = target
@@ -630,6 +632,7 @@ class EntityStage:
         (Bowers)", "the British Ambassador (Halifax)") is a person, whatever the
         recognizer would say of the word alone."""
         found: list[tuple[str, int, int, str]] = []
+        offices: dict[tuple[str, int], str] = {}
         for fld in ("title", "text", "notes"):
             text = _field_text(record, fld)
             for m in PARENTHESIZED.finditer(text):
@@ -637,7 +640,8 @@ class EntityStage:
                     continue  # "(CINCFE)", "(SCAP)": the office's own abbreviation
                 if in_parentheses_after_office(text, m.start(1), len(m.group(1))):
                     found.append((fld, m.start(1), m.end(1), m.group(1)))
-        self._layout_people(state, record, found)
+                    offices[(fld, m.start(1))] = office_before(text, m.start())
+        self._layout_people(state, record, found, offices)
 
     def _titled_people(
         self, state: DocState, record: Record, unresolved: list[tuple[str, Candidate]]
@@ -787,10 +791,16 @@ class EntityStage:
         self._layout_people(state, record, found)
 
     def _layout_people(
-        self, state: DocState, record: Record, found: list[tuple[str, int, int, str]]
+        self,
+        state: DocState,
+        record: Record,
+        found: list[tuple[str, int, int, str]],
+        offices: dict[tuple[str, int], str] | None = None,
     ) -> None:
         """Resolve names the layout says are people: to the authority's or this
-        document's person, else a discovered one."""
+        document's person, else a discovered one. A name beside an office is not a
+        famous namesake whose recorded offices are all others ("the Chief of the Division
+        of Brazilian Affairs (Clark)" is not General Mark W. Clark)."""
         for fld, start, end, name in found:
             words = name.split()
             if state.overlaps(fld, start, end) or any(
@@ -803,6 +813,9 @@ class EntityStage:
             ):
                 continue
             entity_id = self._person_for(name, state, record.date_start)
+            office = (offices or {}).get((fld, start))
+            if entity_id and office and not self._may_hold(entity_id, office):
+                entity_id = None
             if entity_id is None and len(name_tokens(name)) > 1:
                 entity_id = self._same_person_by_initials(name, state)
             if entity_id is None:
@@ -883,6 +896,9 @@ class EntityStage:
                 found = self._office_holder_named(named, day) or self._person_for(
                     named.name, state, day
                 )
+                office = named.via if named.via and named.via != "signature" else None
+                if found and office and not self._may_hold(found, office):
+                    found = None  # "(Clark)" beside an office Mark W. Clark never held
                 if found:
                     entity = self.index.entities[found]
                     return EntityRef(
@@ -913,6 +929,22 @@ class EntityStage:
         if record.sender is not None:
             record.sender = ref(record.sender)
         record.recipients = [r for r in (ref(x) for x in record.recipients) if r is not None]
+
+    def _may_hold(self, entity_id: str, office: str) -> bool:
+        """Whether a person may hold an office: the authority file records it for them, or
+        records no office of theirs at all."""
+        entity = self.index.entities[entity_id]
+        if not entity.offices:
+            return True
+        if any(eid == entity_id for eid, _ in self.index.office_holders(office, None)):
+            return True
+        # Not the very phrase: the same country, body or branch is enough ("Ambassador in
+        # France" for an "Ambassador to France"); none of them shared, it is someone else.
+        wanted = _office_words(office)
+        recorded = set().union(
+            *(_office_words(p) for o in entity.offices for p in (o.title, *o.phrases))
+        )
+        return bool(wanted & recorded) or not wanted
 
     def _office_holder_named(self, named: EntityRef, day: str | None) -> str | None:
         """ "The Ambassador in France (Bruce)": of the people the surname may name, the one
@@ -992,6 +1024,12 @@ def _shorter_forms(name: str) -> list[str]:
     if short and short != name:
         forms.append(short)
     return forms
+
+
+def _office_words(phrase: str) -> set[str]:
+    """The distinctive words of an office: its country, body or branch, not its rank."""
+    words = {w.casefold() for w in re.findall(r"[A-Za-z]+", phrase)}
+    return words - institutions()["offices"] - {"of", "the", "in", "to", "for", "and", "a", "an"}
 
 
 def _field_text(record: Record, fld: str) -> str:
