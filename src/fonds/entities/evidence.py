@@ -72,6 +72,15 @@ def clean_span(text: str, span: NerSpan) -> tuple[int, int, str] | None:
     start = span.start + toks[0].start
     end = span.start + toks[-1].end
     surface = text[start:end]
+    if span.type == "person":
+        # the recognizer cut a long name short ("Rafael Leonidas" of "Rafael Leonidas
+        # Trujillo Molina"): the capitalized name words that follow belong to it
+        while len(surface.split()) < 5:
+            more = re.match(r" ([A-Z][a-zà-ÿ'’-]+)(?=[\s,.;:)]|$)", text[end : end + 40])
+            if not more or more.group(1).casefold() in not_names() or TITLES.match(more.group(1)):
+                break
+            end += more.end()
+            surface = text[start:end]
     joined = re.match(r"-[A-Z][\w'’]+", text[end : end + 30])
     if joined:
         end += joined.end()  # "Czerny-Stefanska": the recognizer stopped at the hyphen

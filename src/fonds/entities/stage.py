@@ -235,6 +235,18 @@ class EntityStage:
                 return self.describe(ids[0])
             if ids:
                 return None
+        # As the documents write it: a form one entity's mentions bear ("Dr. Zuleta")
+        if self.tables is not None:
+            for form in _shorter_forms(name):
+                rows = self.tables.conn.execute(
+                    "SELECT DISTINCT entity_id FROM mentions WHERE text = ? COLLATE NOCASE",
+                    (form,),
+                ).fetchall()
+                found = {self.index.canonical(r[0]) for r in rows}
+                if len(found) == 1:
+                    return self.describe(found.pop())
+                if found:
+                    return None
         return None
 
     def describe(self, entity_id: str) -> dict[str, Any]:
@@ -417,6 +429,18 @@ class EntityStage:
             for h in state.hits.values()
             if h.type == "person" and self.index.entities[h.id].surname() == token
         ]
+        if not choices:
+            # the first of a double surname ("Trujillo" of "Rafael Leonidas Trujillo Molina")
+            choices = [
+                h.id
+                for h in state.hits.values()
+                if h.type == "person"
+                and self.index.entities[h.id].origin != "authority"
+                and any(
+                    len(name_tokens(m.text)) >= 3 and name_tokens(m.text)[-2] == token
+                    for m in h.mentions
+                )
+            ]
         if len(choices) == 1:
             return choices[0]
         if len(choices) > 1:
@@ -518,19 +542,17 @@ class EntityStage:
         # A surname of a person the document names in full is that person wherever it
         # stands alone ("Stalin turned to Montgomery"), not a place of the same name.
         surnames = {
-            surname
-            for _, span in spans
-            if span.type == "person"
-            and len(name_tokens(span.text)) > 1
-            and not world_place(span.text.split()[-1], big=True)
-            # the last word, and the one before it in a name of three or more words
-            # (a double surname: "Rafael Leonidas Trujillo Molina")
-            for surname in name_tokens(span.text)[-2 if len(name_tokens(span.text)) > 2 else -1 :]
-        } | {
             self.index.entities[h.id].surname() or ""
             for h in state.hits.values()
             if h.type == "person"
         }
+        for fld, span in spans:
+            cleaned = clean_span(_field_text(record, fld), span) if span.type == "person" else None
+            tokens = name_tokens(cleaned[2]) if cleaned else []
+            if len(tokens) > 1 and not world_place(cleaned[2].split()[-1], big=True):
+                # the last word, and the one before it in a name of three or more words
+                # (a double surname: "Rafael Leonidas Trujillo Molina")
+                surnames.update(tokens[-2:] if len(tokens) > 2 else tokens[-1:])
         for fld, span in spans:
             text = _field_text(record, fld)
             cleaned = clean_span(text, span)
@@ -718,6 +740,9 @@ class EntityStage:
         for fld, cand in unresolved:
             if state.overlaps(fld, cand.start, cand.end) or not world_place(cand.text):
                 continue
+            token = name_tokens(cand.text)
+            if token and self._surname_in_document(token[0], state):
+                continue  # "directed at Trujillo": the person this document names in full
             text = _field_text(record, fld)
             before = text[max(0, cand.start - 20) : cand.start]
             strong = LOCATIVE_BEFORE.search(before) or REPEATED_TO.search(before)
@@ -862,6 +887,15 @@ class EntityStage:
         present = [f for f in fits if f in state.hits]
         if len(present) == 1:
             return present[0]
+        if not fits and len(given) == 2 and len(given[0]) > 1 and len(given[1]) == 1:
+            # "George O. Marshall": a misprinted middle initial of the one person the
+            # authority file knows by that first name and surname
+            fits = [
+                entity_id
+                for entity_id in self.index.by_surname(surname, famous_only=False)
+                if self.index.entities[entity_id].origin == "authority"
+                and name_tokens(self.index.entities[entity_id].name)[:1] == given[:1]
+            ]
         return fits[0] if len(fits) == 1 else None
 
     def _discovered(self, etype: str, name: str) -> str:
