@@ -73,6 +73,10 @@ def clean_span(text: str, span: NerSpan) -> tuple[int, int, str] | None:
     end = span.start + toks[-1].end
     surface = text[start:end]
     if span.type == "person":
+        # initials the recognizer left out before the name ("A. I. Dorofeyev")
+        while before := re.search(r"(?:^|(?<=\s))[A-Z]\.\s?$", text[max(0, start - 3) : start]):
+            start -= len(before.group())
+            surface = text[start:end]
         # the recognizer cut a long name short ("Rafael Leonidas" of "Rafael Leonidas
         # Trujillo Molina"): the capitalized name words that follow belong to it
         while len(surface.split()) < 5:

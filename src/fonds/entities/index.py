@@ -3,6 +3,7 @@ its name keys, surnames and offices, for resolving a surface form to one identit
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -47,6 +48,8 @@ def _surname_of(name: str, nationality: str | None) -> str | None:
     tokens = [t for t in name_tokens(name) if t not in NAME_SUFFIXES]
     if len(tokens) < 2:
         return tokens[0] if tokens else None
+    if re.match(r"^\s*[A-Z]\.", name):
+        return tokens[-1]  # "I. Dorofeyev": an initial, not the Korean surname I
     korean = korean_surnames()
     first, last = tokens[0].capitalize(), tokens[-1].capitalize()
     if last in korean and first not in korean:

@@ -436,6 +436,7 @@ class EntityStage:
                 for h in state.hits.values()
                 if h.type == "person"
                 and self.index.entities[h.id].origin != "authority"
+                and len(token) >= 3
                 and any(
                     len(name_tokens(m.text)) >= 3 and name_tokens(m.text)[-2] == token
                     for m in h.mentions
@@ -699,10 +700,16 @@ class EntityStage:
                 continue
             surname = cand.text.split()[-1]
             if any(
-                part.casefold() in institutions()["offices"] or TITLES.match(part)
+                part.casefold() in institutions()["offices"]
+                or part.casefold() in institutions()["heads"]
+                or TITLES.match(part)
                 for part in surname.split("-")
             ):
-                continue  # "Director said", "Minister-Counselor": an office, no name
+                continue  # "Director said", "the Delegation felt": an office or a body
+            if surname.casefold().endswith(COMMON_ENDINGS) or (
+                listed and not titled and not speaks and sentence_initial(text, cand.start)
+            ):
+                continue  # "Previously, Sihn had ...": a sentence's first word
             if (
                 cand.text.isupper()
                 or is_country(surname)
