@@ -85,42 +85,6 @@ def ingest(
         store.close()
 
 
-def identity_checks(
-    gold: dict[str, Any], entities: list[list[dict]], resolved: dict[str, str | None]
-) -> tuple[int, int, list[str]]:
-    """score.py's same-/different-entity checks: an id from the export's names when one
-    entity bears the form, else what ``fonds entity resolve`` answers."""
-    ids: dict[str, set[str]] = {}
-    for group in entities:
-        for e in group:
-            for n in eb.names_of(e):
-                ids.setdefault(n, set()).add(str(e.get("id")))
-
-    def id_of(surface: str) -> Any:
-        found = ids.get(eb.fold(surface), set())
-        if len(found) == 1:
-            return next(iter(found))
-        if found:
-            return ("ambiguous", tuple(sorted(found)))
-        return resolved.get(surface)
-
-    passed, failures = 0, []
-    for group in gold.get("same_entity", []):
-        got = [id_of(x) for x in group]
-        ok = got[0] is not None and not isinstance(got[0], tuple) and all(g == got[0] for g in got)
-        passed += ok
-        if not ok:
-            failures.append(f"same entity {group}: {got}")
-    for a, b in gold.get("different_entities", []):
-        ia, ib = id_of(a), id_of(b)
-        ok = ia is None or ib is None or ia != ib
-        passed += ok
-        if not ok:
-            failures.append(f"different entities {a!r} / {b!r}: {ia}")
-    total = len(gold.get("same_entity", [])) + len(gold.get("different_entities", []))
-    return passed, total, failures
-
-
 def metadata_checks(gold_docs: dict[str, Any], records: dict[str, dict]) -> dict[str, list]:
     """Per field, the (document, got, accepted) of every check, right or wrong."""
     out: dict[str, list] = {f: [] for f in (*METADATA, "sender", "recipients")}
@@ -172,7 +136,7 @@ def run(model: str, only: str | None, baseline: bool) -> dict[str, Any]:
         "documents_per_second": round(len(records) / seconds, 2) if seconds else None,
         "metadata": metadata_checks(gold["documents"], docs),
         "fonds": eb.score(gold["documents"], fonds_entities),
-        "identity": identity_checks(gold, list(fonds_entities.values()), resolved),
+        "identity": eb.identity_checks(gold, fonds_entities.values(), resolved),
         "gold": gold["documents"],
         "entities": fonds_entities,
     }

@@ -162,9 +162,13 @@ def score(gold_docs: dict[str, dict[str, Any]], entities_by_doc: dict[str, list[
 
 
 def identity_checks(
-    gold: dict[str, Any], records: Iterable[list[dict]]
+    gold: dict[str, Any],
+    records: Iterable[list[dict]],
+    resolved: dict[str, str | None] | None = None,
 ) -> tuple[int, int, list[str]]:
-    """score.py's same_entity / different_entities checks over all records: (passed, total, failures)."""
+    """score.py's same_entity / different_entities checks over all records: (passed, total,
+    failures). A form no exported entity bears takes its id from ``resolved`` (what
+    ``fonds entity resolve`` answers), as score.py's ``--resolve`` does."""
     ids: dict[str, set[str]] = defaultdict(set)
     for entities in records:
         for e in entities:
@@ -175,7 +179,9 @@ def identity_checks(
         found = ids.get(fold(surface), set())
         if len(found) == 1:
             return next(iter(found))
-        return ("ambiguous", tuple(sorted(found))) if found else None
+        if found:
+            return ("ambiguous", tuple(sorted(found)))
+        return (resolved or {}).get(surface)
 
     passed, failures = 0, []
     for group in gold.get("same_entity", []):

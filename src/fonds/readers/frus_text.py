@@ -186,7 +186,7 @@ class FrusTextReader:
 
 def parse_frus_text(text: str) -> Draft:
     lines = [ln for ln in split_lines(text) if not _is_page_furniture(ln.text)]
-    lines = _dehyphenate(lines, text)
+    lines = _dehyphenate(lines)
     content = [ln for ln in lines if ln.text]
     fields: dict[str, Field] = {}
     if not content:
@@ -409,7 +409,7 @@ def _without_site_tail(lines: list[Line]) -> list[Line]:
     return [ln for ln in lines if not _is_page_furniture(ln.text)]
 
 
-def _dehyphenate(lines: list[Line], text: str) -> list[Line]:
+def _dehyphenate(lines: list[Line]) -> list[Line]:
     """Join a word split at a line's end ("Gov-" / "ernment") as the printed text had it."""
     out: list[Line] = []
     i = 0
