@@ -1,7 +1,7 @@
 """The same files ingested in any order give the same entities and mentions.
 
-Entities are compared by id and type: a discovered person's display name is the first
-spelling fonds met (its id is made from the name's folded form, the same in every order).
+Entities are compared by id, type and name: a discovered entity is named, once the ingest
+settles, by the fullest form its documents write, chosen alike in every order.
 
 What one document teaches (an editor's bracket, a name the recognizer found) must not
 change what another document means depending on which came first. The seeds, the FRUS
@@ -41,6 +41,7 @@ def _annotations(db: Path, files: list[Path]) -> dict[str, list[tuple]]:
                 (
                     e["id"],
                     e["type"],
+                    e["name"],
                     tuple(
                         sorted(
                             (m.get("field", "text"), m["start"], m["end"], m["text"])
@@ -60,9 +61,9 @@ def _differences(a: dict[str, list[tuple]], b: dict[str, list[tuple]]) -> list[s
     for doc in sorted(set(a) | set(b)):
         left, right = set(a.get(doc, [])), set(b.get(doc, []))
         for item in sorted(left - right):
-            out.append(f"{doc}: only in the first order: {item[:2]}")
+            out.append(f"{doc}: only in the first order: {item[:3]}")
         for item in sorted(right - left):
-            out.append(f"{doc}: only in the other order: {item[:2]}")
+            out.append(f"{doc}: only in the other order: {item[:3]}")
     return out
 
 

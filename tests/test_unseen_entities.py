@@ -161,6 +161,8 @@ def test_a_short_name_meets_the_one_fuller_name_after_ingest(archive) -> None:
     short = next(i for i, t in found(records["later.txt"], "person").items() if "Ostrander" in t)
     assert short == full
     assert stage.resolve_name("Mr. Ostrander")["id"] == full
+    later = next(e for e in records["later.txt"]["entities"] if e["id"] == full)
+    assert later["name"] == "Jules Ostrander"  # the fullest form the documents write
 
 
 def test_an_editors_bracket_teaches_nothing_to_other_documents(archive) -> None:

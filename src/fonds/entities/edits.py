@@ -14,7 +14,7 @@ from typing import Any
 
 from fonds.entities.names import plain_key, slugify
 from fonds.errors import FondsError, NotFound
-from fonds.store.sqlite import EntityTables, Store, now, replace_entities_of
+from fonds.store.sqlite import EntityTables, Store, now, replace_entities_of, searchable_names
 
 Move = tuple[str, str, int, int, str, str]  # (doc_id, field, start, end, from_id, to_id)
 RefPath = list[Any]  # where a reference sits in a record: ["recipients", 1], ["sender"] ...
@@ -246,3 +246,38 @@ def _regroup(
         )
     )
     return out
+
+
+def rename(store: Store, entity_id: str, name: str) -> None:
+    """Give an entity another display name, in the store and in every record that names
+    it (its mentions stay as they are). Settling uses it so that a discovered name reads
+    the same whatever the order of ingest."""
+    docs = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT DISTINCT document_id FROM mentions WHERE entity_id = ?", (entity_id,)
+        )
+    ]
+    with store.conn:
+        store.conn.execute("UPDATE entities SET name = ? WHERE id = ?", (name, entity_id))
+        store.conn.execute("UPDATE recipients SET name = ? WHERE entity_id = ?", (name, entity_id))
+        store.conn.execute(
+            "UPDATE documents SET sender_name = ? WHERE sender_id = ?", (name, entity_id)
+        )
+        for doc_id in docs:
+            data = store.get_record(doc_id)
+            for hit in data["entities"]:
+                if hit["id"] == entity_id:
+                    hit["name"] = name
+                    texts = dict.fromkeys(m["text"] for m in hit["mentions"])
+                    hit["aliases"] = [t for t in texts if t != name]
+            for _path, ref in _references(data):
+                if ref.get("id") == entity_id:
+                    ref["name"] = name
+            store.conn.execute(
+                "UPDATE documents SET record_json = ?, entity_names = ? WHERE id = ?",
+                (json.dumps(data, ensure_ascii=False), searchable_names(data["entities"]), doc_id),
+            )
+            enqueue = getattr(store, "enqueue_for_search", None)
+            if enqueue is not None:
+                enqueue(doc_id)

@@ -68,11 +68,7 @@ def fullest_names(tables: EntityTables) -> dict[str, str]:
     best: dict[str, str] = {}
     for entity_id, text in tables.conn.execute("SELECT DISTINCT entity_id, text FROM mentions"):
         old = best.get(entity_id)
-        if old is None or (len(text.split()), len(text), text) > (
-            len(old.split()),
-            len(old),
-            old,
-        ):
+        if old is None or _rank(text) > _rank(old):
             best[entity_id] = text
     return best
 
@@ -165,3 +161,29 @@ def links(
         return entity_id
 
     return [(s, final_of(s)) for s in sorted(wanted) if final_of(s) != s]
+
+
+def display_names(index: NameIndex, fullest: dict[str, str]) -> dict[str, str]:
+    """The discovered entities whose display name should change: to the fullest form
+    their documents write that keeps their last word (a person's surname), ties broken by
+    length, then by the text itself, so that every order of ingest names them alike."""
+    out: dict[str, str] = {}
+    for entity_id, written in fullest.items():
+        entity = index.entities.get(entity_id)
+        if (
+            entity is None
+            or entity.origin != "discovered"
+            or index.canonical(entity_id) != entity_id
+        ):
+            continue
+        current = entity.name
+        if name_tokens(written)[-1:] != name_tokens(current)[-1:]:
+            continue
+        if written != current and _rank(written) >= _rank(current):
+            out[entity_id] = written
+    return out
+
+
+def _rank(name: str) -> tuple[int, int, str]:
+    """Fuller first: more words, then more letters, then (for a tie) the smaller text."""
+    return (len(name.split()), len(name), "".join(chr(0x10FFFF - ord(c)) for c in name))

@@ -72,6 +72,7 @@ from fonds.entities.names import (
 )
 from fonds.entities.ner import NerModel, NerSpan, load_ner
 from fonds.entities.settle import (
+    display_names,
     fullest_names,
     links,
     years_of_people,
@@ -205,12 +206,18 @@ class EntityStage:
         merge is logged, and undone like any other. Returns the (merged, kept) pairs."""
         if self.tables is None:
             return []
-        from fonds.entities.edits import merge
+        from fonds.entities.edits import merge, rename
 
         pairs = links(self.index, years_of_people(self.tables), fullest_names(self.tables))
         for source, target in pairs:
             merge(self.tables.store, source, target, reason="a short form of the one fuller name")
             self.index.redirects[source] = target
+        # A discovered entity is shown by the fullest form its documents write, chosen
+        # the same way whatever the order of ingest ("Walworth Barbour", not "Barbour").
+        for entity_id, name in display_names(self.index, fullest_names(self.tables)).items():
+            rename(self.tables.store, entity_id, name)
+            self.index.entities[entity_id].name = name
+            self.index.add_name(entity_id, name)
         return pairs
 
     # -- resolution of one name ----------------------------------------------------------
