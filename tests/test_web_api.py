@@ -507,3 +507,23 @@ def test_serve_accepts_workers() -> None:
     assert "--workers" in help_text
     bad = CliRunner().invoke(main, ["serve", "--workers", "0"])
     assert bad.exit_code == 2
+
+
+def test_bad_requests_found_by_the_probe_are_4xx(writable: TestClient) -> None:
+    """Each was a 500 before: an offset past SQLite's integers, a form with too many
+    fields, a UTF-16 upload with an odd trailing byte; a refused upload stays on disk."""
+    too_deep = writable.get("/entities/person-kim-il-sung?offset=9223372036854775808")
+    assert too_deep.status_code == 400
+    assert writable.get("/api/entities?offset=10001").status_code == 400
+    assert writable.get("/entities?offset=10001").status_code == 400
+    form = "&".join(f"f{i}=x" for i in range(100))
+    crowded = writable.post(
+        "/login", content=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert crowded.status_code == 400
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    odd = "Telegram from Seoul".encode("utf-16") + b"\x00"
+    broken = writable.post("/api/ingest?filename=odd.txt", content=odd, headers=auth)
+    assert broken.status_code == 422 and "UTF-16" in broken.json()["error"]["message"]
+    uploads = Path(writable.app.state.fonds.db_path).resolve().parent / "uploads"
+    assert not any(p.name.endswith("odd.txt") for p in uploads.glob("*"))

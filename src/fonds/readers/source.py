@@ -45,7 +45,12 @@ def load_source(path: Path, stream_over: int | None = -1) -> SourceFile:
     if data.startswith(PDF_MAGIC):
         return SourceFile(str(path), sha, "", "pdf", len(data))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return SourceFile(str(path), sha, data.decode("utf-16"), "utf-16", len(data))
+        try:
+            return SourceFile(str(path), sha, data.decode("utf-16"), "utf-16", len(data))
+        except UnicodeDecodeError as err:
+            raise ReadError(
+                f"{path}: broken UTF-16 text (a byte that ends no character at {err.start})"
+            ) from err
     if data.startswith(BINARY_MAGICS) or _looks_binary(data):
         raise ReadError(f"{path}: a binary file, not a document fonds can read")
     text, encoding = decode_text(data)

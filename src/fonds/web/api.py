@@ -13,10 +13,12 @@ from fonds.export.citations import cite
 from fonds.web import corpus, documents, entities, searching
 from fonds.web.explore import cached_network, cached_places
 from fonds.web.pages import state_of
+from fonds.web.state import MAX_OFFSET
 
 router = APIRouter(prefix="/api", tags=["read"])
+
 Limit = Query(20, ge=1, le=100, description="page size (at most 100)")
-Offset = Query(0, ge=0, le=10_000, description="items to skip")
+Offset = Query(0, ge=0, le=MAX_OFFSET, description=f"items to skip (at most {MAX_OFFSET})")
 
 
 @router.get("/search", response_class=JSONResponse)

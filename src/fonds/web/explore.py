@@ -13,7 +13,7 @@ from fonds.errors import QuerySyntaxError
 from fonds.web import corpus, entities, stats
 from fonds.web.layout import bars, map_view, network_layout, project, world_paths
 from fonds.web.pages import Pager, render, state_of
-from fonds.web.state import WebState
+from fonds.web.state import MAX_OFFSET, WebState
 
 router = APIRouter(include_in_schema=False)
 NETWORK_KINDS = ("both", "wrote", "met")
@@ -61,7 +61,7 @@ def timeline_page(
     date_from: str = Query("", alias="from"),
     date_to: str = Query("", alias="to"),
     person: str = "",
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> HTMLResponse:
     state = state_of(request)
     store = state.reader()

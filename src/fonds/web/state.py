@@ -23,6 +23,11 @@ TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 
 
+# The deepest item any page or API listing may start at: a larger offset is a 4xx
+# (FastAPI's bounds on every route's ``offset``), never an integer SQLite cannot take.
+MAX_OFFSET = 10_000
+
+
 @dataclass(frozen=True)
 class WebLimits:
     """Named limits of the web app; each one is a setting, not a literal in a route."""
@@ -32,7 +37,7 @@ class WebLimits:
     max_query_chars: int = 2000
     page_size: int = 20
     max_page_size: int = 100
-    max_offset: int = 10_000
+    max_offset: int = MAX_OFFSET
     network_nodes: int = 60
     timeline_documents: int = 50
     # Requests answered at once by one server process. Pages and searches are CPU work

@@ -15,7 +15,7 @@ from fonds.web import documents, entities, searching, stats
 from fonds.web.layout import bars
 from fonds.web.pages import Pager, render, state_of
 from fonds.web.render import entity_url
-from fonds.web.state import WebState
+from fonds.web.state import MAX_OFFSET, WebState
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("fonds.web")
@@ -57,7 +57,7 @@ def search_page(
     date_from: str = Query("", alias="from"),
     date_to: str = Query("", alias="to"),
     sort: str = "relevance",
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     mode: str = "lexical",
 ) -> HTMLResponse:
     state = state_of(request)
@@ -180,7 +180,7 @@ def document_citation(request: Request, doc_id: str, fmt: str) -> Response:
 
 @router.get("/entities", response_class=HTMLResponse)
 def entities_page(
-    request: Request, q: str = "", type: str = "", offset: int = Query(0, ge=0)
+    request: Request, q: str = "", type: str = "", offset: int = Query(0, ge=0, le=MAX_OFFSET)
 ) -> HTMLResponse:
     state = state_of(request)
     if type not in ("", "person", "place", "organization"):
@@ -205,7 +205,9 @@ def entities_page(
 
 
 @router.get("/entities/{entity_id}", response_class=HTMLResponse)
-def entity_page(request: Request, entity_id: str, offset: int = Query(0, ge=0)) -> Response:
+def entity_page(
+    request: Request, entity_id: str, offset: int = Query(0, ge=0, le=MAX_OFFSET)
+) -> Response:
     store = state_of(request).reader()
     target = entities.merged_into(store, entity_id)
     if target:

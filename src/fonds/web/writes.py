@@ -137,6 +137,7 @@ async def api_ingest(request: Request, filename: str = Query("", max_length=200)
         "message": outcome.message.replace(str(path), name) if outcome.message else None,
     }
     if outcome.status == "failed":
+        path.unlink(missing_ok=True)  # a refused upload leaves nothing behind
         raise HTTPException(422, result["message"] or "the file could not be ingested")
     return result
 
@@ -176,7 +177,11 @@ async def _form(request: Request) -> dict[str, str]:
     if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
         raise HTTPException(403, "a form from another site cannot write here")
     body = (await request.body()).decode("utf-8", "replace")
-    return {k: v[0] for k, v in parse_qs(body, max_num_fields=20).items()}
+    try:
+        fields = parse_qs(body, max_num_fields=20)
+    except ValueError as err:  # "Max number of fields exceeded"
+        raise HTTPException(400, "the form has too many fields") from err
+    return {k: v[0] for k, v in fields.items()}
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
