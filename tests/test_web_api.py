@@ -83,7 +83,7 @@ def test_search_structure_and_pagination(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
-        ({"q": ""}, ""),
+        ({"q": ""}, "type a word or a name to search for"),
         ({"q": "x" * 2001}, "the limit is 2000"),
         ({"q": "Kim", "limit": 0}, "limit"),
         ({"q": "Kim", "limit": "many"}, "limit"),

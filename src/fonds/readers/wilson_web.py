@@ -170,8 +170,15 @@ def parse_page(text: str) -> Draft:
     _read_metadata(lines[meta_at:], fields)
     if "title" not in fields and "citation" in fields:
         m = QUOTED_CITATION.match(fields["citation"].value)
+        cited = fields["citation"].span
         if m:
-            fields["title"] = Field(m.group("title"), fields["citation"].span)
+            # the evidence is the title inside the citation line, not the whole line
+            span = (
+                Span(cited.start + m.start("title"), cited.start + m.end("title"))
+                if cited
+                else None
+            )
+            fields["title"] = Field(m.group("title"), span)
     body = join_body([line.text for line in body_lines])
     return Draft(format="wilson-web", body=body, fields=fields)
 
