@@ -236,3 +236,36 @@ def test_network_layout_is_deterministic_and_on_the_canvas() -> None:
     assert set(first) == set(nodes)
     assert all(0 <= x <= 1000 and 0 <= y <= height for x, y in first.values())
     assert len(set(first.values())) == len(nodes)
+
+
+def _document(paragraphs: int) -> tuple[str, list[EntityMark], list[RepairMark]]:
+    """A body of many paragraphs, each naming two people, with a repair in every tenth."""
+    parts, entities, repairs, pos = [], [], [], 0
+    for i in range(paragraphs):
+        para = f"Kim Il Sung met Pak Hon Yong on day {i} and they spoke at length of the war."
+        entities.append(EntityMark(pos, pos + 11, "person-kim-il-sung", "person", "Kim Il Sung"))
+        entities.append(EntityMark(pos + 16, pos + 27, "person-pak-hon-yong", "person", "Pak"))
+        if i % 10 == 0:
+            repairs.append(RepairMark(pos + 4, pos + 6, "II", "ocr-il"))
+        parts.append(para)
+        pos += len(para) + 2
+    return "\n\n".join(parts), entities, repairs
+
+
+def test_render_time_grows_with_the_size_not_its_square() -> None:
+    """Ten times the paragraphs and marks cost about ten times the CPU (the reader once
+    rescanned every mark for every paragraph: a hundred times)."""
+    import time
+
+    def cpu(paragraphs: int) -> float:
+        text, entities, repairs = _document(paragraphs)
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            html = render_passage(text, 0, len(text), entities, repairs)
+            best = min(best, time.process_time() - start)
+        assert html.count("<p") == paragraphs
+        return best
+
+    small, large = cpu(300), cpu(3000)
+    assert large < 30 * max(small, 1e-4), (small, large)

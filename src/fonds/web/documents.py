@@ -13,7 +13,7 @@ from markupsafe import Markup
 from fonds.entities.turns import LABEL
 from fonds.errors import FondsError
 from fonds.readers import load_source
-from fonds.web.render import excerpt, marks_from_record, render_passage
+from fonds.web.render import MarkIndex, excerpt, marks_from_record, render_passage
 
 # (field, label) in the order of the record panel.
 PANEL_FIELDS = (
@@ -65,6 +65,7 @@ def sections(record: dict[str, Any]) -> list[Section]:
     """The body as narration and dialogue, every mention linked, all text escaped."""
     text = record.get("text") or ""
     entities, repairs = marks_from_record(record)
+    index = MarkIndex.of(entities, repairs)
     turns = sorted(
         (
             t
@@ -80,20 +81,20 @@ def sections(record: dict[str, Any]) -> list[Section]:
         if start < pos:
             continue
         if text[pos:start].strip():
-            out.append(Section(render_passage(text, pos, start, entities, repairs)))
+            out.append(Section(render_passage(text, pos, start, entities, repairs, index)))
         m = LABEL.match(text, start, end)
         body_start = m.end() if m else start
         label = m.group("label").strip() if m else None
         out.append(
             Section(
-                render_passage(text, body_start, end, entities, repairs),
+                render_passage(text, body_start, end, entities, repairs, index),
                 [s for s in turn.get("speakers") or [] if s.get("name")],
                 label,
             )
         )
         pos = end
     if text[pos:].strip() or not out:
-        out.append(Section(render_passage(text, pos, len(text), entities, repairs)))
+        out.append(Section(render_passage(text, pos, len(text), entities, repairs, index)))
     return out
 
 

@@ -4,6 +4,7 @@ our own tags (links to entities, repair marks, search highlights) are put around
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -87,15 +88,54 @@ def marks_from_record(record: dict[str, Any]) -> tuple[list[EntityMark], list[Re
     return kept, sorted(repairs, key=lambda r: r.start)
 
 
+@dataclass(frozen=True)
+class MarkIndex:
+    """A document's marks, sorted and not overlapping, with their bounds for bisection:
+    the marks over a paragraph are found without scanning the others."""
+
+    entities: Sequence[EntityMark]
+    repairs: Sequence[RepairMark]
+    ent_starts: list[int]
+    ent_ends: list[int]
+    rep_starts: list[int]
+    rep_ends: list[int]
+
+    @classmethod
+    def of(cls, entities: Sequence[EntityMark], repairs: Sequence[RepairMark]) -> MarkIndex:
+        return cls(
+            entities,
+            repairs,
+            [m.start for m in entities],
+            [m.end for m in entities],
+            [r.start for r in repairs],
+            [r.end for r in repairs],
+        )
+
+    def over(self, lo: int, hi: int) -> tuple[Sequence[EntityMark], Sequence[RepairMark]]:
+        """The marks that overlap text[lo:hi]."""
+        ents = self.entities[bisect_right(self.ent_ends, lo) : bisect_left(self.ent_starts, hi)]
+        reps = self.repairs[bisect_right(self.rep_ends, lo) : bisect_left(self.rep_starts, hi)]
+        return ents, reps
+
+
 def render_passage(
-    text: str, lo: int, hi: int, entities: Sequence[EntityMark], repairs: Sequence[RepairMark]
+    text: str,
+    lo: int,
+    hi: int,
+    entities: Sequence[EntityMark],
+    repairs: Sequence[RepairMark],
+    index: MarkIndex | None = None,
 ) -> Markup:
-    """text[lo:hi] as <p> paragraphs, mentions linked, repairs marked; all text escaped."""
+    """text[lo:hi] as <p> paragraphs, mentions linked, repairs marked; all text escaped.
+
+    Each paragraph gets the marks over it by bisection in ``index`` (made once for a
+    document that renders many passages): time grows with the text and its marks, not
+    with their product."""
     paragraphs = _paragraph_spans(text, lo, hi)
-    ents = [m for m in entities if m.start < hi and m.end > lo]
-    reps = [r for r in repairs if r.start < hi and r.end > lo]
+    index = index or MarkIndex.of(entities, repairs)
     html: list[str] = []
     for p_start, p_end in paragraphs:
+        ents, reps = index.over(p_start, p_end)
         html.append('<p dir="auto">')
         html.append(_render_run(text, p_start, p_end, ents, reps))
         html.append("</p>")
