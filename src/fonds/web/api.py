@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import PurePath
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -81,8 +82,12 @@ def api_status(request: Request) -> dict[str, Any]:
 
 @router.get("/documents/{doc_id}")
 def api_document(request: Request, doc_id: str) -> dict[str, Any]:
-    """One record, as `fonds export --format jsonl` writes it (evidence and repairs too)."""
-    return state_of(request).reader().get_record(doc_id)
+    """One record, as `fonds export --format jsonl` writes it (evidence and repairs too),
+    but for its source, named by its file name: the server's folders are nobody's business."""
+    record = state_of(request).reader().get_record(doc_id)
+    source = record.get("source") or {}
+    record["source"] = {**source, "path": PurePath(str(source.get("path", ""))).name}
+    return record
 
 
 @router.get("/documents/{doc_id}/similar")
