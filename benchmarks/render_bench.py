@@ -18,12 +18,13 @@ from fonds.web.render import EntityMark, RepairMark, render_passage
 PARAGRAPH = "Kim Il Sung met Pak Hon Yong on day {i} and they spoke at length of the war."
 
 
-def body(kilobytes: int) -> tuple[str, list[EntityMark], list[RepairMark]]:
+def document(paragraphs: int) -> tuple[str, list[EntityMark], list[RepairMark]]:
+    """A body of many paragraphs, each naming two people, with a repair in every tenth."""
     parts: list[str] = []
     entities: list[EntityMark] = []
     repairs: list[RepairMark] = []
-    pos, i = 0, 0
-    while pos < kilobytes * 1000:
+    pos = 0
+    for i in range(paragraphs):
         para = PARAGRAPH.format(i=i)
         entities.append(EntityMark(pos, pos + 11, "person-kim-il-sung", "person", "Kim Il Sung"))
         entities.append(EntityMark(pos + 16, pos + 27, "person-pak-hon-yong", "person", "Pak"))
@@ -31,8 +32,16 @@ def body(kilobytes: int) -> tuple[str, list[EntityMark], list[RepairMark]]:
             repairs.append(RepairMark(pos + 4, pos + 6, "II", "ocr-il"))
         parts.append(para)
         pos += len(para) + 2
-        i += 1
     return "\n\n".join(parts), entities, repairs
+
+
+def body(kilobytes: int) -> tuple[str, list[EntityMark], list[RepairMark]]:
+    """A document of about ``kilobytes`` thousand characters."""
+    paragraphs, pos = 0, 0
+    while pos < kilobytes * 1000:
+        pos += len(PARAGRAPH.format(i=paragraphs)) + 2
+        paragraphs += 1
+    return document(paragraphs)
 
 
 def cpu_seconds(kilobytes: int, repeat: int = 3) -> float:

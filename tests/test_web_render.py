@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from markupsafe import Markup
@@ -239,17 +241,14 @@ def test_network_layout_is_deterministic_and_on_the_canvas() -> None:
 
 
 def _document(paragraphs: int) -> tuple[str, list[EntityMark], list[RepairMark]]:
-    """A body of many paragraphs, each naming two people, with a repair in every tenth."""
-    parts, entities, repairs, pos = [], [], [], 0
-    for i in range(paragraphs):
-        para = f"Kim Il Sung met Pak Hon Yong on day {i} and they spoke at length of the war."
-        entities.append(EntityMark(pos, pos + 11, "person-kim-il-sung", "person", "Kim Il Sung"))
-        entities.append(EntityMark(pos + 16, pos + 27, "person-pak-hon-yong", "person", "Pak"))
-        if i % 10 == 0:
-            repairs.append(RepairMark(pos + 4, pos + 6, "II", "ocr-il"))
-        parts.append(para)
-        pos += len(para) + 2
-    return "\n\n".join(parts), entities, repairs
+    """The render benchmark's document: paragraphs naming two people, a repair in ten."""
+    spec = importlib.util.spec_from_file_location(
+        "render_bench", Path(__file__).resolve().parents[1] / "benchmarks" / "render_bench.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench.document(paragraphs)
 
 
 def test_render_time_grows_with_the_size_not_its_square() -> None:

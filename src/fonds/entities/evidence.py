@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from fonds.clean.ocr import korean_surnames
 from fonds.entities.lexicon import institutions, not_names, world_places
@@ -190,7 +191,14 @@ def distinct_word(word: str, body: str) -> bool:
     low = word.casefold()
     if low in not_names() or low in STOP_WORDS or len(low) < 3:
         return False
-    return re.search(r"(?<![\w-])" + re.escape(low) + r"(?![\w-])", body) is None
+    return low not in words_of(body)
+
+
+@lru_cache(maxsize=8)
+def words_of(body: str) -> frozenset[str]:
+    """The words of a text (runs of letters, digits and hyphens), once per text: asked of
+    every candidate name of a document, so made once, not searched for each."""
+    return frozenset(re.findall(r"[\w-]+", body))
 
 
 PLACE_BEFORE = re.compile(

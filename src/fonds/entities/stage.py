@@ -51,6 +51,7 @@ from fonds.entities.evidence import (
     sentence_initial,
     split_at_and,
     type_by_shape,
+    words_of,
     world_place,
 )
 from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
@@ -503,7 +504,7 @@ class EntityStage:
         and the summary: the recognizer's input, as (field, start, end)."""
         from spacy.lang.en.stop_words import STOP_WORDS  # spaCy is loaded only with NER on
 
-        lower_words = set(re.findall(r"\b[a-z][a-z'’-]+\b", record.text))
+        lower_words = words_of(record.text)
         windows: list[tuple[str, int, int]] = []
         for fld, cand in unresolved:
             if state.overlaps(fld, cand.start, cand.end):

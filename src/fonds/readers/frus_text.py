@@ -236,7 +236,7 @@ def parse_frus_text(text: str) -> Draft:
     )
     if stop < len(content):
         body_lines = [ln for ln in body_lines if ln.start < content[stop].start]
-    body_lines = _without_site_tail(body_lines)
+    body_lines = [ln for ln in body_lines if not _is_page_furniture(ln.text)]
     if "source_note" not in fields:
         for ln in body_lines:
             m = re.match(r"^(?:\[?\d{1,3}\]?\s+)?(?:Source:\s*)?(.+)$", ln.text)
@@ -403,10 +403,6 @@ def _is_page_furniture(text: str) -> bool:
     return bool(RUNNING_HEAD.match(text)) and (
         "FOREIGN RELATIONS" in text or re.search(r"\d{2,4}$|^\d{1,4}\s", text) is not None
     )
-
-
-def _without_site_tail(lines: list[Line]) -> list[Line]:
-    return [ln for ln in lines if not _is_page_furniture(ln.text)]
 
 
 def _dehyphenate(lines: list[Line]) -> list[Line]:
