@@ -126,13 +126,42 @@ def test_right_to_left_and_cjk_text(client: TestClient, archive: Archive) -> Non
     assert html.count('<p dir="auto">') >= 2
 
 
-def test_one_megabyte_paragraph(client: TestClient, archive: Archive) -> None:
-    start = time.perf_counter()
-    html = safe_page(client, f"/documents/{archive.big}")
-    assert time.perf_counter() - start < 5
-    assert len(html) > 1_000_000
-    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "&amp;amp;" in html
-    assert archive.big_last_words + "</p>" in html
+def _page_cpu(client: TestClient, url: str) -> float:
+    """CPU seconds of the whole process (the app answers on another thread) for a page."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        assert client.get(url).status_code == 200
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def test_one_megabyte_paragraph_opens_in_parts(client: TestClient, archive: Archive) -> None:
+    url = f"/documents/{archive.big}"
+    first = safe_page(client, url)
+    count = int(re.search(r"Part 1 of (\d+) of the text", first).group(1))  # type: ignore[union-attr]
+    assert count > 1  # a paragraph of 1 MB is cut at spaces, not shown whole
+    assert 50_000 < len(first) < 400_000
+    assert "&lt;b&gt;bold&lt;/b&gt;" in first and "&amp;amp;" in first
+    assert archive.big_last_words not in first
+    assert f'href="{url}?part=2" rel="next"' in first
+    last = safe_page(client, f"{url}?part={count}")
+    assert archive.big_last_words + "</p>" in last and 'rel="prev"' in last
+    # every character of the body is on exactly one part: the parts' words add up
+    words = sum(
+        len(re.findall(r"\bsupply\b", safe_page(client, f"{url}?part={k}").split("</h1>", 1)[1]))
+        for k in range(1, count + 1)
+    )
+    store = Store(archive.db, readonly=True)
+    text = store.get_record(archive.big)["text"]
+    store.close()
+    assert words == len(re.findall(r"\bsupply\b", text))
+    missing = client.get(f"{url}?part={count + 1}")
+    assert missing.status_code == 404 and f"has {count} part(s)" in missing.text
+    # A page of the 1 MB document costs about what a page of an ordinary one does: no
+    # wall-clock constant, a CPU ratio to a measured small document on the same machine.
+    small = _page_cpu(client, f"/documents/{archive.hostile}")
+    assert _page_cpu(client, url) < 10 * small + 0.05
 
 
 def test_record_of_conversation_is_a_dialogue(client: TestClient, archive: Archive) -> None:

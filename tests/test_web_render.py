@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 from markupsafe import Markup
@@ -240,15 +241,24 @@ def test_network_layout_is_deterministic_and_on_the_canvas() -> None:
     assert len(set(first.values())) == len(nodes)
 
 
-def _document(paragraphs: int) -> tuple[str, list[EntityMark], list[RepairMark]]:
-    """The render benchmark's document: paragraphs naming two people, a repair in ten."""
+def _bench() -> Any:
     spec = importlib.util.spec_from_file_location(
         "render_bench", Path(__file__).resolve().parents[1] / "benchmarks" / "render_bench.py"
     )
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    return bench.document(paragraphs)
+    return bench
+
+
+def _document(paragraphs: int) -> tuple[str, list[EntityMark], list[RepairMark]]:
+    """The render benchmark's document: paragraphs naming two people, a repair in ten."""
+    return _bench().document(paragraphs)  # type: ignore[no-any-return]
+
+
+def _record(paragraphs: int) -> dict[str, Any]:
+    """The same document as a record, as the store gives it to the reader."""
+    return _bench().record(paragraphs)  # type: ignore[no-any-return]
 
 
 def test_render_time_grows_with_the_size_not_its_square() -> None:
@@ -268,3 +278,36 @@ def test_render_time_grows_with_the_size_not_its_square() -> None:
 
     small, large = cpu(300), cpu(3000)
     assert large < 30 * max(small, 1e-4), (small, large)
+
+
+@pytest.mark.slow
+def test_a_five_megabyte_document_opens_at_once() -> None:
+    """The reader shows one part of a long body: part 1 of a 5 MB record (70,000 marks)
+    costs a small multiple of a whole 100 KB record, and the parts cover the body."""
+    import time
+
+    from fonds.web.documents import body_parts, sections
+
+    def cpu(record: dict[str, Any]) -> tuple[float, int]:
+        best, shown = float("inf"), 0
+        for _ in range(3):
+            start = time.process_time()
+            lo, hi = body_parts(record, 100_000)[0]
+            shown = sum(str(s.html).count("<p") for s in sections(record, lo, hi))
+            best = min(best, time.process_time() - start)
+        return best, shown
+
+    small_record, large_record = _record(1_200), _record(65_000)  # about 95 KB and 5 MB
+    assert len(str(large_record["text"])) > 5_000_000
+    small, small_shown = cpu(small_record)
+    large, large_shown = cpu(large_record)
+    assert small_shown == 1_200 and 0 < large_shown <= 1_300
+    assert large < 6 * max(small, 1e-3), (small, large)
+    parts = body_parts(large_record, 100_000)
+    assert parts[0][0] == 0 and parts[-1][1] == len(str(large_record["text"]))
+    assert all(a[1] == b[0] for a, b in pairwise(parts))  # no gap, no overlap
+    assert all(hi - lo <= 100_000 for lo, hi in parts)
+    assert (
+        sum(str(s.html).count("<p") for lo, hi in parts for s in sections(large_record, lo, hi))
+        == 65_000
+    )  # every paragraph on one part, none cut (parts end at paragraph breaks)

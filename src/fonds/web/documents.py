@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,28 +62,57 @@ class PanelRow:
     repairs: list[dict[str, Any]] = field(default_factory=list)
 
 
-def sections(record: dict[str, Any]) -> list[Section]:
-    """The body as narration and dialogue, every mention linked, all text escaped."""
+def body_parts(record: dict[str, Any], size: int) -> list[tuple[int, int]]:
+    """The body cut into parts of at most ``size`` characters, so that a page shows one
+    part of a long document. Each cut falls at a turn's start, else at a paragraph
+    break, else at a line end or a space, in the second half of the part; only a run of
+    ``size`` characters without a space is cut where it stands."""
     text = record.get("text") or ""
-    entities, repairs = marks_from_record(record)
+    starts = sorted(int(t.get("start", -1)) for t in record.get("turns") or [])
+    parts: list[tuple[int, int]] = []
+    pos = 0
+    while len(text) - pos > size:
+        limit, least = pos + size, pos + size // 2
+        i = bisect_right(starts, limit) - 1
+        if i >= 0 and starts[i] > least:
+            cut = starts[i]
+        else:
+            cut = max(text.rfind("\n\n", least, limit), text.rfind("\n", least, limit))
+            if cut <= least:
+                cut = text.rfind(" ", least, limit)
+            cut = cut + 1 if cut > least else limit
+        parts.append((pos, cut))
+        pos = cut
+    parts.append((pos, len(text)))
+    return parts
+
+
+def sections(record: dict[str, Any], lo: int = 0, hi: int | None = None) -> list[Section]:
+    """The body (or its part text[lo:hi]) as narration and dialogue, every mention
+    linked, all text escaped. A turn cut by the part's edge keeps its speakers."""
+    text = record.get("text") or ""
+    hi = len(text) if hi is None else min(hi, len(text))
+    entities, repairs = marks_from_record(record, lo, hi)
     index = MarkIndex.of(entities, repairs)
     turns = sorted(
         (
             t
             for t in record.get("turns") or []
             if 0 <= int(t.get("start", -1)) < int(t.get("end", -1)) <= len(text)
+            and int(t["start"]) < hi
+            and int(t["end"]) > lo
         ),
         key=lambda t: t["start"],
     )
     out: list[Section] = []
-    pos = 0
+    pos = lo
     for turn in turns:
-        start, end = int(turn["start"]), int(turn["end"])
+        start, end = max(int(turn["start"]), lo), min(int(turn["end"]), hi)
         if start < pos:
             continue
         if text[pos:start].strip():
             out.append(Section(render_passage(text, pos, start, entities, repairs, index)))
-        m = LABEL.match(text, start, end)
+        m = LABEL.match(text, start, end) if start == int(turn["start"]) else None
         body_start = m.end() if m else start
         label = m.group("label").strip() if m else None
         out.append(
@@ -93,8 +123,8 @@ def sections(record: dict[str, Any]) -> list[Section]:
             )
         )
         pos = end
-    if text[pos:].strip() or not out:
-        out.append(Section(render_passage(text, pos, len(text), entities, repairs, index)))
+    if text[pos:hi].strip() or not out:
+        out.append(Section(render_passage(text, pos, hi, entities, repairs, index)))
     return out
 
 

@@ -61,9 +61,13 @@ def highlight_snippet(snippet: str, spans: Iterable[Sequence[int]]) -> Markup:
     return Markup("".join(out))
 
 
-def marks_from_record(record: dict[str, Any]) -> tuple[list[EntityMark], list[RepairMark]]:
-    """The body's entity mentions and OCR repairs, with offsets checked against the text."""
+def marks_from_record(
+    record: dict[str, Any], lo: int = 0, hi: int | None = None
+) -> tuple[list[EntityMark], list[RepairMark]]:
+    """The body's entity mentions and OCR repairs (those over text[lo:hi] only, when a
+    page shows one part), with offsets checked against the text."""
     size = len(record.get("text") or "")
+    hi = size if hi is None else min(hi, size)
     entities: list[EntityMark] = []
     for entity in record.get("entities") or []:
         etype = entity.get("type") if entity.get("type") in ENTITY_TYPES else "other"
@@ -71,14 +75,17 @@ def marks_from_record(record: dict[str, Any]) -> tuple[list[EntityMark], list[Re
             if m.get("field", "text") != "text" or not entity.get("id"):
                 continue
             start, end = int(m.get("start", 0)), int(m.get("end", 0))
-            if 0 <= start < end <= size:
+            if 0 <= start < end <= size and start < hi and end > lo:
                 entities.append(EntityMark(start, end, entity["id"], etype, entity.get("name", "")))
     repairs = [
         RepairMark(
             int(r["start"]), int(r["end"]), str(r.get("original", "")), str(r.get("rule", ""))
         )
         for r in record.get("repairs") or []
-        if r.get("field") == "text" and 0 <= int(r.get("start", -1)) < int(r.get("end", -1)) <= size
+        if r.get("field") == "text"
+        and 0 <= int(r.get("start", -1)) < int(r.get("end", -1)) <= size
+        and int(r["start"]) < hi
+        and int(r["end"]) > lo
     ]
     entities.sort(key=lambda m: (m.start, -m.end))
     kept: list[EntityMark] = []

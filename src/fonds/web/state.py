@@ -40,6 +40,9 @@ class WebLimits:
     max_offset: int = MAX_OFFSET
     network_nodes: int = 60
     timeline_documents: int = 50
+    # The reader shows a long body in parts of at most this many characters (about 30
+    # printed pages), so a document of any size opens at once.
+    reader_part_chars: int = 100_000
     # Requests answered at once by one server process. Pages and searches are CPU work
     # under one interpreter lock: a few threads keep the core busy, forty only queue.
     request_threads: int = 6

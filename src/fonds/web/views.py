@@ -128,9 +128,17 @@ def search_page(
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
-def document_page(request: Request, doc_id: str) -> HTMLResponse:
-    store = state_of(request).reader()
+def document_page(
+    request: Request, doc_id: str, part: int = Query(1, ge=1, le=MAX_OFFSET)
+) -> HTMLResponse:
+    """A document in the reader; a long body is shown one part at a time (``?part=N``)."""
+    state = state_of(request)
+    store = state.reader()
     record = store.get_record(doc_id)
+    parts = documents.body_parts(record, state.limits.reader_part_chars)
+    if part > len(parts):
+        raise NotFound(f"this document's text has {len(parts)} part(s), not {part}")
+    lo, hi = parts[part - 1]
     try:
         similar = searching.similar(store, doc_id, SIMILAR_LIMIT)
     except FondsError:
@@ -143,7 +151,9 @@ def document_page(request: Request, doc_id: str) -> HTMLResponse:
         request,
         "document.html",
         record=record,
-        sections=documents.sections(record),
+        sections=documents.sections(record, lo, hi),
+        part=part,
+        parts=len(parts),
         panel=documents.panel(record, SOURCES.text(record.get("source") or {})),
         groups=documents.entity_groups(record),
         citations=citations,
