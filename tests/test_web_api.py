@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hmac
 import importlib.util
 import os
 import shutil
+import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from fonds.errors import ConfigError
 from fonds.store.sqlite import Store
 from fonds.web import corpus
 from fonds.web.app import create_app
@@ -33,8 +37,11 @@ def client(archive: Archive) -> TestClient:
 
 
 @pytest.fixture
-def writable(archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
-    """A server with a write token over a copy of the archive (writes change it)."""
+def writable(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    """A server with a write token over a copy of the archive (writes change it); its
+    upload process is stopped at the end (the app's lifespan runs)."""
     monkeypatch.setenv("FONDS_NER_MODEL", "none")
     db = tmp_path / "copy.db"
     source = Store(archive.db, readonly=True)
@@ -43,9 +50,9 @@ def writable(archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     index = Path(str(archive.db) + ".index")
     if index.is_dir():
         shutil.copytree(index, Path(str(db) + ".index"))
-    return TestClient(
-        create_app(str(db), write_token=TOKEN, limits=WebLimits(max_upload_bytes=200_000))
-    )
+    app = create_app(str(db), write_token=TOKEN, limits=WebLimits(max_upload_bytes=200_000))
+    with TestClient(app) as client:
+        yield client
 
 
 def error(status: int, message: str) -> dict:
@@ -493,8 +500,10 @@ def test_worker_processes_build_the_app_from_their_environment(
     with pytest.raises(StoreError, match="FONDS_SERVE_DB"):
         app_from_environment()
     monkeypatch.setenv("FONDS_SERVE_DB", str(archive.db))
-    monkeypatch.setenv("FONDS_WRITE_TOKEN", "s3cret")
-    worker = TestClient(app_from_environment())
+    monkeypatch.setenv("FONDS_WRITE_TOKEN", "s3cret-and-long-enough")
+    monkeypatch.setenv("FONDS_ALLOWED_HOSTS", "archive.example.org,localhost")
+    worker = TestClient(app_from_environment(), base_url="http://archive.example.org")
+    assert TestClient(worker.app, base_url="http://evil.example").get("/").status_code == 400
     assert worker.get("/api/search", params={"q": "Korea"}).status_code == 200
     assert worker.get("/api/status").json()["writable"] is True
     denied = worker.post("/api/entities/merge", json={"source": "x", "target": "y"})
@@ -536,3 +545,71 @@ def test_a_record_names_its_source_by_file_name(client: TestClient, archive: Arc
     source = client.get(f"/api/documents/{doc_id}").json()["source"]
     assert source["path"] and "/" not in source["path"] and "\\\\" not in source["path"]
     assert Path(str(archive.db)).parent.name not in source["path"]
+
+
+# -- deployment safety -----------------------------------------------------------------
+
+
+def test_session_cookies_expire_and_are_signed_with_their_time(writable: TestClient) -> None:
+    """The cookie names when it was issued and is signed with the token; an old cookie,
+    a changed signature, and the former fixed cookie (an HMAC without a time) are refused."""
+    from fonds.web.pages import SESSION_COOKIE
+
+    signed = writable.post("/login", data={"token": TOKEN}, follow_redirects=False)
+    cookie = signed.cookies[SESSION_COOKIE]
+    issued, _, signature = cookie.partition(".")
+    assert abs(int(issued) - time.time()) < 60 and len(signature) == 64
+    assert "max-age=43200" in signed.headers["set-cookie"].lower()
+    state = writable.app.state.fonds  # type: ignore[attr-defined]
+    page = "/entities/person-kim-il-sung"
+
+    def signed_in(value: str) -> bool:
+        writable.cookies.set(SESSION_COOKIE, value)
+        return "Edit this entity" in writable.get(page).text
+
+    assert signed_in(cookie)
+    expired = state.session_value(now=time.time() - state.limits.session_seconds - 1)
+    assert not signed_in(expired)
+    assert not signed_in(f"{issued}.{'0' * 64}")
+    assert not signed_in(f"{int(issued) + 1}.{signature}")  # the time is signed too
+    fixed = hmac.new(TOKEN.encode(), b"fonds-session", "sha256").hexdigest()
+    assert not signed_in(fixed)
+    assert signed_in(cookie)
+
+
+def test_other_host_names_are_refused(archive: Archive) -> None:
+    """A DNS-rebinding page sends its own name as Host: 400, and never a redirect to it."""
+    from fonds.web.commands import host_names
+
+    hosts = host_names("127.0.0.1", ("archive.example.org",))
+    assert set(hosts) == {"127.0.0.1", "localhost", "::1", "archive.example.org"}
+    assert {"0.0.0.0", "::"}.isdisjoint(host_names("0.0.0.0", ()))
+    assert socket.gethostname() in host_names("0.0.0.0", ())
+    app = create_app(str(archive.db), allowed_hosts=hosts)
+    evil = TestClient(app, base_url="http://evil.example")
+    refused = evil.get("/search?q=Kim", follow_redirects=False)
+    assert refused.status_code == 400 and "location" not in refused.headers
+    assert "content-security-policy" in refused.headers
+    assert TestClient(app, base_url="http://localhost:8000").get("/").status_code == 200
+    named = TestClient(app, base_url="http://archive.example.org")
+    assert named.get("/api/status").status_code == 200
+
+
+def test_write_tokens_must_be_long_and_stay_off_the_command_line(
+    archive: Archive, tmp_path: Path
+) -> None:
+    from fonds.cli import main
+
+    with pytest.raises(ConfigError, match="at least 16"):
+        create_app(str(archive.db), write_token="letmein")
+    runner = CliRunner()
+    short = runner.invoke(main, ["serve", "--db", str(archive.db), "--write-token", "letmein"])
+    assert short.exit_code == 2 and "at least 16" in short.output
+    assert "visible to every user of this machine" in short.output
+    token_file = tmp_path / "token"
+    token_file.write_text("short-in-a-file\n")
+    from_file = runner.invoke(
+        main, ["serve", "--db", str(archive.db), "--write-token-file", str(token_file)]
+    )
+    assert from_file.exit_code == 2 and "has 15 characters" in from_file.output
+    assert "visible" not in from_file.output

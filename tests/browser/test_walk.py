@@ -9,16 +9,12 @@ than a phone's screen.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.serve_support import running_server
 from tests.test_web_support import Archive, shared_archive
 
 pytestmark = pytest.mark.browser
@@ -31,7 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _missing(reason: str) -> None:
@@ -48,46 +43,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
 @pytest.fixture(scope="module")
 def server(archive: Archive) -> Iterator[str]:
     """`fonds serve` on a free loopback port, for as long as the module's tests run."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fonds.cli",
-            "serve",
-            "--db",
-            str(archive.db),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read().decode() if proc.stdout else ""
-                    pytest.fail(f"fonds serve did not start:\n{out}")
-                time.sleep(0.3)
+    with running_server(archive.db) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import os
 from pathlib import PurePath
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
@@ -68,13 +69,21 @@ def api_search(
 
 
 @router.get("/status")
-def api_status(request: Request) -> dict[str, Any]:
+async def api_status(request: Request) -> dict[str, Any]:
     """Whether this server process is ready (its shared counts and search index loaded),
-    for health checks and load balancers; ``process`` tells worker processes apart."""
+    for health checks and load balancers; ``process`` tells worker processes apart.
+
+    Answered on the event loop, not in a request thread: it must answer while every
+    thread renders pages; only a count not yet cached is taken on a thread."""
     state = state_of(request)
+    documents = state.cached_now("documents")
+    if documents is None:
+        documents = await anyio.to_thread.run_sync(
+            state.cached, "documents", lambda: state.reader().count_documents()
+        )
     return {
         "ready": state.ready.is_set(),
-        "documents": state.cached("documents", lambda: state.reader().count_documents()),
+        "documents": documents,
         "writable": bool(state.write_token),
         "process": os.getpid(),
     }

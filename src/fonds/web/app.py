@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,10 +20,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from fonds.errors import (
+    ConfigError,
     DependencyError,
     FondsError,
     NotFound,
@@ -34,7 +37,8 @@ from fonds.search import service
 from fonds.web import api, explore, stats, views, writes
 from fonds.web.guard import Guard, json_error, wants_json
 from fonds.web.pages import ENV
-from fonds.web.state import STATIC_DIR, WebLimits, WebState
+from fonds.web.state import MIN_TOKEN_CHARS, STATIC_DIR, WebLimits, WebState
+from fonds.web.uploads import UploadQuotaFull
 
 log = logging.getLogger("fonds.web")
 GENERIC_MESSAGES = {
@@ -56,15 +60,28 @@ ERROR_TITLES = {
 
 
 def create_app(
-    db_path: str, write_token: str | None = None, limits: WebLimits | None = None
+    db_path: str,
+    write_token: str | None = None,
+    limits: WebLimits | None = None,
+    allowed_hosts: list[str] | None = None,
 ) -> FastAPI:
-    """The FastAPI app for the archive at ``db_path``; writable only with ``write_token``."""
+    """The FastAPI app for the archive at ``db_path``; writable only with ``write_token``
+    (of at least ``MIN_TOKEN_CHARS``); answering only requests whose Host header is one of
+    ``allowed_hosts`` when they are given (``fonds serve`` always gives them)."""
     token = write_token if write_token is not None else os.environ.get("FONDS_WRITE_TOKEN")
+    if token and len(token) < MIN_TOKEN_CHARS:
+        raise ConfigError(
+            f"the write token has {len(token)} characters; give one of at least "
+            f"{MIN_TOKEN_CHARS} (for example: python -c 'import secrets; print(secrets.token_urlsafe())')"
+        )
     state = WebState(db_path, token or None, limits or WebLimits())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = state.limits.request_threads
+        # Threads rendering pages hand the interpreter lock on every 1 ms instead of 5, so
+        # the event loop (status checks, the start of every request) gets a turn sooner.
+        sys.setswitchinterval(state.limits.switch_interval)
         if Path(state.db_path).exists():  # first visitors should not pay for the counts
             stats.warm(
                 state,
@@ -75,6 +92,7 @@ def create_app(
         else:
             state.ready.set()  # nothing to warm
         yield
+        state.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -92,7 +110,11 @@ def create_app(
     app.include_router(views.router)
     app.include_router(explore.router)
     _error_handlers(app)
-    app.add_middleware(
+    if allowed_hosts is not None:
+        # A page on another site that points its own name at this server (DNS
+        # rebinding) sends its own name as Host: refused here, before any route.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.add_middleware(  # the outermost layer: every answer gets its headers
         Guard,
         body_limit=state.limits.max_body_bytes,
         upload_limit=state.limits.max_upload_bytes,
@@ -108,7 +130,8 @@ def app_from_environment() -> FastAPI:
     db_path = os.environ.get("FONDS_SERVE_DB")
     if not db_path:
         raise StoreError("FONDS_SERVE_DB is not set: start the server with `fonds serve`")
-    return create_app(db_path)
+    hosts = os.environ.get("FONDS_ALLOWED_HOSTS")
+    return create_app(db_path, allowed_hosts=hosts.split(",") if hosts else None)
 
 
 def _render_error_page(scope: Scope, status: int, message: str) -> tuple[bytes, str]:
@@ -136,6 +159,7 @@ def error_response(
 def _error_handlers(app: FastAPI) -> None:
     statuses: list[tuple[type[Exception], int]] = [
         (NotFound, 404),
+        (UploadQuotaFull, 413),
         (QuerySyntaxError, 400),
         (ReadError, 422),
         (StoreError, 503),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import socket
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,8 +20,23 @@ from fonds.cli_common import db_option, friendly_errors
     "--write-token",
     default=None,
     metavar="TOKEN",
-    help="Allow uploads and entity edits from clients holding TOKEN "
-    "(default: $FONDS_WRITE_TOKEN; without one the server only reads).",
+    help="Allow uploads and entity edits from clients holding TOKEN (at least 16 "
+    "characters). Other users of the machine see a command line: prefer "
+    "$FONDS_WRITE_TOKEN or --write-token-file. Without a token the server only reads.",
+)
+@click.option(
+    "--write-token-file",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Read the write token from this file's first line.",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A host name clients use to reach the server (repeatable). Requests for any "
+    "other name are refused (against DNS rebinding); --host and localhost are allowed.",
 )
 @click.option(
     "--workers",
@@ -30,7 +47,15 @@ from fonds.cli_common import db_option, friendly_errors
     "several cores and many readers, one per core (the archive is read, not copied).",
 )
 @friendly_errors
-def serve(db: str, host: str, port: int, write_token: str | None, workers: int) -> None:
+def serve(
+    db: str,
+    host: str,
+    port: int,
+    write_token: str | None,
+    write_token_file: str | None,
+    allowed_hosts: tuple[str, ...],
+    workers: int,
+) -> None:
     """The web interface and the JSON API (OpenAPI at /openapi.json).
 
     \b
@@ -38,16 +63,26 @@ def serve(db: str, host: str, port: int, write_token: str | None, workers: int) 
       fonds serve --db fonds.db --port 8000
       fonds serve --db fonds.db --workers 2     # one process per core
     """
-    from pathlib import Path
-
     import uvicorn
 
-    from fonds.errors import StoreError
+    from fonds.errors import ConfigError, StoreError
     from fonds.web.app import create_app
+    from fonds.web.state import MIN_TOKEN_CHARS
 
     if not Path(db).exists():
         raise StoreError(f"{db}: no such archive; create it with `fonds ingest PATH --db {db}`")
-    token = write_token or os.environ.get("FONDS_WRITE_TOKEN") or None
+    if write_token:
+        click.echo(
+            "fonds: warning: a token on the command line is visible to every user of this "
+            "machine (ps); set FONDS_WRITE_TOKEN or use --write-token-file instead",
+            err=True,
+        )
+    token = write_token or _token_from_file(write_token_file) or os.environ.get("FONDS_WRITE_TOKEN")
+    if token and len(token) < MIN_TOKEN_CHARS:
+        raise ConfigError(
+            f"the write token has {len(token)} characters; give one of at least {MIN_TOKEN_CHARS}"
+        )
+    hosts = host_names(host, allowed_hosts)
     mode = "read-write (token required)" if token else "read-only"
     plural = f", {workers} workers" if workers > 1 else ""
     click.echo(f"fonds: serving {db} on http://{host}:{port}/ ({mode}{plural})", err=True)
@@ -59,16 +94,39 @@ def serve(db: str, host: str, port: int, write_token: str | None, workers: int) 
         "h11_max_incomplete_event_size": 16 * 1024,
     }
     if workers == 1:
-        uvicorn.run(create_app(db, write_token=token), **options)
+        uvicorn.run(create_app(db, write_token=token, allowed_hosts=hosts), **options)
         return
     # Workers are separate processes that import the app: hand them the archive and the
     # token through their environment (never on a command line, where `ps` shows it).
     os.environ["FONDS_SERVE_DB"] = str(Path(db).resolve())
+    os.environ["FONDS_ALLOWED_HOSTS"] = ",".join(hosts)
     if token:
         os.environ["FONDS_WRITE_TOKEN"] = token
     else:
         os.environ.pop("FONDS_WRITE_TOKEN", None)
     uvicorn.run("fonds.web.app:app_from_environment", factory=True, workers=workers, **options)
+
+
+LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
+ALL_INTERFACES = ("0.0.0.0", "::", "")
+
+
+def host_names(host: str, allowed: tuple[str, ...]) -> list[str]:
+    """The Host header values the server answers: the address it listens on, this
+    machine's names when it listens on every interface, localhost, and ``allowed``."""
+    names = [*LOCAL_NAMES, *allowed]
+    if host in ALL_INTERFACES:
+        names += [socket.gethostname(), socket.getfqdn()]
+    else:
+        names.append(host)
+    return sorted(set(names))
+
+
+def _token_from_file(path: str | None) -> str | None:
+    if not path:
+        return None
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return lines[0].strip() if lines and lines[0].strip() else None
 
 
 def register(main: click.Group) -> None:

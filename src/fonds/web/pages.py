@@ -39,7 +39,7 @@ def can_write(request: Request) -> bool:
     state = state_of(request)
     if not state.write_token:
         return False
-    return request.cookies.get(SESSION_COOKIE, "") == state.session_value()
+    return state.session_ok(request.cookies.get(SESSION_COOKIE))
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from fonds.errors import StoreError
 from fonds.store.sqlite import Store
+from fonds.web.upload_worker import UploadWorker
 
 T = TypeVar("T")
 MAX_CACHED = 256
@@ -22,6 +24,9 @@ WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 
+
+# A write token shorter than this is refused: it could be guessed.
+MIN_TOKEN_CHARS = 16
 
 # The deepest item any page or API listing may start at: a larger offset is a 4xx
 # (FastAPI's bounds on every route's ``offset``), never an integer SQLite cannot take.
@@ -34,6 +39,8 @@ class WebLimits:
 
     max_body_bytes: int = 64 * 1024  # any request body but an upload
     max_upload_bytes: int = 20 * 1024 * 1024
+    uploads_quota_bytes: int = 1024 * 1024 * 1024  # the uploads/ folder beside the archive
+    upload_seconds: float = 300.0  # an upload's ingest is stopped (and rolled back) after
     max_query_chars: int = 2000
     page_size: int = 20
     max_page_size: int = 100
@@ -46,6 +53,8 @@ class WebLimits:
     # Requests answered at once by one server process. Pages and searches are CPU work
     # under one interpreter lock: a few threads keep the core busy, forty only queue.
     request_threads: int = 6
+    switch_interval: float = 0.001  # seconds a thread may hold the interpreter lock
+    session_seconds: int = 12 * 3600  # a browser signed in with the token stays so this long
 
 
 @dataclass
@@ -60,6 +69,18 @@ class WebState:
     cache: dict[str, object] = field(default_factory=dict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
     ready: threading.Event = field(default_factory=threading.Event)  # caches warmed
+    _uploads: UploadWorker | None = None
+
+    def upload_worker(self) -> UploadWorker:
+        """The child process that ingests this server's uploads (started on first use)."""
+        with self.cache_lock:
+            if self._uploads is None:
+                self._uploads = UploadWorker(self.limits.upload_seconds)
+            return self._uploads
+
+    def close(self) -> None:
+        if self._uploads is not None:
+            self._uploads.close()
 
     def reader(self) -> Store:
         """This thread's read-only store, opened on first use."""
@@ -94,6 +115,10 @@ class WebState:
                 parts.append("-")
         return "/".join(parts)
 
+    def cached_now(self, name: str) -> object | None:
+        """The view ``name`` if it is cached for this version of the archive, else None."""
+        return self.cache.get(f"{name}@{self.version()}")
+
     def cached(self, name: str, compute: Callable[[], T]) -> T:
         """A view computed once per version of the archive."""
         key = f"{name}@{self.version()}"
@@ -111,11 +136,28 @@ class WebState:
             return False
         return hmac.compare_digest(given.encode(), self.write_token.encode())
 
-    def session_value(self) -> str:
-        """The cookie value that marks a browser as holding the write token."""
+    def session_value(self, now: float | None = None) -> str:
+        """The cookie that marks a browser as holding the write token: the time it was
+        issued, signed with the token (so a new token ends every session)."""
         if not self.write_token:
             return ""
-        return hmac.new(self.write_token.encode(), b"fonds-session", "sha256").hexdigest()
+        issued = str(int(time.time() if now is None else now))
+        return f"{issued}.{self._sign(issued)}"
+
+    def session_ok(self, value: str | None, now: float | None = None) -> bool:
+        """Whether a session cookie is this server's, unexpired, compared in constant time."""
+        if not self.write_token or not value or "." not in value:
+            return False
+        issued, _, signature = value.partition(".")
+        if not issued.isdigit() or not hmac.compare_digest(signature, self._sign(issued)):
+            return False
+        age = (time.time() if now is None else now) - int(issued)
+        return -60 <= age < self.limits.session_seconds  # a minute of clock skew
+
+    def _sign(self, issued: str) -> str:
+        assert self.write_token is not None
+        message = b"fonds-session:" + issued.encode()
+        return hmac.new(self.write_token.encode(), message, "sha256").hexdigest()
 
 
 def template_env() -> Environment:

@@ -4,12 +4,18 @@ standard library's MIME parser), and a safe place beside the archive to keep the
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
 
-from fonds.errors import QuerySyntaxError
+from fonds.errors import FondsError, QuerySyntaxError
+
+
+class UploadQuotaFull(FondsError):
+    """The folder of uploads holds as much as the server allows (answered with 413)."""
+
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -38,14 +44,26 @@ def file_from_body(content_type: str, body: bytes, filename: str | None) -> tupl
     return safe_filename(filename), body
 
 
-def store_upload(db_path: str, name: str, data: bytes) -> Path:
-    """Keep an upload in ``uploads/`` beside the archive, named by its hash and its name."""
-    folder = Path(db_path).resolve().parent / "uploads"
+def upload_folder(db_path: str) -> Path:
+    return Path(db_path).resolve().parent / "uploads"
+
+
+def store_upload(db_path: str, name: str, data: bytes, quota: int) -> tuple[Path, bool]:
+    """Keep an upload in ``uploads/`` beside the archive, named by its hash and its name:
+    (its path, whether this call created it). The folder holds at most ``quota`` bytes."""
+    folder = upload_folder(db_path)
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(data).hexdigest()[:16]
     path = folder / f"{digest}-{name}"
     if path.resolve().parent != folder:  # cannot happen with a safe name; refuse anyway
         raise QuerySyntaxError("bad file name")
-    if not path.exists():
-        path.write_bytes(data)
-    return path
+    if path.exists():
+        return path, False
+    used = sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
+    if used + len(data) > quota:
+        raise UploadQuotaFull(
+            f"the server's upload space is full ({used:,} of {quota:,} bytes used): "
+            "ask its keeper to make room, or ingest the file with `fonds ingest`"
+        )
+    path.write_bytes(data)
+    return path, True

@@ -12,14 +12,15 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from fonds.errors import FondsError, NotFound, StoreError
-from fonds.settings import load_settings
+from fonds.errors import FondsError, NotFound, ReadError, StoreError
 from fonds.web.pages import SESSION_COOKIE, can_write, render, state_of
 from fonds.web.render import entity_url
+from fonds.web.state import WebState
 from fonds.web.uploads import file_from_body, store_upload
 
 router = APIRouter()
@@ -116,28 +117,40 @@ async def api_ingest(request: Request, filename: str = Query("", max_length=200)
     body = await request.body()
     if not body:
         raise HTTPException(400, "the upload is empty")
-    name, data = file_from_body(request.headers.get("content-type", ""), body, filename)
     state = state_of(request)
-    path = store_upload(state.db_path, name, data)
-    from fonds.entities.stage import EntityStage
-    from fonds.pipeline import ingest_file
+    content_type = request.headers.get("content-type", "")
+    # Everything from here runs on a worker thread, the ingest itself in a child process:
+    # the event loop (and every other request) never waits for an upload.
+    return await anyio.to_thread.run_sync(_ingest_upload, state, content_type, body, filename)
 
-    with state.writer() as store:
-        stage = EntityStage.for_store(store, ner=load_settings().ner_model)
-        outcome = ingest_file(store, path, stage.annotate)
-        if outcome.status != "failed":
-            stage.settle()
-        ids = sorted(store.document_ids_for_path(str(path)))
+
+def _ingest_upload(
+    state: WebState, content_type: str, body: bytes, filename: str
+) -> dict[str, Any]:
+    name, data = file_from_body(content_type, body, filename)
+    path, created = store_upload(state.db_path, name, data, state.limits.uploads_quota_bytes)
+    try:
+        with state.write_lock:  # one writer: entity edits wait for the upload
+            try:
+                outcome = state.upload_worker().ingest(state.db_path, path)
+            finally:
+                state.cache.clear()
+    except ReadError:
+        if created:
+            path.unlink(missing_ok=True)  # a refused upload leaves nothing behind
+        raise
+    message = outcome["message"]
     result = {
         "file": name,
-        "status": outcome.status,
-        "documents": outcome.documents,
-        "reader": outcome.reader,
-        "ids": ids,
-        "message": outcome.message.replace(str(path), name) if outcome.message else None,
+        "status": outcome["status"],
+        "documents": outcome["documents"],
+        "reader": outcome["reader"],
+        "ids": outcome["ids"],
+        "message": message.replace(str(path), name) if message else None,
     }
-    if outcome.status == "failed":
-        path.unlink(missing_ok=True)  # a refused upload leaves nothing behind
+    if outcome["status"] == "failed":
+        if created:
+            path.unlink(missing_ok=True)
         raise HTTPException(422, result["message"] or "the file could not be ingested")
     return result
 
@@ -201,6 +214,7 @@ async def login(request: Request) -> Any:
     response.set_cookie(
         SESSION_COOKIE,
         state.session_value(),
+        max_age=state.limits.session_seconds,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
