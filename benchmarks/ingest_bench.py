@@ -230,6 +230,7 @@ class Run:
     size: int
     entities: str  # "off", or the NER setting of the entity stage ("none" = authority only)
     trace: bool = False  # run under tracemalloc
+    jobs: int = 1  # worker processes (fonds.parallel); 1: all in this process
     files: int = 0
     documents: int = 0
     failed: int = 0
@@ -243,6 +244,8 @@ class Run:
     load_avg: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)  # wall seconds by stage
     index_cpu_s: float = 0.0  # CPU seconds of the search-index update at the end of ingest
+    workers_cpu_s: float = 0.0  # CPU seconds of the worker processes (in cpu_s too)
+    workers_rss_peak_mb: float = 0.0  # the largest worker's peak
 
     @property
     def per_wall_second(self) -> float:
@@ -300,24 +303,44 @@ def measure(run: Run) -> Run:
     except ImportError:
         pass
     store = Store(db)
+    executor = None
     try:
         t = time.perf_counter()
-        annotate = None
+        annotate = stage = parallel = None
         if run.entities != "off":
             from fonds.entities.stage import EntityStage
 
-            annotate = EntityStage.for_store(store, ner=run.entities).annotate
+            # with workers, they recognize; this process learns what they made up
+            stage = EntityStage.for_store(store, ner=run.entities if run.jobs == 1 else "none")
+            annotate = stage.annotate
             if not run.trace:
                 annotate = _timed(annotate, totals, "entities", stage_cpu)
+        if run.jobs > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            from fonds.parallel import Parallel, WorkerConfig, worker_init
+
+            executor = ProcessPoolExecutor(
+                run.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init
+            )
+            ner = None if run.entities == "off" else run.entities
+            config = WorkerConfig(str(db.resolve()), ner)
+            parallel = Parallel(executor, config, stage, run.jobs)
         run.setup_s = time.perf_counter() - t
         run.load_avg = os.getloadavg()[0]
         run.rss_before_mb = _rss_now_mb()
         if run.trace:
             tracemalloc.start()
         wall, cpu = time.perf_counter(), time.process_time()
-        summary = pipeline.ingest(store, paths, annotate)
+        summary = pipeline.ingest(store, paths, annotate, parallel=parallel)
+        if executor is not None:
+            executor.shutdown(wait=True)  # the workers' CPU counts once they are reaped
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            run.workers_cpu_s = children.ru_utime + children.ru_stime
+            run.workers_rss_peak_mb = children.ru_maxrss / 1024
         run.wall_s = time.perf_counter() - wall
-        run.cpu_s = time.process_time() - cpu
+        run.cpu_s = time.process_time() - cpu + run.workers_cpu_s
         if run.trace:
             run.traced_peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
@@ -326,6 +349,8 @@ def measure(run: Run) -> Run:
         run.failed = summary.count("failed")
         run.documents = store.count_documents()
     finally:
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
         store.close()
         run.db_mb = _remove(db)
     run.index_cpu_s = stage_cpu.get("index", 0.0)
@@ -400,7 +425,7 @@ def profile(corpus: str, size: int, top: int = 25) -> None:
 
 def report(rows: list[tuple[Run, Run | None]]) -> None:
     head = (
-        f"{'corpus':6} {'docs':>6} {'entities':>22} {'docs/s wall':>11} {'docs/s cpu':>10} "
+        f"{'corpus':6} {'docs':>6} {'jobs':>4} {'entities':>22} {'docs/s wall':>11} {'docs/s cpu':>10} "
         f"{'+index':>6} {'load':>5} {'setup s':>7} {'RSS start':>9} {'RSS peak':>8} "
         f"{'traced peak':>11} {'db MB':>6}  wall seconds by stage"
     )
@@ -410,10 +435,10 @@ def report(rows: list[tuple[Run, Run | None]]) -> None:
         stages = " ".join(f"{k}={v}" for k, v in timing.stages.items())
         whole = timing.documents / timing.wall_s if timing.wall_s else 0.0
         print(
-            f"{timing.corpus:6} {timing.documents:6d} {timing.entities:>22} "
+            f"{timing.corpus:6} {timing.documents:6d} {timing.jobs:4d} {timing.entities:>22} "
             f"{timing.per_wall_second:11.0f} {timing.per_cpu_second:10.0f} {whole:6.0f} "
             f"{timing.load_avg:5.1f} {timing.setup_s:7.1f} {timing.rss_before_mb:7.0f}MB "
-            f"{timing.rss_peak_mb:6.0f}MB {traced:>11} {timing.db_mb:6.1f}  {stages}"
+            f"{max(timing.rss_peak_mb, timing.workers_rss_peak_mb):6.0f}MB {traced:>11} {timing.db_mb:6.1f}  {stages}"
         )
         if timing.failed:
             print(f"       ! {timing.failed} files failed")
@@ -447,6 +472,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=sorted(CORPORA), help="also cProfile this corpus")
     parser.add_argument("--quick", action="store_true", help="sizes 500 and 1000, entities on 200")
     parser.add_argument("--out", type=Path, default=WORK / "results.json")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="worker processes to measure, alternated run by run (default 1: one process)",
+    )
     args = parser.parse_args(argv)
 
     if args.child:
@@ -456,15 +488,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.sizes, args.entity_size = [500, 1000], 200
 
-    plan = [(c, s, "off") for c in args.corpora for s in args.sizes]
-    plan += [(c, args.entity_size, ner) for c in args.corpora for ner in args.ner]
-    for corpus, size, _ in plan:  # build the corpora up front, outside the timings
+    plan = [(c, s, "off", j) for c in args.corpora for s in args.sizes for j in args.jobs]
+    plan += [
+        (c, args.entity_size, ner, j) for c in args.corpora for ner in args.ner for j in args.jobs
+    ]
+    for corpus, size, _, _ in plan:  # build the corpora up front, outside the timings
         CORPORA[corpus](size)
     rows: list[tuple[Run, Run | None]] = []
-    for corpus, size, entities in plan:
-        print(f"measuring {corpus} {size} entities={entities} ...", flush=True)
-        timing = in_child(Run(corpus, size, entities))
-        memory = None if args.no_trace else in_child(Run(corpus, size, entities, trace=True))
+    for corpus, size, entities, jobs in plan:
+        print(f"measuring {corpus} {size} entities={entities} jobs={jobs} ...", flush=True)
+        timing = in_child(Run(corpus, size, entities, jobs=jobs))
+        memory = (
+            None if args.no_trace else in_child(Run(corpus, size, entities, trace=True, jobs=jobs))
+        )
         rows.append((timing, memory))
     report(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -161,7 +161,7 @@ def test_a_truncated_tei_file_through_the_cli(tmp_path: Path) -> None:
     result = cli("ingest", str(inbox), "--db", str(tmp_path / "fonds.db"), "--no-entities")
     assert result.exit_code == 1
     assert result.stdout.splitlines()[-1] == (
-        f"2 files, {len(complete) + 1} documents: 1 added, 0 updated, 0 unchanged, 1 failed"
+        f"2 files (1 added, 0 updated, 0 unchanged, 1 failed), {len(complete) + 1} documents"
     )
     (line,) = [ln for ln in result.stderr.splitlines() if "cut.tei.xml" in ln]
     assert line.startswith(f"failed: {inbox / 'cut.tei.xml'}: ")
@@ -292,7 +292,7 @@ def test_a_file_that_disappears_through_the_cli(
     assert result.exit_code == 1
     assert f"failed: {inbox / 'a.txt'}: the file disappeared" in result.stderr
     assert result.stdout.splitlines()[-1] == (
-        "2 files, 1 documents: 1 added, 0 updated, 0 unchanged, 1 failed"
+        "2 files (1 added, 0 updated, 0 unchanged, 1 failed), 1 document"
     )
 
 
@@ -420,7 +420,7 @@ def test_a_path_that_does_not_exist(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"failed: {missing}: no such file or folder" in result.stderr
     assert result.stdout.splitlines()[-1] == (
-        "1 files, 1 documents: 1 added, 0 updated, 0 unchanged, 0 failed (+1 missing paths)"
+        "1 file (1 added, 0 updated, 0 unchanged, 0 failed), 1 document (+1 missing paths)"
     )
     alone = cli("ingest", str(missing), "--db", db, "--no-entities")
     assert alone.exit_code == 1
@@ -456,6 +456,6 @@ def test_a_folder_of_bad_files_through_the_real_command(tmp_path: Path) -> None:
     assert f"failed: {missing}: no such file or folder" in proc.stderr
     summary = proc.stdout.strip().splitlines()[-1]
     assert summary == (
-        f"5 files, {len(complete) + 1} documents: 1 added, 0 updated, 0 unchanged, 4 failed"
+        f"5 files (1 added, 0 updated, 0 unchanged, 4 failed), {len(complete) + 1} documents"
         " (+1 missing paths)"
     )

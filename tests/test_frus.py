@@ -111,7 +111,7 @@ def frus_records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str
     ingested = runner.invoke(main, ["ingest", str(FRUS_TEI), "--db", db, "--no-entities"])
     assert ingested.exit_code == 0, ingested.output
     assert ingested.stdout.splitlines()[-1] == (
-        "1 files, 41 documents: 1 added, 0 updated, 0 unchanged, 0 failed"
+        "1 file (1 added, 0 updated, 0 unchanged, 0 failed), 41 documents"
     )
     exported = runner.invoke(main, ["export", "--db", db, "--format", "jsonl"])
     assert exported.exit_code == 0, exported.output

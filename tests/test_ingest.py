@@ -38,8 +38,8 @@ DOC_TYPES = {
     "resolution", "speech", "diary", "note", "other",
 }  # fmt: skip
 SUMMARY = re.compile(
-    r"^(?P<files>\d+) files, (?P<documents>\d+) documents: (?P<added>\d+) added, "
-    r"(?P<updated>\d+) updated, (?P<unchanged>\d+) unchanged, (?P<failed>\d+) failed"
+    r"^(?P<files>\d+) files? \((?P<added>\d+) added, (?P<updated>\d+) updated, "
+    r"(?P<unchanged>\d+) unchanged, (?P<failed>\d+) failed\), (?P<documents>\d+) documents?"
 )
 
 MEMO = (
@@ -125,7 +125,7 @@ def test_the_same_folder_twice_changes_nothing(folder: Path, tmp_path: Path) -> 
     second = ingest(store, [folder])
     assert [o.status for o in second.outcomes] == ["unchanged"] * 6
     assert [o.documents for o in second.outcomes] == [o.documents for o in first.outcomes]
-    assert second.line() == "6 files, 46 documents: 0 added, 0 updated, 6 unchanged, 0 failed"
+    assert second.line() == "6 files (0 added, 0 updated, 6 unchanged, 0 failed), 46 documents"
     assert store.count_documents() == 46
     again = store.conn.execute("SELECT path, sha256, status, documents FROM sources").fetchall()
     assert [tuple(r) for r in again] == [tuple(r) for r in sources]
@@ -143,7 +143,7 @@ def test_the_same_folder_twice_through_the_cli(folder: Path, tmp_path: Path) -> 
     second = cli("ingest", str(folder), "--db", db, "--no-entities", "-q")
     assert second.exit_code == 0, second.stderr
     assert second.stdout.strip().splitlines()[-1] == (
-        "6 files, 46 documents: 0 added, 0 updated, 6 unchanged, 0 failed"
+        "6 files (0 added, 0 updated, 6 unchanged, 0 failed), 46 documents"
     )
     assert len(records(Path(db))) == 46
 
@@ -395,7 +395,7 @@ def test_summary_line_and_exit_status(tmp_path: Path) -> None:
     ok = cli("ingest", str(inbox), "--db", db, "--no-entities")
     assert ok.exit_code == 0
     assert ok.stdout.splitlines()[-1] == (
-        "2 files, 42 documents: 2 added, 0 updated, 0 unchanged, 0 failed"
+        "2 files (2 added, 0 updated, 0 unchanged, 0 failed), 42 documents"
     )
     assert "failed:" not in ok.stderr
 
@@ -403,7 +403,7 @@ def test_summary_line_and_exit_status(tmp_path: Path) -> None:
     bad = cli("ingest", str(inbox), "--db", db, "--no-entities")
     assert bad.exit_code == 1
     assert bad.stdout.splitlines()[-1] == (
-        "3 files, 42 documents: 0 added, 0 updated, 2 unchanged, 1 failed"
+        "3 files (0 added, 0 updated, 2 unchanged, 1 failed), 42 documents"
     )
     assert f"failed: {inbox / 'empty.txt'}: the file is empty" in bad.stderr
 
@@ -425,7 +425,7 @@ def test_the_default_run_with_entities_ends_the_same_way(tmp_path: Path) -> None
     result = cli("ingest", str(inbox), "--db", db)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[-1] == (
-        "1 files, 1 documents: 1 added, 0 updated, 0 unchanged, 0 failed"
+        "1 file (1 added, 0 updated, 0 unchanged, 0 failed), 1 document"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -11,6 +12,9 @@ from typing import Any
 import click
 
 from fonds.cli_common import SETTINGS, db_option, friendly_errors, open_store
+
+SMALL_RUN_FILES = 32
+SMALL_RUN_BYTES = 2_000_000
 
 
 @click.group()
@@ -32,16 +36,30 @@ def main() -> None:
     help="Your own authority file (YAML, as in fonds/data/authority), added to the bundled one.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Worker processes that read and annotate (default: one per core). A small run "
+    f"(under {SMALL_RUN_FILES} files and {SMALL_RUN_BYTES // 1_000_000} MB) uses one process.",
+)
 @friendly_errors
 def ingest(
-    paths: tuple[Path, ...], db: str, no_entities: bool, authority: str | None, quiet: bool
+    paths: tuple[Path, ...],
+    db: str,
+    no_entities: bool,
+    authority: str | None,
+    quiet: bool,
+    jobs: int | None,
 ) -> None:
     """Read files or folders (recursively), extract each record, store it.
 
-    Idempotent: the same content twice is one record. Ends with a summary line;
-    exit status 1 if any file failed.
+    Idempotent: the same content twice is one record. Ends with a summary line (files
+    added, updated, unchanged, failed; then the documents they hold); exit status 1 if
+    any file failed.
 
-    Example: fonds ingest corpus/seeds corpus/frus --db fonds.db
+    Example: fonds ingest corpus/seeds corpus/frus --db fonds.db --jobs 2
     """
     from tqdm import tqdm
 
@@ -52,13 +70,15 @@ def ingest(
         os.environ["FONDS_AUTHORITY"] = authority
     missing = [p for p in paths if not p.exists()]
     store = open_store(db)
-    annotate = settle = None
+    files = list(iter_files([p for p in paths if p.exists()]))
+    workers = _workers(jobs, files)
+    annotate = settle = stage = None
     if not no_entities:
         from fonds.entities.stage import EntityStage
 
-        stage = EntityStage.for_store(store, ner=SETTINGS.ner_model)
+        # With workers, they recognize names; this process only learns and settles.
+        stage = EntityStage.for_store(store, ner=SETTINGS.ner_model if workers == 1 else "none")
         annotate, settle = stage.annotate, stage.settle
-    files = list(iter_files([p for p in paths if p.exists()]))
     bar = tqdm(total=len(files), unit="file", disable=quiet or len(files) < 20, file=sys.stderr)
 
     def progress(outcome: Any) -> None:
@@ -66,8 +86,30 @@ def ingest(
         if outcome.status == "failed":
             bar.write(f"failed: {outcome.message}", file=sys.stderr)
 
-    summary = run_ingest(store, files, annotate, progress, settle)
-    bar.close()
+    try:
+        with _executor(workers) as executor:
+            parallel = None
+            if executor is not None:
+                from fonds.parallel import Parallel, WorkerConfig
+
+                config = WorkerConfig(
+                    str(Path(db).resolve()),
+                    None if no_entities else SETTINGS.ner_model,
+                    os.environ.get("FONDS_AUTHORITY"),
+                )
+                parallel = Parallel(executor, config, stage, workers)
+            summary = run_ingest(store, files, annotate, progress, settle, parallel)
+    except KeyboardInterrupt:
+        bar.close()
+        store.close()
+        click.echo(
+            "stopped: every document written so far is kept; run the same command again "
+            "to finish (stored files are skipped as unchanged)",
+            err=True,
+        )
+        sys.exit(130)
+    finally:
+        bar.close()
     for p in missing:
         click.echo(f"failed: {p}: no such file or folder", err=True)
     failed = summary.count("failed") + len(missing)
@@ -77,6 +119,44 @@ def ingest(
     click.echo(line)
     store.close()
     sys.exit(1 if failed else 0)
+
+
+def _workers(jobs: int | None, files: list[Path]) -> int:
+    """How many worker processes: ``--jobs``, else one per core; one process for a
+    small run, where starting workers (2-3 s each) would cost more than it saves."""
+    if jobs is not None:
+        return jobs
+    size = 0
+    for f in files:
+        with contextlib.suppress(OSError):
+            size += f.stat().st_size
+    if len(files) < SMALL_RUN_FILES and size < SMALL_RUN_BYTES:
+        return 1
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+@contextlib.contextmanager
+def _executor(workers: int) -> Any:
+    """A process pool of ``workers`` (none for one), shut down without waiting for
+    queued work when the run stops early."""
+    if workers <= 1:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from fonds.parallel import worker_init
+
+    # spawn: a fresh interpreter per worker (forking a process with threads is unsafe)
+    executor = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init
+    )
+    try:
+        yield executor
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
 
 
 @main.command()

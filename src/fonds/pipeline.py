@@ -11,12 +11,16 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fonds.errors import FondsError, ReadError
 from fonds.extract.record import build_record
 from fonds.model import Record
 from fonds.readers import choose_reader, load_source
 from fonds.store.sqlite import SourceStatus, Store
+
+if TYPE_CHECKING:
+    from fonds.parallel import Parallel
 
 Annotator = Callable[[list[Record]], None]
 # Documents of one file annotated together: the recognizer runs once per batch.
@@ -45,10 +49,13 @@ class IngestSummary:
         return sum(o.documents for o in self.outcomes)
 
     def line(self) -> str:
+        """What the run did, by file (the parentheses count files), then how many
+        documents those files hold."""
+        files, documents = len(self.outcomes), self.documents
         return (
-            f"{len(self.outcomes)} files, {self.documents} documents: "
-            f"{self.count('added')} added, {self.count('updated')} updated, "
-            f"{self.count('unchanged')} unchanged, {self.count('failed')} failed"
+            f"{files} file{'' if files == 1 else 's'} ({self.count('added')} added, "
+            f"{self.count('updated')} updated, {self.count('unchanged')} unchanged, "
+            f"{self.count('failed')} failed), {documents} document{'' if documents == 1 else 's'}"
         )
 
 
@@ -75,16 +82,11 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
     display = str(path)
     previous = store.source_status(display)
     if path.is_dir():
-        try:
-            os.listdir(path)
-            reason = "is a folder"
-        except OSError as err:
-            reason = f"a folder that cannot be listed ({err.strerror or err})"
-        return _fail(store, display, None, None, f"{display}: {reason}")
+        return fail_file(store, display, None, None, folder_message(path))
     try:
         source = load_source(path)
     except ReadError as err:
-        return _fail(store, display, None, None, str(err))
+        return fail_file(store, display, None, None, str(err))
     if previous and previous.sha256 == source.sha256 and previous.status == "ok":
         return FileOutcome(display, "unchanged", previous.documents, previous.reader)
     reader = choose_reader(source)
@@ -117,31 +119,58 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
             if len(batch) >= BATCH_SIZE:
                 flush()
         flush()
-    except FondsError as err:
-        message = str(err) if display in str(err) else f"{display}: {err}"
+    except Exception as err:  # a reader bug must not end the run either: it is data
         if not writing[0]:
             _keep_what_was_read(flush)
-        return _fail(store, display, source.sha256, reader.name, message, len(new_ids))
-    except Exception as err:  # a reader bug must not end the run: record it as data
-        message = f"{display}: unexpected {type(err).__name__}: {err} (please report this)"
-        if not writing[0]:
-            _keep_what_was_read(flush)
-        return _fail(store, display, source.sha256, reader.name, message, len(new_ids))
+        message = failure_message(display, err)
+        return fail_file(store, display, source.sha256, reader.name, message, len(new_ids))
+    return finish_file(
+        store, display, source.sha256, reader.name, previous, old_ids, new_ids, existed
+    )
+
+
+def folder_message(path: Path) -> str:
+    """Why a path given as a file is not read: it is a folder (or one that cannot be listed)."""
+    try:
+        os.listdir(path)
+        reason = "is a folder"
+    except OSError as err:
+        reason = f"a folder that cannot be listed ({err.strerror or err})"
+    return f"{path}: {reason}"
+
+
+def failure_message(display: str, err: Exception) -> str:
+    """A reader's failure as the run reports it: a fonds error as it is, a bug as a bug."""
+    if isinstance(err, FondsError):
+        return str(err) if display in str(err) else f"{display}: {err}"
+    return f"{display}: unexpected {type(err).__name__}: {err} (please report this)"
+
+
+def finish_file(
+    store: Store,
+    display: str,
+    sha: str,
+    reader: str,
+    previous: SourceStatus | None,
+    old_ids: set[str],
+    new_ids: list[str],
+    existed: int,
+) -> FileOutcome:
+    """Once every document of a file is stored: drop what the file no longer holds,
+    record the file's status, and say whether it was added, updated or unchanged."""
     stale = old_ids - set(new_ids)
     if stale:
         _drop_stale(store, display, stale)
     if not new_ids:
-        return _fail(store, display, source.sha256, reader.name, f"{display}: no document found")
-    store.set_source_status(
-        SourceStatus(display, source.sha256, "ok", reader.name, None, len(new_ids))
-    )
-    if previous is not None and previous.status == "ok" and previous.sha256 != source.sha256:
+        return fail_file(store, display, sha, reader, f"{display}: no document found")
+    store.set_source_status(SourceStatus(display, sha, "ok", reader, None, len(new_ids)))
+    if previous is not None and previous.status == "ok" and previous.sha256 != sha:
         status = "updated"
     elif existed == len(new_ids) or (previous is not None and previous.status == "ok"):
         status = "unchanged"
     else:
         status = "added"
-    return FileOutcome(display, status, len(new_ids), reader.name)
+    return FileOutcome(display, status, len(new_ids), reader)
 
 
 def _keep_what_was_read(flush: Callable[[], None]) -> None:
@@ -163,7 +192,7 @@ def _drop_stale(store: Store, path: str, stale: set[str]) -> None:
             store.delete_documents({doc_id})
 
 
-def _fail(
+def fail_file(
     store: Store, path: str, sha: str | None, reader: str | None, message: str, documents: int = 0
 ) -> FileOutcome:
     store.set_source_status(SourceStatus(path, sha, "failed", reader, message, documents))
@@ -176,13 +205,21 @@ def ingest(
     annotate: Annotator | None = None,
     progress: Callable[[FileOutcome], None] | None = None,
     settle: Callable[[], object] | None = None,
+    parallel: Parallel | None = None,
 ) -> IngestSummary:
     """Ingest every file under ``paths``; never stops on a bad file. ``settle`` runs once
     at the end: what must be decided over the whole archive (the entity stage's
-    ``settle``: a short name linked to the one fuller name it abbreviates)."""
+    ``settle``: a short name linked to the one fuller name it abbreviates). With
+    ``parallel``, an executor's workers read and annotate (``fonds.parallel``): then
+    ``annotate`` is not used here, and this process only writes."""
     summary = IngestSummary()
-    for path in iter_files(paths):
-        outcome = ingest_file(store, path, annotate)
+    files = iter_files(paths)
+    outcomes = (
+        parallel.run(store, files)
+        if parallel is not None
+        else (ingest_file(store, path, annotate) for path in files)
+    )
+    for outcome in outcomes:
         summary.outcomes.append(outcome)
         if progress:
             progress(outcome)

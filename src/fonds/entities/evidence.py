@@ -12,7 +12,9 @@ ingested changes nothing.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 
 from fonds.clean.ocr import korean_surnames
@@ -441,9 +443,41 @@ def is_country(surface: str) -> bool:
 COORDINATED = re.compile(r"^(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s+to\s+)$")
 
 
-def coordinated_with(text: str, start: int, end: int, people: list[tuple[int, int]]) -> bool:
+@dataclass(frozen=True)
+class Spans:
+    """Spans of a field (the people or places seen in it), sorted both ways for
+    bisection: a name's nearest neighbours are found without scanning the others."""
+
+    by_end: list[tuple[int, int]]
+    ends: list[int]
+    by_start: list[tuple[int, int]]
+    starts: list[int]
+
+    @classmethod
+    def of(cls, spans: list[tuple[int, int]]) -> Spans:
+        by_end = sorted(spans, key=lambda s: (s[1], s[0]))
+        by_start = sorted(spans)
+        return cls(by_end, [b for _, b in by_end], by_start, [a for a, _ in by_start])
+
+    def nearest(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The span that ends last before ``start`` and the one that starts first after
+        ``end``: the only ones a list's separators alone can join to the name."""
+        out = []
+        i = bisect_right(self.ends, start) - 1
+        if i >= 0:
+            out.append(self.by_end[i])
+        j = bisect_left(self.starts, end)
+        if j < len(self.starts):
+            out.append(self.by_start[j])
+        return out
+
+
+NO_SPANS = Spans.of([])
+
+
+def coordinated_with(text: str, start: int, end: int, spans: Spans) -> bool:
     """A name listed with a person ("Pauker and Luca", "Gero, Farkas, Hazi"): one of them."""
-    for a, b in people:
+    for a, b in spans.nearest(start, end):
         between = text[b:start] if b <= start else text[end:a] if a >= end else None
         if between is None or not COORDINATED.match(between):
             continue

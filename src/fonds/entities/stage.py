@@ -31,6 +31,7 @@ from fonds.entities.evidence import (
     APPARATUS_HEADINGS,
     APPOSITION,
     LOCATIVE_BEFORE,
+    NO_SPANS,
     PARENTHESIZED,
     PERSON_TITLE_BEFORE,
     PLACE_BEFORE,
@@ -38,6 +39,7 @@ from fonds.entities.evidence import (
     ROMAN,
     SIGNATURE_LINE,
     SPEECH_AFTER,
+    Spans,
     clean_span,
     coordinated_with,
     distinct_word,
@@ -144,6 +146,9 @@ class DocState:
         return len(hit.mentions) if hit else 0
 
 
+Discovery = tuple[str, str, str]  # (entity id, type, name) of an identity made up here
+
+
 class EntityStage:
     """Annotates records with entities and turns; one index shared across a run."""
 
@@ -151,11 +156,58 @@ class EntityStage:
         self.index = index
         self.tables = tables
         self.ner = ner
+        # Identities this stage made up that no table holds yet (a worker's stage, which
+        # only reads the archive): (id, type, name), for the writer to ``learn``.
+        self.discovered: list[Discovery] = []
 
     # -- construction ------------------------------------------------------------------
 
     @classmethod
-    def for_store(cls, store: Store | None, ner: str = "none") -> EntityStage:
+    def for_worker(cls, db_path: str, ner: str = "none") -> EntityStage:
+        """A stage for a worker process of a parallel ingest: it knows the archive as it
+        was when the run began and writes nothing; the identities it makes up are kept in
+        ``discovered`` for the one writer (see ``fonds.parallel``)."""
+        store = Store(db_path, readonly=True) if Path(db_path).exists() else None
+        try:
+            stage = cls.for_store(store, ner, sync=False)
+        finally:
+            if store is not None:
+                store.close()
+        stage.tables = None
+        return stage
+
+    def take_discovered(self) -> list[Discovery]:
+        found, self.discovered = self.discovered, []
+        return found
+
+    def learn(self, discovered: list[Discovery]) -> None:
+        """Make identities a worker made up known here and in the archive, before the
+        records that mention them are written."""
+        for entity_id, etype, name in discovered:
+            if entity_id in self.index.entities:
+                continue  # an earlier file made it up first: its name stands, as in one process
+            self.index.add(KnownEntity(entity_id, etype, name, [name], origin="discovered"))
+            if self.tables is not None:
+                self.tables.add_entity(entity_id, etype, name, "discovered", "{}")
+                self.tables.add_name(entity_id, name, plain_key(name), "discovered")
+
+    def restate(self, records: list[Record]) -> None:
+        """Name each entity of records a worker annotated as this stage knows it: a worker
+        that made up an identity another file made up first used its own spelling."""
+        for record in records:
+            for hit in record.entities:
+                entity = self.index.entities.get(hit.id)
+                if entity is None or entity.name == hit.name:
+                    continue
+                texts = {m.text for m in hit.mentions}
+                first = [hit.name] if hit.name in texts else []  # its first mention's text
+                hit.aliases = [a for a in first + hit.aliases if a != entity.name]
+                hit.name = entity.name
+
+    @classmethod
+    def for_store(cls, store: Store | None, ner: str = "none", sync: bool = True) -> EntityStage:
+        """The stage for an archive: the bundled authority file (and ``$FONDS_AUTHORITY``)
+        written to its tables when ``sync``, and the identities it already holds."""
         entries = list(bundled_entries())
         user_file = os.environ.get("FONDS_AUTHORITY")
         if user_file:
@@ -166,7 +218,8 @@ class EntityStage:
         tables = None
         if store is not None:
             tables = EntityTables(store)
-            _sync_authority(tables, entries)
+            if sync:
+                _sync_authority(tables, entries)
             # Entries of a user's authority file given at an earlier ingest stay known.
             for row in tables.authority_rows():
                 if row["id"] not in index.entities:
@@ -548,6 +601,8 @@ class EntityStage:
             if h.type in seen:
                 for m in h.mentions:
                     seen[h.type].setdefault(m.field, []).append((m.start, m.end))
+        people_near = {fld: Spans.of(v) for fld, v in people_at.items()}
+        places_near = {fld: Spans.of(v) for fld, v in places_at.items()}
         # A surname of a person the document names in full is that person wherever it
         # stands alone ("Stalin turned to Montgomery"), not a place of the same name.
         surnames = {
@@ -585,7 +640,7 @@ class EntityStage:
                 and len(surface.split()) <= 3
                 and not world_place(surface)
                 and not self.index.lookup(surface, authority_only=True)
-                and coordinated_with(text, start, end, people_at.get(fld, []))
+                and coordinated_with(text, start, end, people_near.get(fld, NO_SPANS))
             ):
                 etype = "person"
             ids = self._settled(self.index.lookup(surface), state)
@@ -598,7 +653,9 @@ class EntityStage:
                     continue  # a bare surname of someone here: decided in context, or not at all
                 if any(self.index.entities[h].surname() == tokens[0] for h in state.hits):
                     continue
-            listed = etype == "place" and coordinated_with(text, start, end, places_at.get(fld, []))
+            listed = etype == "place" and coordinated_with(
+                text, start, end, places_near.get(fld, NO_SPANS)
+            )
             if ids or not (
                 listed or plausible(etype, surface, text, start, single_counts, record.text)
             ):
@@ -684,13 +741,15 @@ class EntityStage:
         identify people)."""
         found = []
         people = {
-            fld: [
-                (m.start, m.end)
-                for h in state.hits.values()
-                if h.type == "person"
-                for m in h.mentions
-                if m.field == fld
-            ]
+            fld: Spans.of(
+                [
+                    (m.start, m.end)
+                    for h in state.hits.values()
+                    if h.type == "person"
+                    for m in h.mentions
+                    if m.field == fld
+                ]
+            )
             for fld in ("text", "title", "summary", "notes")
         }
         for fld, cand in unresolved:
@@ -703,7 +762,7 @@ class EntityStage:
             text = _field_text(record, fld)
             titled = PERSON_TITLE_BEFORE.search(text[max(0, cand.start - 14) : cand.start])
             speaks = SPEECH_AFTER.match(text[cand.end : cand.end + 20])
-            listed = coordinated_with(text, cand.start, cand.end, people.get(fld, []))
+            listed = coordinated_with(text, cand.start, cand.end, people.get(fld, NO_SPANS))
             if not (titled or speaks or listed):
                 continue
             surname = cand.text.split()[-1]
@@ -934,6 +993,8 @@ class EntityStage:
         if self.tables is not None:
             self.tables.add_entity(entity_id, etype, name, "discovered", "{}")
             self.tables.add_name(entity_id, name, plain_key(name), "discovered")
+        else:
+            self.discovered.append((entity_id, etype, name))
         return entity_id
 
     def _parties(self, state: DocState, record: Record) -> None:

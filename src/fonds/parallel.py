@@ -1,0 +1,301 @@
+"""Ingest on an executor: workers read, extract and annotate documents; this process
+alone writes them, in order, one transaction a document (SQLite keeps one writer).
+
+    planner (here):  for each file, a task: read it, build its records, annotate them
+    workers:         run the tasks; a big TEI volume is read here and its documents
+                     are sent to the workers in batches, so it uses every core too
+    writer (here):   takes the results in the order they were planned, makes the
+                     identities the workers made up known, writes every record
+
+The executor is any ``concurrent.futures.Executor`` whose workers can import fonds: a
+process pool on one machine, a Dask cluster's (``distributed.Client.get_executor()``)
+for several. A task carries all a worker needs (``WorkerConfig``); a worker builds its
+entity stage once, on its first task, from the archive as it was when the run began.
+Names that only the whole archive can decide are settled by the writer at the end
+(``EntityStage.settle``), so N workers give what one process gives.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fonds.entities.stage import Discovery, EntityStage
+from fonds.errors import FondsError, ReadError
+from fonds.extract.record import build_record
+from fonds.model import Record
+from fonds.pipeline import (
+    BATCH_SIZE,
+    FileOutcome,
+    fail_file,
+    failure_message,
+    finish_file,
+    folder_message,
+)
+from fonds.readers import choose_reader, load_source
+from fonds.readers.source import STREAM_OVER_BYTES
+from fonds.store.sqlite import SourceStatus, Store
+
+# Tasks planned ahead of the writer, per worker: enough to keep every worker busy while
+# the writer works, few enough that memory does not grow with the number of files.
+AHEAD_PER_WORKER = 4
+
+
+# The writer's part in entities: make what workers made up known, name it as known.
+Absorb = Callable[[list[Record], list[Discovery]], None]
+
+
+class WorkerLost(FondsError):
+    """A worker process stopped (killed, or out of memory) before it answered."""
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """What a worker needs to annotate: the archive it reads entities from, the
+    recognizer (None: the entity stage is off), the user's authority file."""
+
+    db_path: str
+    ner: str | None
+    authority: str | None = None
+
+
+@dataclass
+class FileRead:
+    """What a worker made of one file: its records (annotated), or why it failed."""
+
+    path: str
+    sha256: str | None = None
+    reader: str | None = None
+    records: list[Record] = field(default_factory=list)
+    discovered: list[Discovery] = field(default_factory=list)
+    error: str | None = None  # the file failed; ``records`` holds what was read before
+    unchanged: bool = False
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """How ``fonds.pipeline.ingest`` fans out: the executor, what its workers need, how
+    the writer learns what they made up, and how many they are."""
+
+    executor: Executor
+    config: WorkerConfig
+    stage: EntityStage | None  # the writer's: learns what workers made up, settles at the end
+    workers: int
+
+    def run(self, store: Store, files: Iterable[Path]) -> Iterator[FileOutcome]:
+        def absorb(records: list[Record], discovered: list[Discovery]) -> None:
+            if self.stage is not None:
+                self.stage.learn(discovered)
+                self.stage.restate(records)
+
+        return ingest_on(self.executor, self.config, store, files, absorb, self.workers)
+
+
+# -- in a worker ------------------------------------------------------------------------
+
+_STAGES: dict[WorkerConfig, EntityStage] = {}
+
+
+def worker_init() -> None:
+    """A pool's initializer: Ctrl-C (sent to the whole process group) is the writer's to
+    handle; a worker goes on with its task until the writer stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stage(config: WorkerConfig) -> EntityStage | None:
+    """This worker's entity stage, built on its first task."""
+    if config.ner is None:
+        return None
+    stage = _STAGES.get(config)
+    if stage is None:
+        if config.authority:
+            os.environ["FONDS_AUTHORITY"] = config.authority
+        stage = _STAGES[config] = EntityStage.for_worker(config.db_path, config.ner)
+    return stage
+
+
+def read_task(config: WorkerConfig, path: str, known_sha: str | None) -> FileRead:
+    """Read one file, build and annotate its records; store nothing. ``known_sha``: the
+    hash of the file as the archive holds it (then an unchanged file is not read)."""
+    read = FileRead(path)
+    if Path(path).is_dir():
+        read.error = folder_message(Path(path))
+        return read
+    try:
+        source = load_source(Path(path))
+    except ReadError as err:
+        read.error = str(err)
+        return read
+    read.sha256 = source.sha256
+    if known_sha == source.sha256:
+        read.unchanged = True
+        return read
+    try:
+        reader = choose_reader(source)
+        read.reader = reader.name
+        if source.streamed:
+            source = load_source(Path(path), stream_over=None)
+        for draft in reader.read(source):
+            read.records.append(build_record(source, draft, path))
+    except Exception as err:  # what was read before the failure is kept, as in one process
+        read.error = failure_message(path, err)
+    try:
+        read.records, read.discovered = annotate_task(config, read.records)
+    except Exception as err:  # an annotation failure keeps nothing of the file
+        read.records, read.error = [], failure_message(path, err)
+    return read
+
+
+def annotate_task(
+    config: WorkerConfig, records: list[Record]
+) -> tuple[list[Record], list[Discovery]]:
+    """Annotate records (in batches, as one process does); the identities made up."""
+    stage = _stage(config)
+    if stage is None or not records:
+        return records, []
+    for start in range(0, len(records), BATCH_SIZE):
+        stage.annotate(records[start : start + BATCH_SIZE])
+    return records, stage.take_discovered()
+
+
+# -- the writer -------------------------------------------------------------------------
+
+
+def ingest_on(
+    executor: Executor,
+    config: WorkerConfig,
+    store: Store,
+    files: Iterable[Path],
+    absorb: Absorb,
+    workers: int,
+) -> Iterator[FileOutcome]:
+    """Ingest ``files`` with the executor's workers; yields each file's outcome in order.
+    A worker that dies ends the run with ``WorkerLost``: what was written stays, and the
+    same command run again finishes the rest (stored files are unchanged then)."""
+    ahead = max(2, workers * AHEAD_PER_WORKER)
+    planned: deque[tuple[str, SourceStatus | None, Future[FileRead]]] = deque()
+    try:
+        for path in files:
+            if path.is_file() and path.stat().st_size > STREAM_OVER_BYTES:
+                while planned:
+                    yield _write(store, *planned.popleft(), absorb)
+                yield _ingest_streamed(executor, config, store, path, absorb, ahead)
+                continue
+            display = str(path)
+            previous = store.source_status(display)
+            known = previous.sha256 if previous and previous.status == "ok" else None
+            planned.append((display, previous, executor.submit(read_task, config, display, known)))
+            if len(planned) >= ahead:
+                yield _write(store, *planned.popleft(), absorb)
+        while planned:
+            yield _write(store, *planned.popleft(), absorb)
+    finally:
+        for _, _, future in planned:
+            future.cancel()
+
+
+def _result(future: Future[FileRead], display: str) -> FileRead:
+    try:
+        return future.result()
+    except BrokenProcessPool as err:
+        raise WorkerLost(
+            f"a worker process stopped (killed, or out of memory?) while {display} or a file "
+            "near it was read; everything written before stays. Run the same command again "
+            "to finish: files already stored are skipped as unchanged."
+        ) from err
+
+
+def _write(
+    store: Store,
+    display: str,
+    previous: SourceStatus | None,
+    future: Future[FileRead],
+    absorb: Absorb,
+) -> FileOutcome:
+    read = _result(future, display)
+    if read.unchanged and previous is not None:
+        return FileOutcome(display, "unchanged", previous.documents, previous.reader)
+    if read.sha256 is None:
+        return fail_file(store, display, None, None, read.error or f"{display}: not read")
+    absorb(read.records, read.discovered)
+    old_ids = store.document_ids_for_path(display)
+    new_ids: list[str] = []
+    existed = 0
+    for record in read.records:
+        if store.has_document(record.id) and record.id not in old_ids:
+            existed += 1  # the same content already came in under another name
+        else:
+            store.write_record(record)
+        new_ids.append(record.id)
+    if read.error:
+        return fail_file(store, display, read.sha256, read.reader, read.error, len(new_ids))
+    return finish_file(
+        store, display, read.sha256, read.reader or "", previous, old_ids, new_ids, existed
+    )
+
+
+def _ingest_streamed(
+    executor: Executor,
+    config: WorkerConfig,
+    store: Store,
+    path: Path,
+    absorb: Absorb,
+    ahead: int,
+) -> FileOutcome:
+    """A big file (a TEI volume of thousands of documents): read here as a stream, its
+    documents annotated by the workers in batches, written here in order."""
+    display = str(path)
+    previous = store.source_status(display)
+    try:
+        source = load_source(path)
+    except ReadError as err:
+        return fail_file(store, display, None, None, str(err))
+    if previous and previous.status == "ok" and previous.sha256 == source.sha256:
+        return FileOutcome(display, "unchanged", previous.documents, previous.reader)
+    reader = choose_reader(source)
+    if source.streamed and reader.name != "tei":
+        source = load_source(path, stream_over=None)  # only TEI is read as a stream
+    old_ids = store.document_ids_for_path(display)
+    new_ids: list[str] = []
+    existed = 0
+    batches: deque[Future[tuple[list[Record], list[Discovery]]]] = deque()
+
+    def write_next() -> None:
+        records, discovered = _result(batches.popleft(), display)  # type: ignore[arg-type]
+        absorb(records, discovered)
+        for record in records:
+            store.write_record(record)
+            new_ids.append(record.id)
+
+    batch: list[Record] = []
+    error = None
+    try:
+        for draft in reader.read(source):
+            record = build_record(source, draft, display)
+            if store.has_document(record.id) and record.id not in old_ids:
+                existed += 1
+                new_ids.append(record.id)
+                continue
+            batch.append(record)
+            if len(batch) >= BATCH_SIZE:
+                batches.append(executor.submit(annotate_task, config, batch))
+                batch = []
+                if len(batches) >= ahead:
+                    write_next()
+    except Exception as err:  # the documents read before the failure are kept
+        error = failure_message(display, err)
+    if batch:
+        batches.append(executor.submit(annotate_task, config, batch))
+    while batches:
+        write_next()
+    if error:
+        return fail_file(store, display, source.sha256, reader.name, error, len(new_ids))
+    return finish_file(
+        store, display, source.sha256, reader.name, previous, old_ids, new_ids, existed
+    )

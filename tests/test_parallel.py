@@ -1,0 +1,175 @@
+"""`fonds ingest --jobs N`: worker processes read and annotate, one process writes.
+
+The same files give the same archive with two workers as with one (every record, byte
+for byte in the export); a worker killed with SIGKILL ends the run with a clear message
+and a second run finishes it (no duplicate, nothing lost); Ctrl-C stops cleanly and keeps
+what was written."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.serve_support import ROOT
+
+pytestmark = pytest.mark.slow
+FOLDERS = [ROOT / "corpus", *sorted((ROOT / "tests" / "devset").glob("*/docs"))]
+PEOPLE = ["Kim Il Sung", "Dean Acheson", "John J. Muccio", "Syngman Rhee", "Terenti Shtykov"]
+PLACES = ["Seoul", "Pyongyang", "Kaesong", "Ongjin", "Tokyo"]
+SUMMARY = re.compile(
+    r"^\d+ files \((?P<added>\d+) added, \d+ updated, (?P<unchanged>\d+) unchanged"
+)
+
+
+def fonds(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fonds.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=1200,
+    )
+
+
+def _export(db: Path) -> str:
+    result = fonds("export", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_two_workers_give_the_archive_one_process_gives(tmp_path: Path) -> None:
+    paths = [str(f) for f in FOLDERS]
+    one = fonds("ingest", *paths, "--db", str(tmp_path / "one.db"), "--jobs", "1", "-q")
+    two = fonds("ingest", *paths, "--db", str(tmp_path / "two.db"), "--jobs", "2", "-q")
+    assert one.returncode == 0 and two.returncode == 0, (one.stderr, two.stderr)
+    assert one.stdout == two.stdout  # the same summary line
+    assert "files (" in one.stdout and "documents" in one.stdout
+    assert _export(tmp_path / "one.db") == _export(tmp_path / "two.db")
+    entities = [
+        sqlite3.connect(tmp_path / f"{name}.db")
+        .execute("SELECT id, type, name, origin FROM entities ORDER BY id")
+        .fetchall()
+        for name in ("one", "two")
+    ]
+    assert entities[0] == entities[1] and len(entities[0]) > 500
+
+
+def _telegrams(folder: Path, count: int) -> Path:
+    """``count`` distinct telegrams of about 250 words naming people and places."""
+    folder.mkdir()
+    for i in range(count):
+        who, where = PEOPLE[i % 5], PLACES[(i // 5) % 5]
+        lines = [
+            f"Telegram {i} from {PEOPLE[(i + 1) % 5]} to {who}",
+            "",
+            f"{where}, {1 + i % 28} May 1950",
+            "",
+        ]
+        for k in range(12):
+            lines.append(
+                f"In paragraph {k} of message {i}, {who} reported from {where} that the "
+                f"mission of Colonel Brandt{i % 37} met {PEOPLE[(i + k) % 5]} at noon."
+            )
+        (folder / f"telegram-{i:04d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def _documents(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=30) as conn:
+            return int(conn.execute("SELECT count(*) FROM documents").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(c) for c in text]
+    return found
+
+
+def _start(folder: Path, db: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "fonds.cli", "ingest", str(folder), "--db", str(db), "-j", "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's job is
+    )
+
+
+def _wait_for_documents(proc: subprocess.Popen[str], db: Path, least: int) -> None:
+    deadline = time.monotonic() + 300
+    while _documents(db) < least:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+
+def _ids(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
+
+
+def test_a_killed_worker_ends_the_run_clearly_and_a_rerun_finishes(tmp_path: Path) -> None:
+    folder = _telegrams(tmp_path / "telegrams", 400)
+    db = tmp_path / "archive.db"
+    proc = _start(folder, db)
+    _wait_for_documents(proc, db, 20)
+    workers = [
+        c
+        for c in _children(proc.pid)
+        if "spawn_main" in (cmd := Path(f"/proc/{c}/cmdline").read_text())
+        and "resource_tracker" not in cmd
+    ]
+    assert len(workers) == 2, workers
+    os.kill(workers[-1], signal.SIGKILL)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, (out, err)
+    assert "a worker process stopped" in err and "Run the same command again" in err
+    assert "Traceback" not in err
+    stored = _documents(db)
+    assert 20 <= stored < 400
+    again = fonds("ingest", str(folder), "--db", str(db), "-j", "2", "-q")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("400 files (")
+    assert "0 failed), 400 documents" in again.stdout
+    ids = _ids(db)
+    assert len(ids) == len(set(ids)) == 400  # no duplicate, nothing lost
+    with sqlite3.connect(db) as conn:
+        statuses = conn.execute("SELECT status, count(*) FROM sources GROUP BY status").fetchall()
+    assert statuses == [("ok", 400)]
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_what_was_written(tmp_path: Path) -> None:
+    folder = _telegrams(tmp_path / "telegrams", 400)
+    db = tmp_path / "archive.db"
+    proc = _start(folder, db)
+    _wait_for_documents(proc, db, 20)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends its job on Ctrl-C
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, (out, err)
+    assert "stopped: every document written so far is kept" in err
+    assert "Traceback" not in err
+    kept = _documents(db)
+    assert 20 <= kept < 400
+    again = fonds("ingest", str(folder), "--db", str(db), "-j", "2", "-q")
+    assert again.returncode == 0, again.stderr
+    counts = SUMMARY.match(again.stdout)
+    assert counts is not None, again.stdout
+    added, unchanged = int(counts["added"]), int(counts["unchanged"])
+    # a document whose file's status was not yet written when the run stopped is read again
+    assert added + unchanged == 400 and unchanged in (kept - 1, kept)
+    assert len(set(_ids(db))) == 400
