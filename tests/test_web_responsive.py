@@ -77,6 +77,7 @@ def test_status_answers_while_a_big_page_is_rendered_six_times(
         readers = [threading.Thread(target=read_page) for _ in range(6)]
         for t in readers:
             t.start()
+        time.sleep(0.3)  # every thread is rendering by now
         times = _status_times(base, busy)
         for t in readers:
             t.join()

@@ -14,7 +14,14 @@ from typing import Any
 
 from fonds.entities.names import plain_key, slugify
 from fonds.errors import FondsError, NotFound
-from fonds.store.sqlite import EntityTables, Store, now, replace_entities_of, searchable_names
+from fonds.store.sqlite import (
+    EntityTables,
+    Store,
+    now,
+    replace_entities_of,
+    searchable_names,
+    stored_json,
+)
 
 Move = tuple[str, str, int, int, str, str]  # (doc_id, field, start, end, from_id, to_id)
 RefPath = list[Any]  # where a reference sits in a record: ["recipients", 1], ["sender"] ...
@@ -276,7 +283,7 @@ def rename(store: Store, entity_id: str, name: str) -> None:
                     ref["name"] = name
             store.conn.execute(
                 "UPDATE documents SET record_json = ?, entity_names = ? WHERE id = ?",
-                (json.dumps(data, ensure_ascii=False), searchable_names(data["entities"]), doc_id),
+                (stored_json(data), searchable_names(data["entities"]), doc_id),
             )
             enqueue = getattr(store, "enqueue_for_search", None)
             if enqueue is not None:

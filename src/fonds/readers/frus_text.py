@@ -256,8 +256,10 @@ def parse_frus_text(text: str) -> Draft:
     rest = [ln for ln in body_lines if ln.start not in opener]
     blocks = [ln.text for ln in head] + [" ".join(ln.text for ln in p) for p in _paragraphs(rest)]
     notes = "\n".join(ln.text for ln in note_lines if ln.text) or None
-    body = PAGE_MARK.sub(" ", join_body(blocks))
-    return Draft(format="frus-text", body=join_body(body.split("\n\n")), fields=fields, notes=notes)
+    del lines, content, body_lines, head, rest  # a big text is not held twice over
+    # each block folded, its page marks dropped, folded again: one pass, one join
+    body = join_body(PAGE_MARK.sub(" ", join_body([b])) for b in blocks)
+    return Draft(format="frus-text", body=body, fields=fields, notes=notes)
 
 
 def _split_footnotes(lines: list[Line], heading: str) -> tuple[list[Line], list[Line]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fonds.model import Field, Span
@@ -60,7 +61,9 @@ def paragraphs(lines: list[Line]) -> list[list[Line]]:
     return groups
 
 
-def join_body(blocks: list[str]) -> str:
+SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def join_body(blocks: Iterable[str]) -> str:
     """The body text: blocks separated by one blank line, inner white space folded."""
-    cleaned = [re.sub(r"[ \t\u00a0]+", " ", b).strip() for b in blocks]
-    return "\n\n".join(b for b in cleaned if b)
+    return "\n\n".join(b for b in (SPACES.sub(" ", b).strip() for b in blocks) if b)

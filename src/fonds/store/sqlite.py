@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +51,12 @@ class RecordRows:
     mentions: list[tuple[Any, ...]]
     turns: list[tuple[Any, ...]]
     recipients: list[tuple[Any, ...]]
+
+
+def stored_json(data: dict[str, Any]) -> str:
+    """A record's JSON as the ``record_json`` column keeps it: everything but the body,
+    which the ``text`` column holds once (``get_record`` puts it back in its place)."""
+    return json.dumps({**data, "text": ""} if "text" in data else data, ensure_ascii=False)
 
 
 def searchable_names(entities: list[dict[str, Any]]) -> str:
@@ -158,7 +164,7 @@ class Store:
 
     def write_record(self, record: Record) -> None:
         """Insert or replace one record with its references, mentions and turns, atomically."""
-        rows = record_rows(record, json.dumps(record.as_json(), ensure_ascii=False), now())
+        rows = record_rows(record, stored_json(record.as_json()), now())
         try:
             with self.conn:
                 self.conn.execute("DELETE FROM documents WHERE id = ?", (record.id,))
@@ -190,8 +196,7 @@ class Store:
             data = json.loads(row[0])
             data["source"]["path"] = path
             self.conn.execute(
-                "UPDATE documents SET record_json = ? WHERE id = ?",
-                (json.dumps(data, ensure_ascii=False), doc_id),
+                "UPDATE documents SET record_json = ? WHERE id = ?", (stored_json(data), doc_id)
             )
 
     def delete_documents(self, ids: set[str]) -> None:
@@ -206,19 +211,20 @@ class Store:
 
     def get_record(self, doc_id: str) -> dict[str, Any]:
         row = self.conn.execute(
-            "SELECT record_json FROM documents WHERE id = ?", (doc_id,)
+            "SELECT record_json, text FROM documents WHERE id = ?", (doc_id,)
         ).fetchone()
         if row is None:
             raise NotFound(f"no document with id {doc_id!r}")
-        return json.loads(row[0])
+        return _record(row)
 
     def iter_records(self) -> Iterator[dict[str, Any]]:
         """Every record as its JSON object, in a stable order (date, then id)."""
         cur = self.conn.execute(
-            "SELECT record_json FROM documents ORDER BY date_start IS NULL, date_start, source_path, id"
+            "SELECT record_json, text FROM documents"
+            " ORDER BY date_start IS NULL, date_start, source_path, id"
         )
         for row in cur:
-            yield json.loads(row[0])
+            yield _record(row)
 
     def change_marker(self) -> tuple[int, int]:
         """A value that differs whenever the database may have changed since it was read:
@@ -345,6 +351,14 @@ class EntityTables:
         return self.conn.execute("SELECT * FROM entities WHERE id = ?", (entity_id,)).fetchone()
 
 
+def _record(row: Sequence[Any]) -> dict[str, Any]:
+    """A record from its stored JSON and its body (an archive written before the body
+    left the JSON has it in both, the same)."""
+    data: dict[str, Any] = json.loads(row[0])
+    data["text"] = row[1] if row[1] is not None else data.get("text", "")
+    return data
+
+
 def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None:
     """Rewrite a stored record after an entity merge or split: its JSON and the rows made
     from its entities (mentions, recipients, speaker turns)."""
@@ -352,7 +366,7 @@ def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None
         store.conn.execute(
             "UPDATE documents SET record_json = ?, entity_names = ?, sender_id = ? WHERE id = ?",
             (
-                json.dumps(data, ensure_ascii=False),
+                stored_json(data),
                 searchable_names(data["entities"]),
                 (data.get("sender") or {}).get("id"),
                 doc_id,
