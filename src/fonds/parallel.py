@@ -2,8 +2,8 @@
 alone writes them, in order, one transaction a document (SQLite keeps one writer).
 
     planner (here):  for each file, a task: read it, build its records, annotate them
-    workers:         run the tasks; a big TEI volume is read here and its documents
-                     are sent to the workers in batches, so it uses every core too
+    workers:         run the tasks; a big TEI volume is parsed here and each of its
+                     documents is sent as XML to the workers, so it uses every core too
     writer (here):   takes the results in the order they were planned, makes the
                      identities the workers made up known, writes every record
 
@@ -23,13 +23,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fonds.entities.stage import Discovery, EntityStage
 from fonds.errors import FondsError, ReadError
 from fonds.extract.record import build_record
-from fonds.model import Record
+from fonds.model import Draft, Record, SourceFile
 from fonds.pipeline import (
     BATCH_SIZE,
     FileOutcome,
@@ -40,6 +40,7 @@ from fonds.pipeline import (
 )
 from fonds.readers import choose_reader, load_source
 from fonds.readers.source import STREAM_OVER_BYTES
+from fonds.readers.tei import TeiReader, draft_from_xml
 from fonds.store.sqlite import SourceStatus, Store
 
 # Tasks planned ahead of the writer, per worker: enough to keep every worker busy while
@@ -164,6 +165,34 @@ def annotate_task(
     return records, stage.take_discovered()
 
 
+@dataclass
+class PartRead:
+    """What a worker made of a batch of a volume's documents."""
+
+    records: list[Record]
+    discovered: list[Discovery]
+    error: str | None = None  # a document broke: ``records`` holds the ones before it
+
+
+def volume_task(
+    config: WorkerConfig, source: SourceFile, display: str, items: list[tuple[int, bytes] | Draft]
+) -> PartRead:
+    """Read, extract and annotate a batch of a volume's documents given as XML."""
+    records: list[Record] = []
+    error = None
+    try:
+        for item in items:
+            draft = item if isinstance(item, Draft) else draft_from_xml(item[1], item[0])
+            records.append(build_record(source, draft, display))
+    except Exception as err:
+        error = failure_message(display, err)
+    try:
+        records, discovered = annotate_task(config, records)
+    except Exception as err:  # an annotation failure keeps nothing of the batch
+        return PartRead([], [], failure_message(display, err))
+    return PartRead(records, discovered, error)
+
+
 # -- the writer -------------------------------------------------------------------------
 
 
@@ -180,35 +209,49 @@ def ingest_on(
     same command run again finishes the rest (stored files are unchanged then)."""
     ahead = max(2, workers * AHEAD_PER_WORKER)
     planned: deque[tuple[str, SourceStatus | None, Future[FileRead]]] = deque()
+    display = "a file"
     try:
         for path in files:
-            if path.is_file() and path.stat().st_size > STREAM_OVER_BYTES:
-                while planned:
-                    yield _write(store, *planned.popleft(), absorb)
-                yield _ingest_streamed(executor, config, store, path, absorb, ahead)
-                continue
             display = str(path)
             previous = store.source_status(display)
             known = previous.sha256 if previous and previous.status == "ok" else None
+            volume = _volume(path)
+            if volume is not None:
+                while planned:
+                    yield _write(store, *planned.popleft(), absorb)
+                if known == volume.sha256:
+                    yield FileOutcome(display, "unchanged", previous.documents, previous.reader)  # type: ignore[union-attr]
+                    continue
+                yield _ingest_volume(
+                    executor, config, store, display, volume, previous, absorb, ahead
+                )
+                continue
             planned.append((display, previous, executor.submit(read_task, config, display, known)))
             if len(planned) >= ahead:
                 yield _write(store, *planned.popleft(), absorb)
         while planned:
             yield _write(store, *planned.popleft(), absorb)
-    finally:
-        for _, _, future in planned:
-            future.cancel()
-
-
-def _result(future: Future[FileRead], display: str) -> FileRead:
-    try:
-        return future.result()
-    except BrokenProcessPool as err:
+    except BrokenProcessPool as err:  # from a result, or from planning on a broken pool
         raise WorkerLost(
             f"a worker process stopped (killed, or out of memory?) while {display} or a file "
             "near it was read; everything written before stays. Run the same command again "
             "to finish: files already stored are skipped as unchanged."
         ) from err
+    finally:
+        for _, _, future in planned:
+            future.cancel()
+
+
+def _volume(path: Path) -> SourceFile | None:
+    """The source of a big TEI volume (read as a stream here, spread over the workers),
+    or None for any other file (a worker reads it whole)."""
+    try:
+        if not path.is_file() or path.stat().st_size <= STREAM_OVER_BYTES:
+            return None
+        source = load_source(path)
+    except (OSError, ReadError):
+        return None  # a worker reports it, as for any file
+    return source if source.streamed and choose_reader(source).name == "tei" else None
 
 
 def _write(
@@ -218,7 +261,7 @@ def _write(
     future: Future[FileRead],
     absorb: Absorb,
 ) -> FileOutcome:
-    read = _result(future, display)
+    read = future.result()
     if read.unchanged and previous is not None:
         return FileOutcome(display, "unchanged", previous.documents, previous.reader)
     if read.sha256 is None:
@@ -240,62 +283,59 @@ def _write(
     )
 
 
-def _ingest_streamed(
+def _ingest_volume(
     executor: Executor,
     config: WorkerConfig,
     store: Store,
-    path: Path,
+    display: str,
+    source: SourceFile,
+    previous: SourceStatus | None,
     absorb: Absorb,
     ahead: int,
 ) -> FileOutcome:
-    """A big file (a TEI volume of thousands of documents): read here as a stream, its
-    documents annotated by the workers in batches, written here in order."""
-    display = str(path)
-    previous = store.source_status(display)
-    try:
-        source = load_source(path)
-    except ReadError as err:
-        return fail_file(store, display, None, None, str(err))
-    if previous and previous.status == "ok" and previous.sha256 == source.sha256:
-        return FileOutcome(display, "unchanged", previous.documents, previous.reader)
-    reader = choose_reader(source)
-    if source.streamed and reader.name != "tei":
-        source = load_source(path, stream_over=None)  # only TEI is read as a stream
+    """A TEI volume of thousands of documents: parsed here as a stream, each document
+    div handed as XML to the workers (in batches) to read, extract and annotate, and
+    written here in order."""
+    reader = TeiReader()
     old_ids = store.document_ids_for_path(display)
     new_ids: list[str] = []
     existed = 0
-    batches: deque[Future[tuple[list[Record], list[Discovery]]]] = deque()
+    meta = replace(source, text="")  # what a record takes from its source: hash, encoding
+    batches: deque[Future[PartRead]] = deque()
+    errors: list[str] = []
 
     def write_next() -> None:
-        records, discovered = _result(batches.popleft(), display)  # type: ignore[arg-type]
-        absorb(records, discovered)
-        for record in records:
-            store.write_record(record)
-            new_ids.append(record.id)
-
-    batch: list[Record] = []
-    error = None
-    try:
-        for draft in reader.read(source):
-            record = build_record(source, draft, display)
+        nonlocal existed
+        part = batches.popleft().result()
+        absorb(part.records, part.discovered)
+        for record in part.records:
             if store.has_document(record.id) and record.id not in old_ids:
-                existed += 1
-                new_ids.append(record.id)
-                continue
-            batch.append(record)
+                existed += 1  # the same content already came in under another name
+            else:
+                store.write_record(record)
+            new_ids.append(record.id)
+        if part.error:
+            errors.append(part.error)
+
+    batch: list[tuple[int, bytes] | Draft] = []
+    try:
+        for item in reader.document_xml(source):
+            batch.append(item)
             if len(batch) >= BATCH_SIZE:
-                batches.append(executor.submit(annotate_task, config, batch))
+                batches.append(executor.submit(volume_task, config, meta, display, batch))
                 batch = []
                 if len(batches) >= ahead:
                     write_next()
-    except Exception as err:  # the documents read before the failure are kept
-        error = failure_message(display, err)
-    if batch:
-        batches.append(executor.submit(annotate_task, config, batch))
+                if errors:
+                    break
+    except Exception as err:  # the documents read before the break are kept
+        errors.append(failure_message(display, err))
+    if batch and not errors:
+        batches.append(executor.submit(volume_task, config, meta, display, batch))
     while batches:
         write_next()
-    if error:
-        return fail_file(store, display, source.sha256, reader.name, error, len(new_ids))
+    if errors:
+        return fail_file(store, display, source.sha256, reader.name, errors[0], len(new_ids))
     return finish_file(
         store, display, source.sha256, reader.name, previous, old_ids, new_ids, existed
     )

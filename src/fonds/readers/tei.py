@@ -177,6 +177,27 @@ class TeiReader:
         return 90 if TEI_NS in head or _TEI_HEAD.search(head) else 0
 
     def read(self, source: SourceFile) -> Iterator[Draft]:
+        for item in self._items(source):
+            if isinstance(item, Draft):
+                yield item
+            else:
+                yield _document(item[1], item[0])
+                _free(item[1])
+
+    def document_xml(self, source: SourceFile) -> Iterator[tuple[int, bytes] | Draft]:
+        """Each document div as (ordinal, its XML), for a worker to read with
+        ``draft_from_xml`` (how a big volume's documents are spread over processes); a
+        file without document divs gives its one whole-body draft instead."""
+        for item in self._items(source):
+            if isinstance(item, Draft):
+                yield item
+            else:
+                yield item[0], etree.tostring(item[1], with_tail=False)
+                _free(item[1])
+
+    def _items(self, source: SourceFile) -> Iterator[tuple[int, Any] | Draft]:
+        """The document divs as (ordinal, element) while they are parsed (the caller
+        frees each), or the whole body's draft when there is no document div."""
         if not source.text or source.text.isspace():
             raise ReadError(f"{source.path}: the TEI file is empty")
         tags = [f"{{{TEI_NS}}}{n}" for n in ("div", "teiHeader", "front", "back", "body")]
@@ -203,10 +224,8 @@ class TeiReader:
             for _, el in events:
                 name = _local(el)
                 if name == "div" and el.get("type") == "document":
-                    draft = _document(el, count + 1)
-                    _free(el)
                     count += 1
-                    yield draft
+                    yield count, el
                 elif name == "teiHeader":
                     header_title = _header_title(el)
                     el.clear(keep_tail=True)
@@ -234,6 +253,12 @@ class TeiReader:
                     f'{source.path}: a TEI file with neither <div type="document"> nor a text body'
                 )
             yield whole_body
+
+
+def draft_from_xml(xml: bytes, ordinal: int) -> Draft:
+    """The draft of one document div given as XML (see ``TeiReader.document_xml``)."""
+    parser = etree.XMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    return _document(etree.fromstring(xml, parser), ordinal)
 
 
 def _free(el: Any) -> None:
