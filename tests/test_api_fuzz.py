@@ -6,9 +6,7 @@ change."""
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -22,10 +20,9 @@ from hypothesis import (
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from fonds.store.sqlite import Store
 from fonds.web.app import create_app
 from fonds.web.state import WebLimits
-from tests.test_web_support import shared_archive
+from tests.test_web_support import copy_archive, shared_archive
 
 pytestmark = pytest.mark.slow
 TOKEN = "a token for the fuzzer, long enough"
@@ -36,13 +33,7 @@ EXAMPLES = int(os.environ.get("FONDS_FUZZ_EXAMPLES", "25"))
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     archive = shared_archive(tmp_path_factory)
     folder = tmp_path_factory.mktemp("fuzz")
-    db = folder / "fuzz.db"
-    source = Store(archive.db, readonly=True)
-    source.conn.execute("VACUUM INTO ?", (str(db),))
-    source.close()
-    index = Path(str(archive.db) + ".index")
-    if index.is_dir():
-        shutil.copytree(index, Path(str(db) + ".index"))
+    db = copy_archive(archive, folder / "fuzz.db")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FONDS_NER_MODEL", "none")  # uploads: the reader and resolver, faster
         app = create_app(str(db), write_token=TOKEN, limits=WebLimits(max_upload_bytes=50_000))

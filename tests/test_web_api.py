@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import importlib.util
 import os
-import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from fonds.store.sqlite import Store
 from fonds.web import corpus
 from fonds.web.app import create_app
 from fonds.web.state import WebLimits
-from tests.test_web_support import PLACES, Archive, shared_archive
+from tests.test_web_support import PLACES, Archive, copy_archive, shared_archive
 
 HIT_KEYS = {"id", "score", "title", "date", "doc_type", "snippet", "highlights", "matched"}
 TOKEN = "correct horse battery staple"
@@ -43,13 +42,7 @@ def writable(
     """A server with a write token over a copy of the archive (writes change it); its
     upload process is stopped at the end (the app's lifespan runs)."""
     monkeypatch.setenv("FONDS_NER_MODEL", "none")
-    db = tmp_path / "copy.db"
-    source = Store(archive.db, readonly=True)
-    source.conn.execute("VACUUM INTO ?", (str(db),))
-    source.close()
-    index = Path(str(archive.db) + ".index")
-    if index.is_dir():
-        shutil.copytree(index, Path(str(db) + ".index"))
+    db = copy_archive(archive, tmp_path / "copy.db")
     app = create_app(str(db), write_token=TOKEN, limits=WebLimits(max_upload_bytes=200_000))
     with TestClient(app) as client:
         yield client

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -137,3 +138,14 @@ class Markup(HTMLParser):
             if tag == "style" or "style" in attrs:
                 found.append(f"inline style on <{tag}>")
         return found
+
+
+def copy_archive(archive: Archive, db: Path) -> Path:
+    """A copy of the archive (and its search index) at ``db``, for tests that write."""
+    source = Store(archive.db, readonly=True)
+    source.conn.execute("VACUUM INTO ?", (str(db),))
+    source.close()
+    index = Path(str(archive.db) + ".index")
+    if index.is_dir():
+        shutil.copytree(index, Path(str(db) + ".index"))
+    return db

@@ -269,18 +269,27 @@ def _write(
     absorb(read.records, read.discovered)
     old_ids = store.document_ids_for_path(display)
     new_ids: list[str] = []
-    existed = 0
-    for record in read.records:
-        if store.has_document(record.id) and record.id not in old_ids:
-            existed += 1  # the same content already came in under another name
-        else:
-            store.write_record(record)
-        new_ids.append(record.id)
+    existed = _store_records(store, read.records, old_ids, new_ids)
     if read.error:
         return fail_file(store, display, read.sha256, read.reader, read.error, len(new_ids))
     return finish_file(
         store, display, read.sha256, read.reader or "", previous, old_ids, new_ids, existed
     )
+
+
+def _store_records(
+    store: Store, records: list[Record], old_ids: set[str], new_ids: list[str]
+) -> int:
+    """Write a file's records, one transaction each, noting their ids in ``new_ids``;
+    how many were already stored from another file (the same content, another name)."""
+    existed = 0
+    for record in records:
+        if store.has_document(record.id) and record.id not in old_ids:
+            existed += 1
+        else:
+            store.write_record(record)
+        new_ids.append(record.id)
+    return existed
 
 
 def _ingest_volume(
@@ -308,12 +317,7 @@ def _ingest_volume(
         nonlocal existed
         part = batches.popleft().result()
         absorb(part.records, part.discovered)
-        for record in part.records:
-            if store.has_document(record.id) and record.id not in old_ids:
-                existed += 1  # the same content already came in under another name
-            else:
-                store.write_record(record)
-            new_ids.append(record.id)
+        existed += _store_records(store, part.records, old_ids, new_ids)
         if part.error:
             errors.append(part.error)
 
