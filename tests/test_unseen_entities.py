@@ -198,15 +198,17 @@ def test_a_double_surname_and_a_given_name_before_a_known_surname(tmp_path: Path
 
 def test_the_entity_stage_grows_with_the_document_not_its_square(tmp_path: Path) -> None:
     """Ten times the paragraphs (and the names) cost about ten times the CPU: a name's
-    neighbours in a list are found by bisection, not by scanning every person of the
-    document (a 500 KB report took 323 s that way, 4 s now)."""
+    neighbours in a list are found by bisection, and a bare surname's people by an index
+    kept as mentions are added, not by scanning every person of the document (a 500 KB
+    report took 323 s that way, 4 s now)."""
     import time
 
     from fonds.pipeline import ingest_file
 
     paragraph = (
         "On day {i} Kim Il Sung met Pak Hon Yong in Pyongyang, and Minister Abernethy said "
-        "that Shtykov, Lavrentiev and Orlov reported the talk to Moscow."
+        "that Shtykov, Lavrentiev and Orlov reported the talk to Moscow. Rafael Leonidas "
+        "Trujillo Molina wrote; Trujillo and Halvorsen{i} answered Molina and Kerrigan."
     )
 
     def cpu(paragraphs: int) -> float:
@@ -223,5 +225,6 @@ def test_the_entity_stage_grows_with_the_document_not_its_square(tmp_path: Path)
         store.close()
         return took
 
+    cpu(30)  # the first run loads the lexicons (places, institutions): not counted
     small, large = cpu(300), cpu(3000)
-    assert large < 30 * max(small, 0.01), (small, large)
+    assert large < 20 * max(small, 0.01), (small, large)

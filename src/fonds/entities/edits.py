@@ -257,30 +257,46 @@ def _regroup(
 
 def rename(store: Store, entity_id: str, name: str) -> None:
     """Give an entity another display name, in the store and in every record that names
-    it (its mentions stay as they are). Settling uses it so that a discovered name reads
-    the same whatever the order of ingest."""
-    docs = [
-        r[0]
-        for r in store.conn.execute(
-            "SELECT DISTINCT document_id FROM mentions WHERE entity_id = ?", (entity_id,)
-        )
-    ]
+    it (its mentions stay as they are)."""
+    rename_all(store, {entity_id: name})
+
+
+def rename_all(store: Store, names: dict[str, str]) -> None:
+    """Give entities other display names (entity id -> name) in one transaction, each
+    record that names any of them rewritten once. Settling uses it so that a discovered
+    name reads the same whatever the order of ingest."""
+    if not names:
+        return
+    ids = list(names)
+    by_doc: dict[str, set[str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for doc_id, entity_id in store.conn.execute(
+            f"SELECT DISTINCT document_id, entity_id FROM mentions WHERE entity_id IN ({marks})",
+            chunk,
+        ):
+            by_doc.setdefault(doc_id, set()).add(entity_id)
     with store.conn:
-        store.conn.execute("UPDATE entities SET name = ? WHERE id = ?", (name, entity_id))
-        store.conn.execute("UPDATE recipients SET name = ? WHERE entity_id = ?", (name, entity_id))
-        store.conn.execute(
-            "UPDATE documents SET sender_name = ? WHERE sender_id = ?", (name, entity_id)
-        )
-        for doc_id in docs:
+        for entity_id, name in names.items():
+            store.conn.execute("UPDATE entities SET name = ? WHERE id = ?", (name, entity_id))
+            store.conn.execute(
+                "UPDATE recipients SET name = ? WHERE entity_id = ?", (name, entity_id)
+            )
+            store.conn.execute(
+                "UPDATE documents SET sender_name = ? WHERE sender_id = ?", (name, entity_id)
+            )
+        for doc_id in sorted(by_doc):
             data = store.get_record(doc_id)
             for hit in data["entities"]:
-                if hit["id"] == entity_id:
+                if hit["id"] in names:
+                    name = names[hit["id"]]
                     hit["name"] = name
                     texts = dict.fromkeys(m["text"] for m in hit["mentions"])
                     hit["aliases"] = [t for t in texts if t != name]
             for _path, ref in _references(data):
-                if ref.get("id") == entity_id:
-                    ref["name"] = name
+                if ref.get("id") in names:
+                    ref["name"] = names[ref["id"]]
             store.conn.execute(
                 "UPDATE documents SET record_json = ?, entity_names = ? WHERE id = ?",
                 (stored_json(data), searchable_names(data["entities"]), doc_id),

@@ -118,6 +118,10 @@ class DocState:
 
     hits: dict[str, EntityHit] = field(default_factory=dict)
     taken: dict[str, bytearray] = field(default_factory=dict)  # characters already in a mention
+    # People by the next-to-last word of a mention of three words or more ("Trujillo" of
+    # "Rafael Leonidas Trujillo Molina"), kept as mentions are added: no rescan per name.
+    next_to_last: dict[str, list[str]] = field(default_factory=dict)  # in order of mention
+    people_by_surname: dict[str, list[str]] = field(default_factory=dict)  # in order of hits
 
     def overlaps(self, fld: str, start: int, end: int) -> bool:
         mask = self.taken.get(fld)
@@ -260,7 +264,7 @@ class EntityStage:
         merge is logged, and undone like any other. Returns the (merged, kept) pairs."""
         if self.tables is None:
             return []
-        from fonds.entities.edits import merge, rename
+        from fonds.entities.edits import merge, rename_all
 
         pairs = links(self.index, years_of_people(self.tables), fullest_names(self.tables))
         for source, target in pairs:
@@ -268,8 +272,9 @@ class EntityStage:
             self.index.redirects[source] = target
         # A discovered entity is shown by the fullest form its documents write, chosen
         # the same way whatever the order of ingest ("Walworth Barbour", not "Barbour").
-        for entity_id, name in display_names(self.index, fullest_names(self.tables)).items():
-            rename(self.tables.store, entity_id, name)
+        names = display_names(self.index, fullest_names(self.tables))
+        rename_all(self.tables.store, names)
+        for entity_id, name in names.items():
             self.index.entities[entity_id].name = name
             self.index.add_name(entity_id, name)
         return pairs
@@ -416,8 +421,14 @@ class EntityStage:
         hit = state.hits.get(entity_id)
         if hit is None:
             hit = EntityHit(entity_id, entity.name, entity.type, [])
+            if entity.type == "person":
+                state.people_by_surname.setdefault(entity.surname() or "", []).append(entity_id)
             state.hits[entity_id] = hit
         hit.mentions.append(Mention(start, end, text, fld, method, confidence))
+        if entity.type == "person" and len(tokens := name_tokens(text)) >= 3:
+            holders = state.next_to_last.setdefault(tokens[-2], [])
+            if entity_id not in holders:
+                holders.append(entity_id)
         if text != entity.name and text not in hit.aliases:
             hit.aliases.append(text)
         state.take(fld, start, end, end)
@@ -485,24 +496,11 @@ class EntityStage:
     def _surname_in_document(self, token: str, state: DocState) -> str | None:
         """The person of this document whose family name ``token`` is: the only one, or
         the dominant one (three times the mentions of any other)."""
-        choices = [
-            h.id
-            for h in state.hits.values()
-            if h.type == "person" and self.index.entities[h.id].surname() == token
-        ]
+        choices = list(state.people_by_surname.get(token, []))
         if not choices:
             # the first of a double surname ("Trujillo" of "Rafael Leonidas Trujillo Molina")
-            choices = [
-                h.id
-                for h in state.hits.values()
-                if h.type == "person"
-                and self.index.entities[h.id].origin != "authority"
-                and len(token) >= 3
-                and any(
-                    len(name_tokens(m.text)) >= 3 and name_tokens(m.text)[-2] == token
-                    for m in h.mentions
-                )
-            ]
+            holders = state.next_to_last.get(token, []) if len(token) >= 3 else []
+            choices = [i for i in holders if self.index.entities[i].origin != "authority"]
         if len(choices) == 1:
             return choices[0]
         if len(choices) > 1:
