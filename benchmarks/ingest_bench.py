@@ -316,14 +316,9 @@ def measure(run: Run) -> Run:
             if not run.trace:
                 annotate = _timed(annotate, totals, "entities", stage_cpu)
         if run.jobs > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            from fonds.parallel import Parallel, WorkerConfig, process_pool
 
-            from fonds.parallel import Parallel, WorkerConfig, worker_init
-
-            executor = ProcessPoolExecutor(
-                run.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init
-            )
+            executor = process_pool(run.jobs)
             ner = None if run.entities == "off" else run.entities
             config = WorkerConfig(str(db.resolve()), ner)
             parallel = Parallel(executor, config, stage, run.jobs)

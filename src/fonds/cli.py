@@ -100,7 +100,7 @@ def ingest(
                 parallel = Parallel(executor, config, stage, workers)
             summary = run_ingest(store, files, annotate, progress, settle, parallel)
     except KeyboardInterrupt:
-        bar.close()
+        bar.close()  # before the message (the finally closes it again, harmlessly)
         store.close()
         click.echo(
             "stopped: every document written so far is kept; run the same command again "
@@ -142,15 +142,9 @@ def _executor(workers: int) -> Any:
     if workers <= 1:
         yield None
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from fonds.parallel import process_pool
 
-    from fonds.parallel import worker_init
-
-    # spawn: a fresh interpreter per worker (forking a process with threads is unsafe)
-    executor = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init
-    )
+    executor = process_pool(workers)
     try:
         yield executor
     except BaseException:

@@ -17,11 +17,12 @@ Names that only the whole archive can decide are settled by the writer at the en
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,7 +40,7 @@ from fonds.pipeline import (
     folder_message,
 )
 from fonds.readers import choose_reader, load_source
-from fonds.readers.source import STREAM_OVER_BYTES
+from fonds.readers.source import HEAD_BYTES, STREAM_OVER_BYTES
 from fonds.readers.tei import TeiReader, draft_from_xml
 from fonds.store.sqlite import SourceStatus, Store
 
@@ -109,6 +110,13 @@ def worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """The executor on one machine: ``workers`` fresh interpreters (spawned, not forked:
+    forking a process that has threads is unsafe) that leave Ctrl-C to the writer."""
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=worker_init)
+
+
 def _stage(config: WorkerConfig) -> EntityStage | None:
     """This worker's entity stage, built on its first task."""
     if config.ner is None:
@@ -129,7 +137,7 @@ def read_task(config: WorkerConfig, path: str, known_sha: str | None) -> FileRea
         read.error = folder_message(Path(path))
         return read
     try:
-        source = load_source(Path(path))
+        source = load_source(Path(path), stream_over=None)  # volumes never come here
     except ReadError as err:
         read.error = str(err)
         return read
@@ -140,8 +148,6 @@ def read_task(config: WorkerConfig, path: str, known_sha: str | None) -> FileRea
     try:
         reader = choose_reader(source)
         read.reader = reader.name
-        if source.streamed:
-            source = load_source(Path(path), stream_over=None)
         for draft in reader.read(source):
             read.records.append(build_record(source, draft, path))
     except Exception as err:  # what was read before the failure is kept, as in one process
@@ -247,6 +253,10 @@ def _volume(path: Path) -> SourceFile | None:
     or None for any other file (a worker reads it whole)."""
     try:
         if not path.is_file() or path.stat().st_size <= STREAM_OVER_BYTES:
+            return None
+        with path.open("rb") as fh:  # told by its head before the whole file is hashed
+            head = fh.read(HEAD_BYTES).decode("utf-8", errors="ignore")
+        if not TeiReader().match(str(path), head):
             return None
         source = load_source(path)
     except (OSError, ReadError):

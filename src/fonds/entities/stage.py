@@ -188,12 +188,8 @@ class EntityStage:
         """Make identities a worker made up known here and in the archive, before the
         records that mention them are written."""
         for entity_id, etype, name in discovered:
-            if entity_id in self.index.entities:
-                continue  # an earlier file made it up first: its name stands, as in one process
-            self.index.add(KnownEntity(entity_id, etype, name, [name], origin="discovered"))
-            if self.tables is not None:
-                self.tables.add_entity(entity_id, etype, name, "discovered", "{}")
-                self.tables.add_name(entity_id, name, plain_key(name), "discovered")
+            if entity_id not in self.index.entities:  # else an earlier file's name stands
+                self._remember(entity_id, etype, name)
 
     def restate(self, records: list[Record]) -> None:
         """Name each entity of records a worker annotated as this stage knows it: a worker
@@ -987,13 +983,17 @@ class EntityStage:
         while entity_id in self.index.entities:
             n += 1
             entity_id = f"{base}-{n}"
+        self._remember(entity_id, etype, name)
+        if self.tables is None:
+            self.discovered.append((entity_id, etype, name))  # for the writer to learn
+        return entity_id
+
+    def _remember(self, entity_id: str, etype: str, name: str) -> None:
+        """A discovered identity, known from now on here and (with tables) in the archive."""
         self.index.add(KnownEntity(entity_id, etype, name, [name], origin="discovered"))
         if self.tables is not None:
             self.tables.add_entity(entity_id, etype, name, "discovered", "{}")
             self.tables.add_name(entity_id, name, plain_key(name), "discovered")
-        else:
-            self.discovered.append((entity_id, etype, name))
-        return entity_id
 
     def _parties(self, state: DocState, record: Record) -> None:
         """Sender and recipients as entity references: by name, else by office and date."""

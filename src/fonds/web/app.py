@@ -25,7 +25,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from fonds.errors import (
-    ConfigError,
     DependencyError,
     FondsError,
     NotFound,
@@ -37,7 +36,7 @@ from fonds.search import service
 from fonds.web import api, explore, stats, views, writes
 from fonds.web.guard import Guard, json_error, wants_json
 from fonds.web.pages import ENV
-from fonds.web.state import MIN_TOKEN_CHARS, STATIC_DIR, WebLimits, WebState
+from fonds.web.state import STATIC_DIR, WebLimits, WebState, check_token
 from fonds.web.uploads import UploadQuotaFull
 
 log = logging.getLogger("fonds.web")
@@ -69,11 +68,7 @@ def create_app(
     (of at least ``MIN_TOKEN_CHARS``); answering only requests whose Host header is one of
     ``allowed_hosts`` when they are given (``fonds serve`` always gives them)."""
     token = write_token if write_token is not None else os.environ.get("FONDS_WRITE_TOKEN")
-    if token and len(token) < MIN_TOKEN_CHARS:
-        raise ConfigError(
-            f"the write token has {len(token)} characters; give one of at least "
-            f"{MIN_TOKEN_CHARS} (for example: python -c 'import secrets; print(secrets.token_urlsafe())')"
-        )
+    check_token(token)
     state = WebState(db_path, token or None, limits or WebLimits())
 
     @asynccontextmanager

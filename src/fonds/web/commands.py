@@ -65,9 +65,9 @@ def serve(
     """
     import uvicorn
 
-    from fonds.errors import ConfigError, StoreError
+    from fonds.errors import StoreError
     from fonds.web.app import create_app
-    from fonds.web.state import MIN_TOKEN_CHARS
+    from fonds.web.state import check_token
 
     if not Path(db).exists():
         raise StoreError(f"{db}: no such archive; create it with `fonds ingest PATH --db {db}`")
@@ -78,10 +78,7 @@ def serve(
             err=True,
         )
     token = write_token or _token_from_file(write_token_file) or os.environ.get("FONDS_WRITE_TOKEN")
-    if token and len(token) < MIN_TOKEN_CHARS:
-        raise ConfigError(
-            f"the write token has {len(token)} characters; give one of at least {MIN_TOKEN_CHARS}"
-        )
+    check_token(token)  # here too: worker processes build the app out of sight
     hosts = host_names(host, allowed_hosts)
     mode = "read-write (token required)" if token else "read-only"
     plural = f", {workers} workers" if workers > 1 else ""

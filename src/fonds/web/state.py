@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from fonds.errors import StoreError
+from fonds.errors import ConfigError, StoreError
 from fonds.store.sqlite import Store
 from fonds.web.upload_worker import UploadWorker
 
@@ -27,6 +27,17 @@ STATIC_DIR = WEB_DIR / "static"
 
 # A write token shorter than this is refused: it could be guessed.
 MIN_TOKEN_CHARS = 16
+
+
+def check_token(token: str | None) -> None:
+    """Refuse a write token short enough to be guessed (the server and `fonds serve`)."""
+    if token and len(token) < MIN_TOKEN_CHARS:
+        raise ConfigError(
+            f"the write token has {len(token)} characters; give one of at least "
+            f"{MIN_TOKEN_CHARS} (for example: python -c 'import secrets; "
+            "print(secrets.token_urlsafe())')"
+        )
+
 
 # The deepest item any page or API listing may start at: a larger offset is a 4xx
 # (FastAPI's bounds on every route's ``offset``), never an integer SQLite cannot take.
