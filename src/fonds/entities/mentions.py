@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from fonds.clean.ocr import korean_surnames
 from fonds.entities.index import NameIndex
@@ -54,19 +55,14 @@ TITLES = re.compile(
 PERSON_TITLES = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Lord|Sir|Lady|Father|Cardinal|Bishop|Mme|Herr)\.?$")
 
 
-@dataclass(frozen=True)
-class Tok:
+class Tok(NamedTuple):
+    """A word of a text: as written, where, without its final full stop, capitalized."""
+
     text: str
     start: int
     end: int
-
-    @property
-    def word(self) -> str:
-        return self.text.rstrip(".")
-
-    @property
-    def capitalized(self) -> bool:
-        return self.text[:1].isupper()
+    word: str
+    capitalized: bool
 
 
 @dataclass(frozen=True)
@@ -79,33 +75,41 @@ class Candidate:
 
 
 def tokenize(text: str) -> list[Tok]:
-    return [Tok(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+    return [
+        Tok(w, m.start(), m.end(), w.rstrip("."), w[:1].isupper())
+        for m in TOKEN.finditer(text)
+        if (w := m.group())
+    ]
 
 
-def runs(text: str, tokens: list[Tok]) -> list[list[Tok]]:
-    """Maximal runs of name-like tokens not interrupted by punctuation."""
+def runs(text: str) -> list[list[Tok]]:
+    """Maximal runs of name-like tokens not interrupted by punctuation. A lowercase word
+    outside a run is passed over without being made a token: most words are."""
     out: list[list[Tok]] = []
     current: list[Tok] = []
-    for tok in tokens:
+    for m in TOKEN.finditer(text):
+        w = m.group()
+        capitalized = w[:1].isupper()
+        if not capitalized and not current:
+            continue
+        word, start = w.rstrip("."), m.start()
         if current:
-            gap = text[current[-1].end : tok.start]
             prev = current[-1]
-            joined = gap in (" ", "")
+            joined = text[prev.end : start] in (" ", "")
             if prev.text.endswith(".") and len(prev.word) > 1 and not TITLES.match(prev.text):
                 joined = False  # a full stop after a word ends the run
             if not joined:
                 out.append(current)
                 current = []
-        word = tok.word
-        if tok.capitalized or (current and (word in JOINERS or word.casefold() in GEO_TAILS)):
-            current.append(tok)
+        if capitalized or (current and (word in JOINERS or word.casefold() in GEO_TAILS)):
+            current.append(Tok(w, start, m.end(), word, capitalized))
         else:
             if current:
                 out.append(current)
             current = []
     if current:
         out.append(current)
-    return [_trim(r) for r in out if _trim(r)]
+    return [trimmed for r in out if (trimmed := _trim(r))]
 
 
 def _trim(run: list[Tok]) -> list[Tok]:
@@ -127,13 +131,15 @@ def surface(text: str, toks: list[Tok]) -> tuple[int, int, str]:
     return start, end, text[start:end]
 
 
-def find_candidates(text: str, index: NameIndex) -> list[Candidate]:
+def find_candidates(
+    text: str, index: NameIndex, found_runs: list[list[Tok]] | None = None
+) -> list[Candidate]:
     """Every matched span (ids set) and every unmatched capitalized run (ids empty).
 
     Only the authority file's entities are matched here: what other documents discovered
     is decided by the recognizer document by document, whatever the order of ingest."""
     found: list[Candidate] = []
-    for run in runs(text, tokenize(text)):
+    for run in runs(text) if found_runs is None else found_runs:
         i = 0
         while i < len(run):
             if TITLES.match(run[i].text) and i + 1 < len(run):

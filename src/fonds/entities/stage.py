@@ -62,9 +62,9 @@ from fonds.entities.mentions import (
     JOINERS,
     TITLES,
     Candidate,
+    Tok,
     find_candidates,
     runs,
-    tokenize,
 )
 from fonds.entities.mentions import surface as mention_surface
 from fonds.entities.names import (
@@ -109,6 +109,7 @@ COMMON_ENDINGS = (
     "ence",
 )
 CONTEXT_CONFIDENCE = 0.8
+FIELDS = ("text", "title", "summary", "notes")  # the fields of a record names are found in
 OFFICE_CONFIDENCE = 0.9
 
 
@@ -122,6 +123,7 @@ class DocState:
     # "Rafael Leonidas Trujillo Molina"), kept as mentions are added: no rescan per name.
     next_to_last: dict[str, list[str]] = field(default_factory=dict)  # in order of mention
     people_by_surname: dict[str, list[str]] = field(default_factory=dict)  # in order of hits
+    name_runs: dict[str, list[list[Tok]]] = field(default_factory=dict)  # by field, read once
 
     def overlaps(self, fld: str, start: int, end: int) -> bool:
         mask = self.taken.get(fld)
@@ -374,15 +376,11 @@ class EntityStage:
     def _first_pass(self, record: Record) -> tuple[DocState, list[tuple[str, Candidate]]]:
         """Authority matches, bracketed alternates and surnames in context."""
         state = DocState()
-        fields = [
-            ("text", record.text),
-            ("title", record.title),
-            ("summary", record.summary or ""),
-            ("notes", record.notes or ""),
-        ]
         unresolved: list[tuple[str, Candidate]] = []
-        for fld, text in fields:
-            for cand in find_candidates(text, self.index):
+        for fld in FIELDS:
+            text = _field_text(record, fld)
+            state.name_runs[fld] = runs(text)
+            for cand in find_candidates(text, self.index, state.name_runs[fld]):
                 if cand.ids:
                     chosen = self._choose(cand.ids, state)
                     if chosen:
@@ -667,9 +665,10 @@ class EntityStage:
         Ministers", and bodies named by one word ("Politburo") where it is capitalized
         mid-sentence. Common words are no names; names built from them are."""
         words = institutions()
-        for fld in ("text", "title", "summary", "notes"):
+        for fld in FIELDS:
             text = _field_text(record, fld)
-            for toks in split_at_and(runs(text, tokenize(text)), words["heads"]):
+            found = state.name_runs.get(fld)
+            for toks in split_at_and(runs(text) if found is None else found, words["heads"]):
                 while toks and (
                     toks[0].word.casefold() in {"the", "a", "an"} or TITLES.match(toks[0].text)
                 ):
