@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fonds.entities.edits import merge, split, undo
+from fonds.entities.edits import merge, merge_all, split, undo
 from fonds.entities.names import phonetic_key, plain_key
 from fonds.entities.stage import EntityStage
 from fonds.pipeline import ingest
@@ -181,6 +181,60 @@ def test_merge_split_undo_round_trip(seeds_db: Path, tmp_path: Path) -> None:
     assert undo(store) is None
     store.close()
     assert records_of(db) == before
+
+
+def test_merging_pairs_together_gives_what_merging_them_one_by_one_gives(
+    seeds_db: Path, tmp_path: Path
+) -> None:
+    pairs = [
+        ("person-pelishenko", "person-aleksandr-ignatiev"),
+        ("person-kim-tu-bong", "person-kim-il-sung"),  # seed 001 names all four
+    ]
+    one_by_one, together = tmp_path / "a.db", tmp_path / "b.db"
+    one_by_one.write_bytes(seeds_db.read_bytes())
+    together.write_bytes(seeds_db.read_bytes())
+    before = records_of(seeds_db)
+    store = Store(one_by_one)
+    for source, target in pairs:
+        merge(store, source, target)
+    store.close()
+    store = Store(together)
+    written: list[str] = []
+    real = store.conn
+
+    class Counting:  # counts the record rewrites
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def execute(self, sql: str, *args: object) -> object:
+            if sql.startswith("UPDATE documents SET record_json"):
+                written.append(str(args[0][-1]))  # type: ignore[index]
+            return real.execute(sql, *args)
+
+        def __enter__(self) -> object:
+            return real.__enter__()
+
+        def __exit__(self, *exc: object) -> object:
+            return real.__exit__(*exc)
+
+    store.conn = Counting()  # type: ignore[assignment]
+    edits = merge_all(store, pairs)
+    store.conn = real
+    assert len(edits) == 2 and len(written) == len(set(written)) > 0  # each record once
+    store.close()
+    assert records_of(together) == records_of(one_by_one) != before
+    store = Store(together)
+    undo(store)  # the second merge alone
+    kim = store.conn.execute(
+        "SELECT count(*) FROM mentions WHERE entity_id = 'person-kim-tu-bong'"
+    ).fetchone()[0]
+    gone = store.conn.execute(
+        "SELECT count(*) FROM mentions WHERE entity_id = 'person-pelishenko'"
+    ).fetchone()[0]
+    assert kim > 0 and gone == 0
+    undo(store)
+    store.close()
+    assert records_of(together) == before
 
 
 @pytest.mark.skipif(not (SHARED / "gold" / "seeds.json").exists(), reason="../shared not present")

@@ -215,3 +215,27 @@ def test_a_volume_spread_over_the_workers_reads_as_in_one_process(
         store.close()
     assert exports[0] == exports[1]
     assert spread == [str(volume / "frus1949v07p2-korea-dev.tei.xml")]  # the volume path ran
+
+
+def test_a_big_document_is_recognized_in_parts_by_the_workers(tmp_path: Path) -> None:
+    """A document file over ``BIG_FILE_BYTES`` is read by the writer and its recognizer
+    passages spread over the workers: the archive is the one one process makes, and the
+    progress bar names the document's parts."""
+    from fonds.parallel import BIG_FILE_BYTES
+
+    seeds = [p.read_text("utf-8") for p in sorted((ROOT / "corpus" / "seeds").glob("*.txt"))]
+    body = "\n\n".join(seeds)
+    big = tmp_path / "volume.txt"
+    big.write_text("\n\n".join([body] * (BIG_FILE_BYTES // len(body.encode()) + 2)), "utf-8")
+    assert big.stat().st_size > BIG_FILE_BYTES
+    exports = []
+    for jobs in ("1", "2"):
+        db = tmp_path / f"jobs{jobs}.db"
+        result = fonds("ingest", str(big), "--db", str(db), "-j", jobs)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("1 file (1 added"), result.stdout
+        if jobs == "2":
+            assert re.search(r"volume\.txt: part \d+/\d+", result.stderr), result.stderr[-500:]
+        exports.append(_export(db))
+    assert exports[0] == exports[1]
+    assert '"person-kim-il-sung"' in exports[0]

@@ -63,6 +63,7 @@ def ingest(
     """
     from tqdm import tqdm
 
+    from fonds.parallel import BIG_FILE_BYTES
     from fonds.pipeline import ingest as run_ingest
     from fonds.pipeline import iter_files
 
@@ -79,7 +80,12 @@ def ingest(
         # With workers, they recognize names; this process only learns and settles.
         stage = EntityStage.for_store(store, ner=SETTINGS.ner_model if workers == 1 else "none")
         annotate, settle = stage.annotate, stage.settle
-    bar = tqdm(total=len(files), unit="file", disable=quiet or len(files) < 20, file=sys.stderr)
+    big = workers > 1 and any(_size(f) > BIG_FILE_BYTES for f in files)  # see fonds.parallel
+    few = len(files) < 20 and not big  # a big document's parts move the bar too
+    bar = tqdm(total=len(files), unit="file", disable=quiet or few, file=sys.stderr)
+
+    def on_part(name: str, done: int, total: int) -> None:
+        bar.set_postfix_str(f"{Path(name).name}: part {done}/{total}")
 
     def progress(outcome: Any) -> None:
         bar.update(1)
@@ -97,7 +103,7 @@ def ingest(
                     None if no_entities else SETTINGS.ner_model,
                     os.environ.get("FONDS_AUTHORITY"),
                 )
-                parallel = Parallel(executor, config, stage, workers)
+                parallel = Parallel(executor, config, stage, workers, on_part)
             summary = run_ingest(store, files, annotate, progress, settle, parallel)
     except KeyboardInterrupt:
         bar.close()  # before the message (the finally closes it again, harmlessly)
@@ -126,13 +132,17 @@ def _workers(jobs: int | None, files: list[Path]) -> int:
     small run, where starting workers (2-3 s each) would cost more than it saves."""
     if jobs is not None:
         return jobs
-    size = 0
-    for f in files:
-        with contextlib.suppress(OSError):
-            size += f.stat().st_size
+    size = sum(_size(f) for f in files)
     if len(files) < SMALL_RUN_FILES and size < SMALL_RUN_BYTES:
         return 1
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 @contextlib.contextmanager

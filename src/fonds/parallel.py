@@ -28,6 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from fonds.entities.ner import NerSpan, load_ner
 from fonds.entities.stage import Discovery, EntityStage
 from fonds.errors import FondsError, ReadError
 from fonds.extract.record import build_record
@@ -52,10 +53,16 @@ AHEAD_PER_WORKER = 4
 # 16 documents costs two thirds of what it costs on each alone.
 GROUP_FILES = 16
 GROUP_BYTES = 1 << 20
+# A document file bigger than this is read here and its recognizer passages spread over
+# the workers, in parts of PART_PASSAGES: one big document does not hold one core alone.
+BIG_FILE_BYTES = 2 << 20
+PART_PASSAGES = 512
 
 
 # The writer's part in entities: make what workers made up known, name it as known.
 Absorb = Callable[[list[Record], list[Discovery]], None]
+# Progress within one big document: (file, parts done, parts in all).
+OnPart = Callable[[str, int, int], None]
 
 
 class WorkerLost(FondsError):
@@ -101,14 +108,17 @@ class Parallel:
     config: WorkerConfig
     stage: EntityStage | None  # the writer's: learns what workers made up, settles at the end
     workers: int
+    on_part: OnPart | None = None  # told as a big document's parts come back
 
     def run(self, store: Store, files: Iterable[Path]) -> Iterator[FileOutcome]:
-        def absorb(records: list[Record], discovered: list[Discovery]) -> None:
-            if self.stage is not None:
-                self.stage.learn(discovered)
-                self.stage.restate(records)
+        return ingest_on(self, store, files)
 
-        return ingest_on(self.executor, self.config, store, files, absorb, self.workers)
+    def absorb(self, records: list[Record], discovered: list[Discovery]) -> None:
+        """The writer's part in entities: make what workers made up known, and name it in
+        the records as it is known here."""
+        if self.stage is not None:
+            self.stage.learn(discovered)
+            self.stage.restate(records)
 
 
 # -- in a worker ------------------------------------------------------------------------
@@ -230,18 +240,12 @@ def volume_task(
 # -- the writer -------------------------------------------------------------------------
 
 
-def ingest_on(
-    executor: Executor,
-    config: WorkerConfig,
-    store: Store,
-    files: Iterable[Path],
-    absorb: Absorb,
-    workers: int,
-) -> Iterator[FileOutcome]:
+def ingest_on(run: Parallel, store: Store, files: Iterable[Path]) -> Iterator[FileOutcome]:
     """Ingest ``files`` with the executor's workers; yields each file's outcome in order.
     A worker that dies ends the run with ``WorkerLost``: what was written stays, and the
     same command run again finishes the rest (stored files are unchanged then)."""
-    ahead = max(2, workers * AHEAD_PER_WORKER)
+    executor, config, absorb = run.executor, run.config, run.absorb
+    ahead = max(2, run.workers * AHEAD_PER_WORKER)
     planned: deque[tuple[list[Planned], Future[FilesRead]]] = deque()
     group: list[Planned] = []
     group_bytes = 0
@@ -267,12 +271,17 @@ def ingest_on(
                 if known == volume.sha256:
                     yield FileOutcome(display, "unchanged", previous.documents, previous.reader)  # type: ignore[union-attr]
                     continue
-                yield _ingest_volume(
-                    executor, config, store, display, volume, previous, absorb, ahead
-                )
+                yield _ingest_volume(run, store, display, volume, previous, ahead)
+                continue
+            size = _size(path)
+            if size > BIG_FILE_BYTES and run.stage is not None and config.ner is not None:
+                plan_group()
+                while planned:
+                    yield from _write_group(store, *planned.popleft(), absorb)
+                yield _ingest_big(run, store, Planned(display, previous, known), ahead)
                 continue
             group.append(Planned(display, previous, known))
-            group_bytes += _size(path)
+            group_bytes += size
             if len(group) >= GROUP_FILES or group_bytes >= GROUP_BYTES:
                 plan_group()
                 if len(planned) >= ahead:
@@ -370,19 +379,57 @@ def _store_records(
     return existed
 
 
+def ner_task(config: WorkerConfig, passages: list[str]) -> list[list[NerSpan]]:
+    """What the recognizer finds in a part of a big document's passages."""
+    recognizer = load_ner(config.ner or "none")
+    return recognizer.find(passages) if recognizer is not None else [[] for _ in passages]
+
+
+def _ingest_big(run: Parallel, store: Store, planned: Planned, ahead: int) -> FileOutcome:
+    """One big document file (a whole volume's text): read and resolved here, the
+    recognizer's passages read by the workers in parts, in order, then written here."""
+    assert run.stage is not None
+    read = _read_file(planned.display, planned.known)
+    if read.unchanged or read.sha256 is None or not read.records:
+        return _write(store, planned.display, planned.previous, read, run.absorb)
+    try:
+        pending = run.stage.recognizer_input(read.records, recognize=True)
+        total = -(-pending.count // PART_PASSAGES)
+        parts: deque[Future[list[list[NerSpan]]]] = deque()
+        found: list[list[NerSpan]] = []
+
+        def take_part() -> None:
+            found.extend(parts.popleft().result())
+            if run.on_part:
+                run.on_part(planned.display, -(-len(found) // PART_PASSAGES), total)
+
+        for lo in range(0, pending.count, PART_PASSAGES):
+            passages = pending.texts(lo, lo + PART_PASSAGES)
+            parts.append(run.executor.submit(ner_task, run.config, passages))
+            if len(parts) >= ahead:
+                take_part()
+        while parts:
+            take_part()
+        run.stage.complete(pending, found)
+    except BrokenProcessPool:
+        raise
+    except Exception as err:  # an annotation failure keeps nothing of the file
+        read.records, read.error = [], failure_message(planned.display, err)
+    return _write(store, planned.display, planned.previous, read, run.absorb)
+
+
 def _ingest_volume(
-    executor: Executor,
-    config: WorkerConfig,
+    run: Parallel,
     store: Store,
     display: str,
     source: SourceFile,
     previous: SourceStatus | None,
-    absorb: Absorb,
     ahead: int,
 ) -> FileOutcome:
     """A TEI volume of thousands of documents: parsed here as a stream, each document
     div handed as XML to the workers (in batches) to read, extract and annotate, and
     written here in order."""
+    executor, config, absorb = run.executor, run.config, run.absorb
     reader = TeiReader()
     old_ids = store.document_ids_for_path(display)
     new_ids: list[str] = []

@@ -37,24 +37,52 @@ def _entity(store: Store, entity_id: str) -> Any:
 def merge(store: Store, source_id: str, target_id: str, reason: str | None = None) -> int:
     """Merge ``source_id`` into ``target_id``; return the edit's number. ``reason`` says
     why, when the merge was not a user's (it stays in the history, and undo reverses it)."""
-    if source_id == target_id:
-        raise FondsError("an entity cannot be merged into itself")
-    source, target = _entity(store, source_id), _entity(store, target_id)
-    if source["type"] != target["type"]:
-        raise FondsError(f"cannot merge a {source['type']} into a {target['type']}")
-    rows = store.conn.execute(
-        "SELECT document_id, field, start, end FROM mentions WHERE entity_id = ?", (source_id,)
-    ).fetchall()
-    moves = [(r[0], r[1], r[2], r[3], source_id, target_id) for r in rows]
-    refs = _apply(store, moves, {source_id: target_id}, _referring(store, source_id))
-    with store.conn:
-        store.conn.execute(
-            "UPDATE entities SET merged_into = ? WHERE id = ?", (target_id, source_id)
-        )
-    payload = {"source": source_id, "target": target_id, "moves": moves, "refs": refs}
-    if reason:
-        payload["reason"] = reason
-    return _log(store, "merge", payload)
+    return merge_all(store, [(source_id, target_id)], reason)[0]
+
+
+def merge_all(store: Store, pairs: list[tuple[str, str]], reason: str | None = None) -> list[int]:
+    """Merge each (source, target) pair; return the edits' numbers, one per pair (each is
+    undone on its own). Every record the merges touch is rewritten once, however many of
+    its entities merge: settling a long document merges dozens. Pairs that chain (a
+    target merged in turn) are merged one after the other."""
+    targets = {t for _, t in pairs}
+    if len(pairs) > 1 and any(s in targets for s, _ in pairs):
+        return [n for pair in pairs for n in merge_all(store, [pair], reason)]
+    moves_of: dict[str, list[Move]] = {}
+    also: set[str] = set()
+    for source_id, target_id in pairs:
+        if source_id == target_id:
+            raise FondsError("an entity cannot be merged into itself")
+        source, target = _entity(store, source_id), _entity(store, target_id)
+        if source["type"] != target["type"]:
+            raise FondsError(f"cannot merge a {source['type']} into a {target['type']}")
+        rows = store.conn.execute(
+            "SELECT document_id, field, start, end FROM mentions WHERE entity_id = ?",
+            (source_id,),
+        ).fetchall()
+        moves_of[source_id] = [(r[0], r[1], r[2], r[3], source_id, target_id) for r in rows]
+        also |= _referring(store, source_id)
+    whole = dict(pairs)
+    every_move = [m for source_id, _ in pairs for m in moves_of[source_id]]
+    refs_of: dict[str, list[tuple[str, RefPath]]] = {s: [] for s, _ in pairs}
+    for doc_id, path, was in _apply(store, every_move, whole, also):
+        refs_of[was].append((doc_id, path))
+    edits = []
+    for source_id, target_id in pairs:
+        with store.conn:
+            store.conn.execute(
+                "UPDATE entities SET merged_into = ? WHERE id = ?", (target_id, source_id)
+            )
+        payload: dict[str, Any] = {
+            "source": source_id,
+            "target": target_id,
+            "moves": moves_of[source_id],
+            "refs": refs_of[source_id],
+        }
+        if reason:
+            payload["reason"] = reason
+        edits.append(_log(store, "merge", payload))
+    return edits
 
 
 def _referring(store: Store, entity_id: str) -> set[str]:
@@ -172,9 +200,9 @@ def _apply(
     whole: dict[str, str],
     also: set[str] | None = None,
     restore: dict[tuple[str, str], str] | None = None,
-) -> list[tuple[str, RefPath]]:
+) -> list[tuple[str, RefPath, str]]:
     """Move mentions between entities in every record they touch; return the references
-    redirected, as (document id, path in the record).
+    redirected, as (document id, path in the record, the entity it named before).
 
     ``whole`` maps entity ids that move entirely (a merge): their sender, recipient and
     speaker references move too, in the records of ``moves`` and of ``also``.
@@ -186,7 +214,7 @@ def _apply(
         by_doc.setdefault(doc_id, {})[(fld, start, end)] = to
     for doc_id in sorted(also or ()):
         by_doc.setdefault(doc_id, {})
-    redirected: list[tuple[str, RefPath]] = []
+    redirected: list[tuple[str, RefPath, str]] = []
     for doc_id, moved in by_doc.items():
         data = store.get_record(doc_id)
         data["entities"] = _regroup(store, data["entities"], moved)
@@ -194,7 +222,7 @@ def _apply(
             to = (restore or {}).get((doc_id, json.dumps(path)))
             if to is None and ref.get("id") in whole:
                 to = whole[ref["id"]]
-                redirected.append((doc_id, path))
+                redirected.append((doc_id, path, ref["id"]))
             if to is not None:
                 ref["id"] = to
                 ref["name"] = _entity(store, to)["name"]

@@ -153,6 +153,38 @@ class DocState:
 
 
 Discovery = tuple[str, str, str]  # (entity id, type, name) of an identity made up here
+RECOGNIZER_CHUNK = 1024  # passages read by the recognizer at a time (memory stays flat)
+
+
+@dataclass
+class Pending:
+    """A batch of records between the first pass and the recognizer: what each record's
+    first pass found, and the passages (field, start, end) the recognizer must read
+    (None: no recognizer)."""
+
+    records: list[Record]
+    work: list[tuple[DocState, list[tuple[str, Candidate]]]]
+    windows: list[list[tuple[str, int, int]]] | None
+
+    @property
+    def count(self) -> int:
+        return sum(len(w) for w in self.windows or [])
+
+    def texts(self, lo: int, hi: int) -> list[str]:
+        """The passages ``lo`` to ``hi`` (in order over the batch), as text."""
+        out: list[str] = []
+        i = 0
+        for record, wins in zip(self.records, self.windows or [], strict=True):
+            if i + len(wins) <= lo:
+                i += len(wins)
+                continue
+            for fld, a, b in wins:
+                if lo <= i < hi:
+                    out.append(_field_text(record, fld)[a:b])
+                i += 1
+            if i >= hi:
+                break
+        return out
 
 
 class EntityStage:
@@ -262,11 +294,11 @@ class EntityStage:
         merge is logged, and undone like any other. Returns the (merged, kept) pairs."""
         if self.tables is None:
             return []
-        from fonds.entities.edits import merge, rename_all
+        from fonds.entities.edits import merge_all, rename_all
 
         pairs = links(self.index, years_of_people(self.tables), fullest_names(self.tables))
+        merge_all(self.tables.store, pairs, reason="a short form of the one fuller name")
         for source, target in pairs:
-            merge(self.tables.store, source, target, reason="a short form of the one fuller name")
             self.index.redirects[source] = target
         # A discovered entity is shown by the fullest form its documents write, chosen
         # the same way whatever the order of ingest ("Walworth Barbour", not "Barbour").
@@ -329,30 +361,45 @@ class EntityStage:
         self.annotate_many(records if isinstance(records, list) else [records])
 
     def annotate_many(self, records: list[Record]) -> None:
-        """Annotate a batch: the statistical recognizer runs once over all of them."""
-        work = [self._first_pass(record) for record in records]
-        found: list[list[tuple[str, NerSpan]]] = [[] for _ in records]
+        """Annotate a batch: the statistical recognizer runs over all of them together."""
+        pending = self.recognizer_input(records, self.ner is not None)
+        found: list[list[NerSpan]] = []
         if self.ner is not None:
+            for lo in range(0, pending.count, RECOGNIZER_CHUNK):
+                found += self.ner.find(pending.texts(lo, lo + RECOGNIZER_CHUNK))
+        self.complete(pending, found)
+
+    def recognizer_input(self, records: list[Record], recognize: bool) -> Pending:
+        """The first pass over a batch (what the authority file resolves) and, when
+        ``recognize``, the passages the recognizer must read. The recognizer may run
+        elsewhere (a big document's passages are spread over the workers): its spans,
+        one list per passage in order, are handed to ``complete``."""
+        work = [self._first_pass(record) for record in records]
+        windows = None
+        if recognize:
             windows = [
                 self._ner_windows(state, record, unresolved)
                 for record, (state, unresolved) in zip(records, work, strict=True)
             ]
-            texts = [
-                _field_text(record, fld)[a:b]
-                for record, wins in zip(records, windows, strict=True)
-                for fld, a, b in wins
-            ]
-            results = iter(self.ner.find(texts) if texts else [])
-            for i, wins in enumerate(windows):
+        return Pending(records, work, windows)
+
+    def complete(self, pending: Pending, spans_by_passage: list[list[NerSpan]]) -> None:
+        """Resolve the rest of a batch once the recognizer has read its passages."""
+        records, work = pending.records, pending.work
+        found: list[list[tuple[str, NerSpan]]] = [[] for _ in records]
+        if pending.windows is not None:
+            results = iter(spans_by_passage)
+            for i, wins in enumerate(pending.windows):
                 for fld, offset, _ in wins:
                     found[i] += [
                         (fld, NerSpan(x.start + offset, x.end + offset, x.text, x.type))
                         for x in next(results)
                     ]
+        recognized = pending.windows is not None
         for record, (state, unresolved), spans in zip(records, work, found, strict=True):
             self._office_holders(state, record)
             self._dateline_place(state, record)
-            if self.ner is not None:
+            if recognized:
                 self._recognize(state, record, spans)
                 still = [(f, c) for f, c in unresolved if not state.overlaps(f, c.start, c.end)]
                 self._context(state, still, record.date_start)
