@@ -193,7 +193,7 @@ def test_a_volume_spread_over_the_workers_reads_as_in_one_process(
     ingest_volume = parallel._ingest_volume
 
     def counted(*args: object, **kwargs: object) -> object:
-        spread.append(str(args[3]))
+        spread.append(str(args[2]))  # (run, store, display, ...)
         return ingest_volume(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(parallel, "_ingest_volume", counted)
