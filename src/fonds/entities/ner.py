@@ -64,14 +64,17 @@ class SpacyNer:
     def find(self, texts: list[str]) -> list[list[NerSpan]]:
         out: list[list[NerSpan]] = []
         for lo in range(0, len(texts), BATCH):  # a batch's documents at a time: flat memory
-            out += [
-                [
-                    NerSpan(e.start_char, e.end_char, e.text, LABELS[e.label_])
-                    for e in doc.ents
-                    if e.label_ in LABELS
+            # The strings and lexemes of a batch's new words are freed after it (spaCy's
+            # vocabulary would otherwise grow with every document ever read).
+            with self.nlp.memory_zone():
+                out += [
+                    [
+                        NerSpan(e.start_char, e.end_char, e.text, LABELS[e.label_])
+                        for e in doc.ents
+                        if e.label_ in LABELS
+                    ]
+                    for doc in self._docs(texts[lo : lo + BATCH])
                 ]
-                for doc in self._docs(texts[lo : lo + BATCH])
-            ]
         return out
 
     def _docs(self, texts: list[str]) -> list[Any]:
