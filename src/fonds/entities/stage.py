@@ -110,6 +110,7 @@ COMMON_ENDINGS = (
 )
 CONTEXT_CONFIDENCE = 0.8
 FIELDS = ("text", "title", "summary", "notes")  # the fields of a record names are found in
+KEEP_RUNS_CHARS = 1_000_000  # a field's runs of capitalized words kept for a second rule
 OFFICE_CONFIDENCE = 0.9
 
 
@@ -426,8 +427,10 @@ class EntityStage:
         unresolved: list[tuple[str, Candidate]] = []
         for fld in FIELDS:
             text = _field_text(record, fld)
-            state.name_runs[fld] = runs(text)
-            for cand in find_candidates(text, self.index, state.name_runs[fld]):
+            found = runs(text)
+            if len(text) <= KEEP_RUNS_CHARS:  # a big text's runs are found again, not kept
+                state.name_runs[fld] = found
+            for cand in find_candidates(text, self.index, found):
                 if cand.ids:
                     chosen = self._choose(cand.ids, state)
                     if chosen:
