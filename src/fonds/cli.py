@@ -63,7 +63,7 @@ def ingest(
     """
     from tqdm import tqdm
 
-    from fonds.parallel import BIG_FILE_BYTES
+    from fonds.parallel import BIG_FILE_BYTES, file_size
     from fonds.pipeline import ingest as run_ingest
     from fonds.pipeline import iter_files
 
@@ -72,7 +72,8 @@ def ingest(
     missing = [p for p in paths if not p.exists()]
     store = open_store(db)
     files = list(iter_files([p for p in paths if p.exists()]))
-    workers = _workers(jobs, files)
+    sizes = [file_size(f) for f in files]
+    workers = _workers(jobs, len(files), sum(sizes))
     annotate = settle = stage = None
     if not no_entities:
         from fonds.entities.stage import EntityStage
@@ -80,7 +81,7 @@ def ingest(
         # With workers, they recognize names; this process only learns and settles.
         stage = EntityStage.for_store(store, ner=SETTINGS.ner_model if workers == 1 else "none")
         annotate, settle = stage.annotate, stage.settle
-    big = workers > 1 and any(_size(f) > BIG_FILE_BYTES for f in files)  # see fonds.parallel
+    big = workers > 1 and max(sizes, default=0) > BIG_FILE_BYTES  # see fonds.parallel
     few = len(files) < 20 and not big  # a big document's parts move the bar too
     bar = tqdm(total=len(files), unit="file", disable=quiet or few, file=sys.stderr)
 
@@ -127,22 +128,15 @@ def ingest(
     sys.exit(1 if failed else 0)
 
 
-def _workers(jobs: int | None, files: list[Path]) -> int:
+def _workers(jobs: int | None, files: int, size: int) -> int:
     """How many worker processes: ``--jobs``, else one per core; one process for a
-    small run, where starting workers (2-3 s each) would cost more than it saves."""
+    small run (``files`` files of ``size`` bytes in all), where starting workers (2-3 s
+    each) would cost more than it saves."""
     if jobs is not None:
         return jobs
-    size = sum(_size(f) for f in files)
-    if len(files) < SMALL_RUN_FILES and size < SMALL_RUN_BYTES:
+    if files < SMALL_RUN_FILES and size < SMALL_RUN_BYTES:
         return 1
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 @contextlib.contextmanager

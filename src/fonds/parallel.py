@@ -258,26 +258,28 @@ def ingest_on(run: Parallel, store: Store, files: Iterable[Path]) -> Iterator[Fi
             planned.append((group, executor.submit(read_task, config, files)))
         group, group_bytes = [], 0
 
+    def write_all() -> Iterator[FileOutcome]:
+        """Hand the group being gathered to a worker, then write every planned group."""
+        plan_group()
+        while planned:
+            yield from _write_group(store, *planned.popleft(), absorb)
+
     try:
         for path in files:
             display = str(path)
             previous = store.source_status(display)
             known = previous.sha256 if previous and previous.status == "ok" else None
-            volume = _volume(path)
+            size = file_size(path)
+            volume = _volume(path, size)
             if volume is not None:
-                plan_group()
-                while planned:
-                    yield from _write_group(store, *planned.popleft(), absorb)
+                yield from write_all()
                 if known == volume.sha256:
                     yield FileOutcome(display, "unchanged", previous.documents, previous.reader)  # type: ignore[union-attr]
                     continue
                 yield _ingest_volume(run, store, display, volume, previous, ahead)
                 continue
-            size = _size(path)
             if size > BIG_FILE_BYTES and run.stage is not None and config.ner is not None:
-                plan_group()
-                while planned:
-                    yield from _write_group(store, *planned.popleft(), absorb)
+                yield from write_all()
                 yield _ingest_big(run, store, Planned(display, previous, known), ahead)
                 continue
             group.append(Planned(display, previous, known))
@@ -286,9 +288,7 @@ def ingest_on(run: Parallel, store: Store, files: Iterable[Path]) -> Iterator[Fi
                 plan_group()
                 if len(planned) >= ahead:
                     yield from _write_group(store, *planned.popleft(), absorb)
-        plan_group()
-        while planned:
-            yield from _write_group(store, *planned.popleft(), absorb)
+        yield from write_all()
     except BrokenProcessPool as err:  # from a result, or from planning on a broken pool
         raise WorkerLost(
             f"a worker process stopped (killed, or out of memory?) while {display} or a file "
@@ -309,18 +309,19 @@ class Planned:
     known: str | None  # the hash of the file as stored, when it was stored whole
 
 
-def _size(path: Path) -> int:
+def file_size(path: Path) -> int:
+    """A file's size in bytes; 0 when it cannot be read (a worker reports why)."""
     try:
         return path.stat().st_size
     except OSError:
         return 0
 
 
-def _volume(path: Path) -> SourceFile | None:
+def _volume(path: Path, size: int) -> SourceFile | None:
     """The source of a big TEI volume (read as a stream here, spread over the workers),
     or None for any other file (a worker reads it whole)."""
     try:
-        if not path.is_file() or path.stat().st_size <= STREAM_OVER_BYTES:
+        if size <= STREAM_OVER_BYTES or not path.is_file():
             return None
         with path.open("rb") as fh:  # told by its head before the whole file is hashed
             head = fh.read(HEAD_BYTES).decode("utf-8", errors="ignore")
@@ -398,13 +399,16 @@ def _ingest_big(run: Parallel, store: Store, planned: Planned, ahead: int) -> Fi
         parts: deque[Future[list[list[NerSpan]]]] = deque()
         found: list[list[NerSpan]] = []
 
-        def take_part() -> None:
-            found.extend(parts.popleft().result())
-            if run.on_part:
-                run.on_part(planned.display, -(-len(found) // PART_PASSAGES), total)
+        done = 0
 
-        for lo in range(0, pending.count, PART_PASSAGES):
-            passages = pending.texts(lo, lo + PART_PASSAGES)
+        def take_part() -> None:
+            nonlocal done
+            found.extend(parts.popleft().result())
+            done += 1
+            if run.on_part:
+                run.on_part(planned.display, done, total)
+
+        for passages in pending.parts(PART_PASSAGES):
             parts.append(run.executor.submit(ner_task, run.config, passages))
             if len(parts) >= ahead:
                 take_part()

@@ -21,6 +21,7 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -171,21 +172,18 @@ class Pending:
     def count(self) -> int:
         return sum(len(w) for w in self.windows or [])
 
-    def texts(self, lo: int, hi: int) -> list[str]:
-        """The passages ``lo`` to ``hi`` (in order over the batch), as text."""
-        out: list[str] = []
-        i = 0
+    def parts(self, size: int) -> Iterator[list[str]]:
+        """The passages as text, in order over the batch, ``size`` at a time (a big
+        document's passages are never all sliced at once)."""
+        part: list[str] = []
         for record, wins in zip(self.records, self.windows or [], strict=True):
-            if i + len(wins) <= lo:
-                i += len(wins)
-                continue
             for fld, a, b in wins:
-                if lo <= i < hi:
-                    out.append(_field_text(record, fld)[a:b])
-                i += 1
-            if i >= hi:
-                break
-        return out
+                part.append(_field_text(record, fld)[a:b])
+                if len(part) == size:
+                    yield part
+                    part = []
+        if part:
+            yield part
 
 
 class EntityStage:
@@ -366,8 +364,8 @@ class EntityStage:
         pending = self.recognizer_input(records, self.ner is not None)
         found: list[list[NerSpan]] = []
         if self.ner is not None:
-            for lo in range(0, pending.count, RECOGNIZER_CHUNK):
-                found += self.ner.find(pending.texts(lo, lo + RECOGNIZER_CHUNK))
+            for passages in pending.parts(RECOGNIZER_CHUNK):
+                found += self.ner.find(passages)
         self.complete(pending, found)
 
     def recognizer_input(self, records: list[Record], recognize: bool) -> Pending:
