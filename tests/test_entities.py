@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,43 @@ def test_a_model_shipped_inside_a_python_package_is_found(tmp_path: Path, monkey
     assert _model_location("vendored_model_pkg") == str(model)
     assert _model_location("no_such_package_anywhere") == "no_such_package_anywhere"
     assert _model_location("/some/folder") == "/some/folder"
+
+
+def test_the_stop_word_list_is_spacys() -> None:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from fonds.entities.lexicon import stop_words
+
+    assert stop_words() == STOP_WORDS  # the bundled copy has not drifted from spaCy's
+
+
+def _volume_text() -> str:
+    """The bundled seeds as one text, and again as one line (a volume in the bulk FRUS
+    files is a single line of millions of characters)."""
+    seeds = Path(__file__).resolve().parents[1] / "corpus" / "seeds"
+    text = "\n\n".join(p.read_text("utf-8") for p in sorted(seeds.glob("*.txt")))
+    return text + "\n" + text.replace("\n", " ")
+
+
+def test_runs_and_words_found_piece_by_piece_are_those_of_the_whole_text() -> None:
+    from fonds.entities.evidence import WORD
+    from fonds.entities.mentions import pieces, runs
+
+    text = _volume_text()
+    cuts = list(pieces(text, 500))
+    assert len(cuts) > 50 and cuts[0][0] == 0 and cuts[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in pairwise(cuts))
+    assert [r for a, b in cuts for r in runs(text, a, b)] == runs(text)
+    assert [w for a, b in cuts for w in WORD.findall(text, a, b)] == WORD.findall(text)
+
+
+def test_a_name_on_its_own_line_is_told_without_reading_the_line_whole() -> None:
+    from fonds.entities.evidence import on_own_line, opens_line
+
+    text = "Sincerely,\n  Walmsley. \nSeoul, May 2\nThe Ambassador Muccio said"
+    at = text.index("Walmsley")
+    assert on_own_line(text, at, "Walmsley")
+    assert not on_own_line(text, text.index("Muccio"), "Muccio")
+    assert not on_own_line(text, at, "Walmsley.")  # its own full stop is not the name's
+    assert opens_line(text, text.index("Seoul")) and opens_line(text, 0)
+    assert not opens_line(text, text.index("Ambassador"))

@@ -6,9 +6,13 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from fonds.entities.edits import merge, undo
+from fonds.errors import StoreError
+from fonds.model import Record
 from fonds.store.migrations import migrate
-from fonds.store.sqlite import Store
+from fonds.store.sqlite import SourceStatus, Store
 
 
 def _copy(db: Path, target: Path) -> Store:
@@ -132,3 +136,61 @@ def test_change_marker_sees_commits_of_other_connections(tmp_path: Path) -> None
     with writer.conn:
         writer.conn.execute("UPDATE meta SET value = 'w' WHERE key = 'k'")
     assert writer.change_marker() != own
+
+
+# --- writing in batches ----------------------------------------------------------------
+
+
+def _record(n: int) -> Record:
+    return Record(
+        id=f"doc-{n}",
+        source={"path": f"{n}.txt", "sha256": f"{n:064d}", "format": "text"},
+        title=f"Telegram {n}",
+        text=f"Telegram number {n} from Seoul.",
+    )
+
+
+def _stored(path: Path) -> int:
+    with sqlite3.connect(path) as conn:  # another connection: sees commits only
+        return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+
+def test_a_batch_commits_every_so_many_records_and_at_its_end(tmp_path: Path) -> None:
+    store = Store(tmp_path / "b.db")
+    with store.batch(records=3, seconds=3600):
+        for n in range(5):
+            store.write_record(_record(n))
+            assert _stored(tmp_path / "b.db") == (3 if n >= 2 else 0)
+    assert _stored(tmp_path / "b.db") == 5
+    store.close()
+
+
+def test_a_failed_record_in_a_batch_is_undone_alone(tmp_path: Path) -> None:
+    store = Store(tmp_path / "b.db")
+    with store.batch(records=100, seconds=3600):
+        store.write_record(_record(1))
+        broken = _record(2)
+        broken.source = {"path": None, "sha256": "0" * 64, "format": "text"}  # NOT NULL
+        with pytest.raises(StoreError):
+            store.write_record(broken)
+        store.write_record(_record(3))
+    with sqlite3.connect(tmp_path / "b.db") as conn:
+        assert [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")] == [
+            "doc-1",
+            "doc-3",
+        ]
+        assert conn.execute("SELECT count(*) FROM documents_fts").fetchone()[0] == 2
+    store.close()
+
+
+def test_leaving_a_batch_by_an_error_keeps_what_was_written(tmp_path: Path) -> None:
+    store = Store(tmp_path / "b.db")
+    with pytest.raises(KeyboardInterrupt), store.batch(records=100, seconds=3600):
+        store.write_record(_record(1))
+        store.set_source_status(SourceStatus("1.txt", "1", "ok", "plain", None, 1))
+        raise KeyboardInterrupt
+    assert _stored(tmp_path / "b.db") == 1
+    assert not store.conn.in_transaction
+    store.write_record(_record(2))  # the store goes on, a transaction per record again
+    assert _stored(tmp_path / "b.db") == 2
+    store.close()

@@ -28,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from fonds.entities.ner import NerSpan, load_ner
+from fonds.entities.ner import NerModel, NerSpan, load_ner
 from fonds.entities.stage import Discovery, EntityStage
 from fonds.errors import FondsError, ReadError
 from fonds.extract.record import build_record
@@ -124,6 +124,7 @@ class Parallel:
 # -- in a worker ------------------------------------------------------------------------
 
 _STAGES: dict[WorkerConfig, EntityStage] = {}
+_RECOGNIZERS: dict[str, NerModel | None] = {}
 
 
 def worker_init() -> None:
@@ -147,8 +148,18 @@ def _stage(config: WorkerConfig) -> EntityStage | None:
     if stage is None:
         if config.authority:
             os.environ["FONDS_AUTHORITY"] = config.authority
-        stage = _STAGES[config] = EntityStage.for_worker(config.db_path, config.ner)
+        stage = EntityStage.for_worker(config.db_path, "none")
+        stage.ner = _recognizer(config.ner)
+        _STAGES[config] = stage
     return stage
+
+
+def _recognizer(name: str) -> NerModel | None:
+    """This worker's recognizer, loaded once: for its entity stage and for the parts of
+    big documents it is handed."""
+    if name not in _RECOGNIZERS:
+        _RECOGNIZERS[name] = load_ner(name)
+    return _RECOGNIZERS[name]
 
 
 def read_task(config: WorkerConfig, files: list[tuple[str, str | None]]) -> FilesRead:
@@ -382,7 +393,7 @@ def _store_records(
 
 def ner_task(config: WorkerConfig, passages: list[str]) -> list[list[NerSpan]]:
     """What the recognizer finds in a part of a big document's passages."""
-    recognizer = load_ner(config.ner or "none")
+    recognizer = _recognizer(config.ner or "none")
     return recognizer.find(passages) if recognizer is not None else [[] for _ in passages]
 
 

@@ -2,7 +2,8 @@
 resolve its entities, store it (the store keeps the search index in step).
 
     for each file: load → choose a reader → for each document: build the record →
-    annotate entities and turns → write it in one transaction
+    annotate entities and turns → write it (whole, in a transaction that holds a few
+    hundred documents at a time)
 """
 
 from __future__ import annotations
@@ -219,10 +220,11 @@ def ingest(
         if parallel is not None
         else (ingest_file(store, path, annotate) for path in files)
     )
-    for outcome in outcomes:
-        summary.outcomes.append(outcome)
-        if progress:
-            progress(outcome)
+    with store.batch():  # records committed a few hundred at a time, each one whole
+        for outcome in outcomes:
+            summary.outcomes.append(outcome)
+            if progress:
+                progress(outcome)
     if settle is not None:
         settle()
     from fonds.search.service import index_pending

@@ -69,7 +69,7 @@ def merge_all(store: Store, pairs: list[tuple[str, str]], reason: str | None = N
         refs_of[was].append((doc_id, path))
     edits = []
     for source_id, target_id in pairs:
-        with store.conn:
+        with store.transaction():
             store.conn.execute(
                 "UPDATE entities SET merged_into = ? WHERE id = ?", (target_id, source_id)
             )
@@ -122,7 +122,7 @@ def split(store: Store, entity_id: str, names: list[str], new_name: str | None =
     )
     for name in names:
         tables.add_name(new_id, name, plain_key(name), "user")
-    with store.conn:
+    with store.transaction():
         store.conn.executemany(
             "DELETE FROM entity_names WHERE entity_id = ? AND kind != 'authority' AND key = ?",
             [(entity_id, k) for k in keys],
@@ -146,19 +146,19 @@ def undo(store: Store) -> dict[str, Any] | None:
         source = payload["source"]
         restore = {(d, json.dumps(path)): source for d, path in payload.get("refs", [])}
         _apply(store, back, {}, {d for d, _ in payload.get("refs", [])}, restore)
-        with store.conn:
+        with store.transaction():
             store.conn.execute(
                 "UPDATE entities SET merged_into = NULL WHERE id = ?", (payload["source"],)
             )
     else:
         _apply(store, back, {})
-        with store.conn:
+        with store.transaction():
             store.conn.execute("DELETE FROM entity_names WHERE entity_id = ?", (payload["new"],))
             store.conn.execute("DELETE FROM entities WHERE id = ?", (payload["new"],))
         tables = EntityTables(store)
         for name in payload["names"]:
             tables.add_name(payload["entity"], name, plain_key(name), "learned")
-    with store.conn:
+    with store.transaction():
         store.conn.execute("UPDATE entity_edits SET undone_at = ? WHERE id = ?", (now(), row["id"]))
     return {
         "edit": row["id"],
@@ -186,7 +186,7 @@ def history(store: Store) -> list[dict[str, Any]]:
 
 
 def _log(store: Store, action: str, payload: dict[str, Any]) -> int:
-    with store.conn:
+    with store.transaction():
         cur = store.conn.execute(
             "INSERT INTO entity_edits(at, action, payload_json) VALUES (?, ?, ?)",
             (now(), action, json.dumps(payload)),
@@ -305,7 +305,7 @@ def rename_all(store: Store, names: dict[str, str]) -> None:
             chunk,
         ):
             by_doc.setdefault(doc_id, set()).add(entity_id)
-    with store.conn:
+    with store.transaction():
         for entity_id, name in names.items():
             store.conn.execute("UPDATE entities SET name = ? WHERE id = ?", (name, entity_id))
             store.conn.execute(

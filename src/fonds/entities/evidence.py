@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 from fonds.clean.ocr import korean_surnames
-from fonds.entities.lexicon import institutions, not_names, world_places
-from fonds.entities.mentions import GEO_TAILS, TITLES, Tok, tokenize
+from fonds.entities.lexicon import institutions, not_names, stop_words, world_places
+from fonds.entities.mentions import GEO_TAILS, TITLES, Tok, pieces, tokenize
 from fonds.entities.ner import NerSpan
 
 # The end of a sentence: a line break, or ". ", "? ", "! " after a word that is no
@@ -144,11 +145,10 @@ def plausible(etype: str, surface: str, text: str, start: int, singles: Counter,
     return True
 
 
-def split_at_and(found: list[list[Tok]], heads: frozenset[str]) -> list[list[Tok]]:
+def split_at_and(found: Iterable[list[Tok]], heads: frozenset[str]) -> Iterator[list[Tok]]:
     """ "Security Council and the Trusteeship Council" is two bodies: a run is cut at "and"
     where the words on both sides name a body ("Division of Central America and Panama
     Affairs" stays whole)."""
-    out: list[list[Tok]] = []
     for run in found:
         cut = [k for k, t in enumerate(run) if t.word == "and"]
         parts, last = [], 0
@@ -157,10 +157,9 @@ def split_at_and(found: list[list[Tok]], heads: frozenset[str]) -> list[list[Tok
             last = k + 1
         parts.append(run[last:])
         if len(parts) > 1 and all(any(t.word.casefold() in heads for t in p) for p in parts):
-            out.extend(parts)
+            yield from parts
         else:
-            out.append(run)
-    return out
+            yield run
 
 
 def sentence_initial(text: str, start: int) -> bool:
@@ -188,10 +187,8 @@ INITIALS = re.compile(r"^(?:[A-Z]\. ?){1,3}(?=[A-Z][a-z])")
 
 def distinct_word(word: str, body: str) -> bool:
     """A capitalized word that the document never writes in lower case, and no stop word."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
     low = word.casefold()
-    if low in not_names() or low in STOP_WORDS or len(low) < 3:
+    if low in not_names() or low in stop_words() or len(low) < 3:
         return False
     return low not in words_of(body)
 
@@ -199,8 +196,15 @@ def distinct_word(word: str, body: str) -> bool:
 @lru_cache(maxsize=8)
 def words_of(body: str) -> frozenset[str]:
     """The words of a text (runs of letters, digits and hyphens), once per text: asked of
-    every candidate name of a document, so made once, not searched for each."""
-    return frozenset(re.findall(r"[\w-]+", body))
+    every candidate name of a document, so made once, not searched for each. A long
+    text is read a piece at a time: a volume's words are never all listed at once."""
+    words: set[str] = set()
+    for start, end in pieces(body, 1 << 20):
+        words.update(WORD.findall(body, start, end))
+    return frozenset(words)
+
+
+WORD = re.compile(r"[\w-]+")
 
 
 PLACE_BEFORE = re.compile(
@@ -216,8 +220,16 @@ def placed(text: str, start: int, length: int) -> bool:
     if PLACE_BEFORE.search(text[max(0, start - 20) : start]):
         return True
     after = text[start + length : start + length + 40]
-    line_start = text.rfind("\n", 0, start) + 1
-    return not text[line_start:start].strip() and re.match(r",\s+\w+ \d", after) is not None
+    return opens_line(text, start) and re.match(r",\s+\w+ \d", after) is not None
+
+
+def opens_line(text: str, start: int) -> bool:
+    """Nothing but spaces before ``start`` on its line. Read backwards from ``start``,
+    never the whole line: a volume's text may be one line of millions of characters."""
+    i = start
+    while i > 0 and text[i - 1] != "\n" and text[i - 1].isspace():
+        i -= 1
+    return i == 0 or text[i - 1] == "\n"
 
 
 def has_role_before(text: str, start: int) -> bool:
@@ -229,10 +241,16 @@ def has_role_before(text: str, start: int) -> bool:
 
 
 def on_own_line(text: str, start: int, surface: str) -> bool:
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", start)
-    line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
-    return line.rstrip(".") == surface
+    """``surface``, at ``start``, is all its line holds (but spaces and full stops after)."""
+    return (
+        not surface.endswith(".")
+        and text.startswith(surface, start)
+        and opens_line(text, start)
+        and LINE_TAIL.match(text, start + len(surface)) is not None
+    )
+
+
+LINE_TAIL = re.compile(r"\.*[^\S\n]*(?:\n|\Z)")  # full stops, spaces, then the line's end
 
 
 def type_by_shape(surface: str, label: str, text: str, start: int) -> str:

@@ -14,6 +14,14 @@ def not_names() -> frozenset[str]:
 
 
 @cache
+def stop_words() -> frozenset[str]:
+    """English stop words (``data/names/stop_words_en.txt``, spaCy's list): read without
+    loading spaCy, which a process that does not recognize names never imports."""
+    text = resources.files("fonds.data.names").joinpath("stop_words_en.txt").read_text("utf-8")
+    return frozenset(w for w in text.splitlines() if w and not w.startswith("#"))
+
+
+@cache
 def world_places() -> dict[str, tuple[str, int]]:
     """Countries, US states and cities of 100,000 people or more by name: (kind, population)
     (``data/names/world_places.tsv``, from GeoNames)."""

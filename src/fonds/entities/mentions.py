@@ -8,6 +8,7 @@ is tried, longest first, so "Ministry of Foreign Affairs of the DPRK" wins over 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -82,12 +83,13 @@ def tokenize(text: str) -> list[Tok]:
     ]
 
 
-def runs(text: str) -> list[list[Tok]]:
-    """Maximal runs of name-like tokens not interrupted by punctuation. A lowercase word
-    outside a run is passed over without being made a token: most words are."""
+def runs(text: str, start: int = 0, end: int | None = None) -> list[list[Tok]]:
+    """Maximal runs of name-like tokens not interrupted by punctuation, in ``text`` or
+    in its piece ``start:end`` (offsets stay the text's). A lowercase word outside a run
+    is passed over without being made a token: most words are."""
     out: list[list[Tok]] = []
     current: list[Tok] = []
-    for m in TOKEN.finditer(text):
+    for m in TOKEN.finditer(text, start, len(text) if end is None else end):
         w = m.group()
         capitalized = w[:1].isupper()
         if not capitalized and not current:
@@ -110,6 +112,23 @@ def runs(text: str) -> list[list[Tok]]:
     if current:
         out.append(current)
     return [trimmed for r in out if (trimmed := _trim(r))]
+
+
+# Where a long text may be cut: no token, no word and no run of names crosses a line
+# break or a comma (a run's words are joined by one space at most).
+PIECE_BREAK = re.compile(r"[\n,]")
+
+
+def pieces(text: str, size: int) -> Iterator[tuple[int, int]]:
+    """A long text as pieces of about ``size`` characters that end after a line break or
+    a comma: its runs and words are found a piece at a time, the same as over the whole
+    text, without holding every token of a volume at once."""
+    start = 0
+    while start < len(text):
+        cut = PIECE_BREAK.search(text, start + size) if start + size < len(text) else None
+        end = cut.end() if cut else len(text)
+        yield start, end
+        start = end
 
 
 def _trim(run: list[Tok]) -> list[Tok]:

@@ -80,6 +80,9 @@ HONORIFICS = {
     "delegate",
     "the",
 }
+# Surface forms whose keys are kept (each of three caches): the names that recur across
+# documents stay; a volume's hundreds of thousands of one-off forms do not pile up.
+NAME_CACHE = 50_000
 OCR_IL = {"ii", "i1", "1i", "1l", "l1", "ll"}
 _OCR_CAPITAL_I = re.compile(r"(?<=[a-z])I(?=[a-z]|\b)")
 _APOSTROPHES = re.compile(r"[’'ʼ`´‘ʻʿ]")
@@ -127,7 +130,7 @@ def name_tokens(name: str) -> list[str]:
     return list(_name_tokens(name))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=NAME_CACHE)
 def _name_tokens(name: str) -> tuple[str, ...]:
     # OCR reads a lower-case l as a capital I inside a word ("StaIin", "MaIenkov").
     text = _POSSESSIVE.sub("", _OCR_CAPITAL_I.sub("l", name.strip()))
@@ -139,7 +142,7 @@ def _name_tokens(name: str) -> tuple[str, ...]:
     return tuple("il" if t in OCR_IL else t for t in tokens)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=NAME_CACHE)
 def plain_key(name: str) -> str:
     return "".join(name_tokens(name))
 
@@ -156,7 +159,7 @@ def _token_phonetic(token: str) -> str:
     return token
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=NAME_CACHE)
 def phonetic_key(name: str) -> str:
     key = "".join(_token_phonetic(t) for t in name_tokens(name))
     for old, new in _PHONETIC:

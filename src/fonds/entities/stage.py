@@ -20,8 +20,9 @@ import hashlib
 import json
 import os
 import re
-from collections import Counter
-from collections.abc import Iterator
+from array import array
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -58,13 +59,14 @@ from fonds.entities.evidence import (
     world_place,
 )
 from fonds.entities.index import KnownEntity, NameIndex, entity_from_authority
-from fonds.entities.lexicon import institutions, not_names
+from fonds.entities.lexicon import institutions, not_names, stop_words
 from fonds.entities.mentions import (
     JOINERS,
     TITLES,
     Candidate,
     Tok,
     find_candidates,
+    pieces,
     runs,
 )
 from fonds.entities.mentions import surface as mention_surface
@@ -132,9 +134,11 @@ class DocState:
         return mask is not None and any(mask[start:end])
 
     def take(self, fld: str, start: int, end: int, size: int) -> None:
-        mask = self.taken.setdefault(fld, bytearray(size))
-        if len(mask) < end:
-            mask.extend(bytes(end - len(mask)))
+        mask = self.taken.get(fld)
+        if mask is None:  # made once (a default to setdefault would be made every time)
+            mask = self.taken[fld] = bytearray(size)
+        if len(mask) < end:  # grown by half again at least: not copied at every mention
+            mask.extend(bytes(max(end - len(mask), len(mask) // 2)))
         mask[start:end] = b"\x01" * (end - start)
 
     def ends(self) -> dict[int, str]:
@@ -154,6 +158,43 @@ class DocState:
         return len(hit.mentions) if hit else 0
 
 
+class Unresolved:
+    """The capitalized spans of a record that the first pass left unresolved, in order,
+    read as (field, candidate). Kept as arrays, not objects: a volume's text leaves a
+    million of them, for the recognizer and the later rules to consult."""
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self.fields = array("B")
+        self.starts = array("q")
+        self.ends = array("q")
+        self.alone = bytearray()
+        self.ids: dict[int, tuple[str, ...]] = {}  # the few with several possible ids
+
+    def append(self, fld: str, cand: Candidate) -> None:
+        if cand.ids:
+            self.ids[len(self.alone)] = cand.ids
+        self.fields.append(FIELDS.index(fld))
+        self.starts.append(cand.start)
+        self.ends.append(cand.end)
+        self.alone.append(cand.alone)
+
+    def __len__(self) -> int:
+        return len(self.alone)
+
+    def __iter__(self) -> Iterator[tuple[str, Candidate]]:
+        texts = [_field_text(self.record, fld) for fld in FIELDS]
+        for n, (f, a, b, alone) in enumerate(
+            zip(self.fields, self.starts, self.ends, self.alone, strict=True)
+        ):
+            cand = Candidate(a, b, texts[f][a:b], self.ids.get(n, ()), bool(alone))
+            yield FIELDS[f], cand
+
+
+LINE = re.compile(r"[^\n]*\S[^\n]*")  # a line that is not blank
+# A signature or a heading line is a few words: a longer line is prose, never copied out
+# of a volume's text to be looked at whole.
+SHORT_LINE = 200
 Discovery = tuple[str, str, str]  # (entity id, type, name) of an identity made up here
 RECOGNIZER_CHUNK = 1024  # passages read by the recognizer at a time (memory stays flat)
 
@@ -165,7 +206,7 @@ class Pending:
     (None: no recognizer)."""
 
     records: list[Record]
-    work: list[tuple[DocState, list[tuple[str, Candidate]]]]
+    work: list[tuple[DocState, Unresolved]]
     windows: list[list[tuple[str, int, int]]] | None
 
     @property
@@ -400,8 +441,7 @@ class EntityStage:
             self._dateline_place(state, record)
             if recognized:
                 self._recognize(state, record, spans)
-                still = [(f, c) for f, c in unresolved if not state.overlaps(f, c.start, c.end)]
-                self._context(state, still, record.date_start)
+                self._context(state, unresolved, record.date_start)
             self._institutions(state, record)
             self._titled_people(state, record, unresolved)
             self._given_names(state, record, unresolved)
@@ -419,22 +459,24 @@ class EntityStage:
             for hit in record.entities:
                 hit.mentions.sort(key=lambda m: (m.field != "text", m.field, m.start))
 
-    def _first_pass(self, record: Record) -> tuple[DocState, list[tuple[str, Candidate]]]:
+    def _first_pass(self, record: Record) -> tuple[DocState, Unresolved]:
         """Authority matches, bracketed alternates and surnames in context."""
         state = DocState()
-        unresolved: list[tuple[str, Candidate]] = []
+        unresolved = Unresolved(record)
         for fld in FIELDS:
             text = _field_text(record, fld)
-            found = runs(text)
-            if len(text) <= KEEP_RUNS_CHARS:  # a big text's runs are found again, not kept
-                state.name_runs[fld] = found
-            for cand in find_candidates(text, self.index, found):
-                if cand.ids:
-                    chosen = self._choose(cand.ids, state)
-                    if chosen:
-                        self._add(state, chosen, fld, cand.start, cand.end, cand.text, "authority")
-                        continue
-                unresolved.append((fld, cand))
+            for found in _runs_of(text):
+                if len(text) <= KEEP_RUNS_CHARS:  # a big text's runs are found again
+                    state.name_runs[fld] = found
+                for cand in find_candidates(text, self.index, found):
+                    if cand.ids:
+                        chosen = self._choose(cand.ids, state)
+                        if chosen:
+                            self._add(
+                                state, chosen, fld, cand.start, cand.end, cand.text, "authority"
+                            )
+                            continue
+                    unresolved.append(fld, cand)
         self._brackets(state, record.text)
         self._context(state, unresolved, record.date_start)
         return state, unresolved
@@ -507,7 +549,7 @@ class EntityStage:
                     self._add(state, inside, "text", w_start, w_end, w_text, "alias")
 
     def _context(
-        self, state: DocState, unresolved: list[tuple[str, Candidate]], day: str | None
+        self, state: DocState, unresolved: Iterable[tuple[str, Candidate]], day: str | None
     ) -> None:
         """A bare surname resolves to the person of this document who bears it."""
         for fld, cand in unresolved:
@@ -591,12 +633,10 @@ class EntityStage:
         return None
 
     def _ner_windows(
-        self, state: DocState, record: Record, unresolved: list[tuple[str, Candidate]]
+        self, state: DocState, record: Record, unresolved: Iterable[tuple[str, Candidate]]
     ) -> list[tuple[str, int, int]]:
         """The sentences that still hold unknown name-like words, in the text, the title
         and the summary: the recognizer's input, as (field, start, end)."""
-        from spacy.lang.en.stop_words import STOP_WORDS  # spaCy is loaded only with NER on
-
         lower_words = words_of(record.text)
         windows: list[tuple[str, int, int]] = []
         for fld, cand in unresolved:
@@ -605,7 +645,7 @@ class EntityStage:
             word = cand.text.casefold()
             # A capitalized common word ("The", "Secretary" where "secretary" also occurs)
             # needs no recognizer: only the sentences with unknown name-like words go to it.
-            if word in not_names() or word in STOP_WORDS or word in lower_words:
+            if word in not_names() or word in stop_words() or word in lower_words:
                 continue
             acronym = cand.text.isupper() and cand.text.isalpha() and 3 <= len(cand.text) <= 6
             if (cand.text.isupper() and not acronym) or len(word) < 2:
@@ -715,8 +755,9 @@ class EntityStage:
         words = institutions()
         for fld in FIELDS:
             text = _field_text(record, fld)
-            found = state.name_runs.get(fld)
-            for toks in split_at_and(runs(text) if found is None else found, words["heads"]):
+            kept = state.name_runs.get(fld)
+            found = (run for piece in _runs_of(text) for run in piece) if kept is None else kept
+            for toks in split_at_and(found, words["heads"]):
                 while toks and (
                     toks[0].word.casefold() in {"the", "a", "an"} or TITLES.match(toks[0].text)
                 ):
@@ -773,7 +814,7 @@ class EntityStage:
         self._layout_people(state, record, found, offices)
 
     def _titled_people(
-        self, state: DocState, record: Record, unresolved: list[tuple[str, Candidate]]
+        self, state: DocState, record: Record, unresolved: Iterable[tuple[str, Candidate]]
     ) -> None:
         """A word no one resolved that the sentence makes a person: a person's title before
         it ("Minister Heath", "Mr. Henry", "Lord Halifax"), or a verb of speech or "who"
@@ -848,7 +889,7 @@ class EntityStage:
         self._layout_people(state, record, found)
 
     def _placed_world_places(
-        self, state: DocState, record: Record, unresolved: list[tuple[str, Candidate]]
+        self, state: DocState, record: Record, unresolved: Iterable[tuple[str, Candidate]]
     ) -> None:
         """A city, state or country of the GeoNames list that no one resolved, standing where
         a place stands ("arms to Tunis", "in Michigan and Minnesota"), is that place."""
@@ -874,7 +915,7 @@ class EntityStage:
                 self._add(state, entity_id, fld, cand.start, cand.end, cand.text, "gazetteer", 0.7)
 
     def _given_names(
-        self, state: DocState, record: Record, unresolved: list[tuple[str, Candidate]]
+        self, state: DocState, record: Record, unresolved: Iterable[tuple[str, Candidate]]
     ) -> None:
         """A given name written before the surname of a person of this document ("Làszlo
         Rajk" where "Rajk" is found) is that person's full name."""
@@ -883,7 +924,7 @@ class EntityStage:
             for h in state.hits.values()
             if h.type == "person"
         }
-        words = [(f, c) for f, c in unresolved if " " not in c.text]
+        words = ((f, c) for f, c in unresolved if " " not in c.text)
         for (fld, given), (fld2, last) in pairwise(words):
             if fld != fld2 or _field_text(record, fld)[given.end : last.start] != " ":
                 continue
@@ -904,12 +945,17 @@ class EntityStage:
         """The signature standing alone on one of the text's last lines ("Walmsley",
         "[Reber]") is a person."""
         found: list[tuple[str, int, int, str]] = []
-        lines = [m for m in re.finditer(r"[^\n]+", record.text) if m.group().strip()]
-        for k, m in enumerate(lines):
-            if m.group().strip().casefold().rstrip(":") in APPARATUS_HEADINGS:
-                lines = lines[:k]  # the signature stands above the notes
-                break
-        for m in lines[-3:]:
+        lines: deque[re.Match[str]] = deque(maxlen=3)  # the last three, read as a stream
+        for m in LINE.finditer(record.text):
+            if m.end() - m.start() > SHORT_LINE:  # a line of prose: not looked at whole
+                lines.append(m)
+            elif m.group().strip().casefold().rstrip(":") in APPARATUS_HEADINGS:
+                break  # the signature stands above the notes
+            else:
+                lines.append(m)
+        for m in lines:
+            if m.end() - m.start() > SHORT_LINE:
+                continue
             sig = SIGNATURE_LINE.match(m.group())
             if not sig:
                 continue
@@ -1150,7 +1196,9 @@ class EntityStage:
             found = self._person_for(label, state)
             if found is None:
                 return None
-            start = offset + text[offset:].find(label)
+            start = text.find(label, offset)
+            if start < 0:
+                return None
             self._add(state, found, "text", start, start + len(label), label, "label")
             entity = self.index.entities[found]
             return EntityRef(found, entity.name)
@@ -1185,6 +1233,16 @@ def _office_words(phrase: str) -> set[str]:
     """The distinctive words of an office: its country, body or branch, not its rank."""
     words = {w.casefold() for w in re.findall(r"[A-Za-z]+", phrase)}
     return words - institutions()["offices"] - {"of", "the", "in", "to", "for", "and", "a", "an"}
+
+
+def _runs_of(text: str) -> Iterator[list[list[Tok]]]:
+    """A field's runs of capitalized words: at once for a text of up to KEEP_RUNS_CHARS,
+    else a piece at a time (a volume's text never has all its tokens in memory)."""
+    if len(text) <= KEEP_RUNS_CHARS:
+        yield runs(text)
+        return
+    for start, end in pieces(text, KEEP_RUNS_CHARS):
+        yield runs(text, start, end)
 
 
 def _field_text(record: Record, fld: str) -> str:

@@ -183,8 +183,15 @@ def parse_page(text: str) -> Draft:
     return Draft(format="wilson-web", body=body, fields=fields)
 
 
+# The longest date line a page shows ("December 30, 1949 – January 5, 1950, 2 p.m.") is
+# under 50 characters: a longer line is prose, and is not searched for dates here.
+WHOLE_DATE_CHARS = 80
+
+
 def _is_whole_date(text: str) -> bool:
     """A line that is a day or a month ("October 3, 1950"), not a bare number ("2264.")."""
+    if len(text) > WHOLE_DATE_CHARS:
+        return False
     date = parse_date(text)
     return (
         date is not None

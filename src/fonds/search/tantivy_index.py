@@ -479,7 +479,7 @@ def store_id(store: Store, create: bool) -> str | None:
         return row[0] if row else None
     value = uuid.uuid4().hex
     try:
-        with store.conn:
+        with store.transaction():
             store.conn.execute("INSERT OR IGNORE INTO meta VALUES ('search_store_id', ?)", (value,))
     except sqlite3.OperationalError:  # a read-only store: the index cannot be tied to it
         return None
@@ -639,7 +639,7 @@ def _prefetched(store: Store, builder: DocumentBuilder) -> Iterator[sqlite3.Row]
 
 def _trim_queue(store: Store, upto: int) -> None:
     try:
-        with store.conn:
+        with store.transaction():
             store.conn.execute("DELETE FROM search_queue WHERE seq <= ?", (upto,))
     except sqlite3.OperationalError:
         pass  # a read-only store keeps its queue; the index state says what is applied

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,12 @@ REF_SQL = "INSERT INTO archival_refs VALUES (?,?,?,?,?,?,?,?,?)"
 MENTION_SQL = "INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)"
 TURN_SQL = "INSERT INTO turns VALUES (?,?,?,?,?)"
 RECIPIENT_SQL = "INSERT INTO recipients VALUES (?,?,?,?)"
+
+# Inside ``Store.batch``, a commit at the first record boundary after this many records
+# or seconds: fewer commits (each flushes the full-text index's pending terms and the
+# pages written to the WAL), and a reader or a rerun never waits long for what was written.
+BATCH_RECORDS = 500
+BATCH_SECONDS = 1.0
 
 
 @dataclass
@@ -95,7 +103,8 @@ def record_rows(record: Record, record_json: str, stamp: str) -> RecordRows:
 
 
 class Store:
-    """One SQLite database file in WAL mode; every record is written in one transaction."""
+    """One SQLite database file in WAL mode; every record is written in one transaction
+    (inside ``batch``, a savepoint of a transaction that holds several records)."""
 
     def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = str(path)
@@ -113,9 +122,56 @@ class Store:
                 migrate(self.conn)
         except sqlite3.DatabaseError as err:
             raise StoreError(f"{path}: not a fonds database or unreadable ({err})") from err
+        self._batch: _Batch | None = None
 
     def close(self) -> None:
         self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One change, all or nothing: a transaction of its own, or inside ``batch`` a
+        savepoint (a change that fails is undone alone; the batch goes on)."""
+        if self._batch is None:
+            with self.conn:
+                yield self.conn
+            return
+        self.conn.execute("SAVEPOINT change")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK TO change")
+            self.conn.execute("RELEASE change")
+            raise
+        self.conn.execute("RELEASE change")
+
+    @contextmanager
+    def batch(self, records: int = BATCH_RECORDS, seconds: float = BATCH_SECONDS) -> Iterator[None]:
+        """Many changes in few transactions: committed whenever ``records`` records have
+        been written or ``seconds`` have passed (at a record's end, never inside one),
+        and at the end, also when the block is left by an error or Ctrl-C: every record
+        written so far is whole, and kept."""
+        if self._batch is not None:  # already batching: the outer batch commits
+            yield
+            return
+        self._batch = _Batch(records, seconds)
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._batch = None
+            if self.conn.in_transaction:
+                self.conn.commit()
+
+    def _written(self) -> None:
+        """A record is whole: commit the batch if it is big or old enough."""
+        batch = self._batch
+        if batch is None:
+            return
+        batch.records += 1
+        if batch.records >= batch.limit or time.monotonic() - batch.started >= batch.seconds:
+            self.conn.commit()
+            self.conn.execute("BEGIN")
+            batch.records, batch.started = 0, time.monotonic()
 
     # -- files ---------------------------------------------------------------------------
 
@@ -133,7 +189,7 @@ class Store:
         )
 
     def set_source_status(self, status: SourceStatus) -> None:
-        with self.conn:
+        with self.transaction():
             self.conn.execute(
                 "INSERT INTO sources(path, sha256, status, reader, message, documents, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256, "
@@ -166,16 +222,17 @@ class Store:
         """Insert or replace one record with its references, mentions and turns, atomically."""
         rows = record_rows(record, stored_json(record.as_json()), now())
         try:
-            with self.conn:
-                self.conn.execute("DELETE FROM documents WHERE id = ?", (record.id,))
+            with self.transaction() as conn:
+                conn.execute("DELETE FROM documents WHERE id = ?", (record.id,))
                 self.enqueue_for_search(record.id)
-                self.conn.execute(DOCUMENT_SQL, rows.document)
-                self.conn.executemany(REF_SQL, rows.refs)
-                self.conn.executemany(MENTION_SQL, rows.mentions)
-                self.conn.executemany(TURN_SQL, rows.turns)
-                self.conn.executemany(RECIPIENT_SQL, rows.recipients)
+                conn.execute(DOCUMENT_SQL, rows.document)
+                conn.executemany(REF_SQL, rows.refs)
+                conn.executemany(MENTION_SQL, rows.mentions)
+                conn.executemany(TURN_SQL, rows.turns)
+                conn.executemany(RECIPIENT_SQL, rows.recipients)
         except sqlite3.Error as err:
             raise StoreError(f"could not store record {record.id} ({err})") from err
+        self._written()
 
     def other_holder(self, doc_id: str, path: str) -> str | None:
         """Another ingested file with the same content as this record's source, if any."""
@@ -188,7 +245,7 @@ class Store:
 
     def move_source(self, doc_id: str, path: str) -> None:
         """Name another file, with the same content, as the source of a record."""
-        with self.conn:
+        with self.transaction():
             self.conn.execute("UPDATE documents SET source_path = ? WHERE id = ?", (path, doc_id))
             row = self.conn.execute(
                 "SELECT record_json FROM documents WHERE id = ?", (doc_id,)
@@ -200,7 +257,7 @@ class Store:
             )
 
     def delete_documents(self, ids: set[str]) -> None:
-        with self.conn:
+        with self.transaction():
             self.conn.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
             for doc_id in sorted(ids):
                 self.enqueue_for_search(doc_id)
@@ -279,7 +336,7 @@ class EntityTables:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.conn:
+        with self.store.transaction():
             self.conn.execute(
                 "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                 (key, value),
@@ -289,7 +346,7 @@ class EntityTables:
         self, rows: list[tuple[str, str, str, str]], names: list[tuple[str, str, str, str]]
     ) -> None:
         """Replace the authority entities (id, type, name, data_json) and their names."""
-        with self.conn:
+        with self.store.transaction():
             # Names of the entries given now are replaced; entries of a user's file given
             # at an earlier ingest keep theirs.
             self.conn.executemany(
@@ -307,14 +364,14 @@ class EntityTables:
     def add_entity(
         self, entity_id: str, etype: str, name: str, origin: str, data_json: str
     ) -> None:
-        with self.conn:
+        with self.store.transaction():
             self.conn.execute(
                 "INSERT OR IGNORE INTO entities(id, type, name, origin, data_json) VALUES (?,?,?,?,?)",
                 (entity_id, etype, name, origin, data_json),
             )
 
     def add_name(self, entity_id: str, name: str, key: str, kind: str) -> None:
-        with self.conn:
+        with self.store.transaction():
             exists = self.conn.execute(
                 "SELECT 1 FROM entity_names WHERE entity_id = ? AND name = ?", (entity_id, name)
             ).fetchone()
@@ -362,7 +419,7 @@ def _record(row: Sequence[Any]) -> dict[str, Any]:
 def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None:
     """Rewrite a stored record after an entity merge or split: its JSON and the rows made
     from its entities (mentions, recipients, speaker turns)."""
-    with store.conn:
+    with store.transaction():
         store.conn.execute(
             "UPDATE documents SET record_json = ?, entity_names = ?, sender_id = ? WHERE id = ?",
             (
@@ -409,3 +466,13 @@ def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None
         enqueue = getattr(store, "enqueue_for_search", None)
         if enqueue is not None:
             enqueue(doc_id)
+
+
+@dataclass
+class _Batch:
+    """An open ``Store.batch``: when it commits."""
+
+    limit: int
+    seconds: float
+    records: int = 0
+    started: float = field(default_factory=time.monotonic)
