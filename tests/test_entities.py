@@ -329,3 +329,14 @@ def test_a_name_on_its_own_line_is_told_without_reading_the_line_whole() -> None
     assert not on_own_line(text, at, "Walmsley.")  # its own full stop is not the name's
     assert opens_line(text, text.index("Seoul")) and opens_line(text, 0)
     assert not opens_line(text, text.index("Ambassador"))
+
+
+def test_recognizer_batches_keep_order_and_bound_their_length() -> None:
+    from fonds.entities.ner import BATCH, BATCH_CHARS, _batches
+
+    texts = ["x" * 300] * 500 + ["y" * (BATCH_CHARS + 5)] + ["z"] * (BATCH + 3)
+    batches = list(_batches(texts))
+    assert [t for b in batches for t in b] == texts
+    assert all(len(b) <= BATCH for b in batches)
+    assert all(sum(map(len, b)) <= BATCH_CHARS or len(b) == 1 for b in batches)
+    assert [len(b) for b in batches[-2:]] == [BATCH, 3]

@@ -21,9 +21,12 @@ from typing import Any, Protocol
 from fonds.errors import DependencyError
 
 NOT_FOR_NER = ["parser", "lemmatizer", "attribute_ruler", "tagger", "senter", "morphologizer"]
-# Texts per call of the recognizer: 64 takes the CPU time of 256 (7.7 s on 1,536
-# passages of a FRUS volume) at a peak of 84 MB over the loaded model instead of 300 MB.
-BATCH = 64
+# Texts per call of the recognizer, and their characters: a batch's peak memory follows
+# its length. On a FRUS volume's passages (about 320 characters each), 64 at a time
+# peaked 84 MB over the loaded model, 256 at a time 300 MB, for the same CPU time; a
+# group of 16 short documents' passages is read in one call.
+BATCH = 256
+BATCH_CHARS = 24_000
 LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place", "FAC": "place"}
 
 
@@ -70,7 +73,7 @@ class SpacyNer:
 
     def find(self, texts: list[str]) -> list[list[NerSpan]]:
         out: list[list[NerSpan]] = []
-        for lo in range(0, len(texts), BATCH):  # a batch's documents at a time: flat memory
+        for batch in _batches(texts):  # a batch at a time: flat memory
             # The strings and lexemes of a batch's new words are freed after it (spaCy's
             # vocabulary would otherwise grow with every document ever read).
             with self.nlp.memory_zone():
@@ -80,7 +83,7 @@ class SpacyNer:
                         for e in doc.ents
                         if e.label_ in LABELS
                     ]
-                    for doc in self._docs(texts[lo : lo + BATCH])
+                    for doc in self._docs(batch)
                 ]
         return out
 
@@ -103,6 +106,21 @@ class SpacyNer:
         if tagged:
             ner.set_annotations(tagged, ner.beam_parse(tagged, beam_width=1))
         return docs
+
+
+def _batches(texts: list[str]) -> Iterator[list[str]]:
+    """The texts in order, at most BATCH at a time and BATCH_CHARS long (a longer text
+    goes alone)."""
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if batch and (len(batch) == BATCH or size + len(text) > BATCH_CHARS):
+            yield batch
+            batch, size = [], 0
+        batch.append(text)
+        size += len(text)
+    if batch:
+        yield batch
 
 
 @contextmanager

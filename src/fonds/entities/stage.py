@@ -171,7 +171,8 @@ class Unresolved:
         self.alone = bytearray()
         self.ids: dict[int, tuple[str, ...]] = {}  # the few with several possible ids
 
-    def append(self, fld: str, cand: Candidate) -> None:
+    def append(self, item: tuple[str, Candidate]) -> None:
+        fld, cand = item
         if cand.ids:
             self.ids[len(self.alone)] = cand.ids
         self.fields.append(FIELDS.index(fld))
@@ -206,7 +207,7 @@ class Pending:
     (None: no recognizer)."""
 
     records: list[Record]
-    work: list[tuple[DocState, Unresolved]]
+    work: list[tuple[DocState, Iterable[tuple[str, Candidate]]]]
     windows: list[list[tuple[str, int, int]]] | None
 
     @property
@@ -459,10 +460,13 @@ class EntityStage:
             for hit in record.entities:
                 hit.mentions.sort(key=lambda m: (m.field != "text", m.field, m.start))
 
-    def _first_pass(self, record: Record) -> tuple[DocState, Unresolved]:
+    def _first_pass(self, record: Record) -> tuple[DocState, Iterable[tuple[str, Candidate]]]:
         """Authority matches, bracketed alternates and surnames in context."""
         state = DocState()
-        unresolved = Unresolved(record)
+        # a list for a document, arrays for a volume's text
+        unresolved: list[tuple[str, Candidate]] | Unresolved = (
+            [] if len(record.text) <= KEEP_RUNS_CHARS else Unresolved(record)
+        )
         for fld in FIELDS:
             text = _field_text(record, fld)
             for found in _runs_of(text):
@@ -476,7 +480,7 @@ class EntityStage:
                                 state, chosen, fld, cand.start, cand.end, cand.text, "authority"
                             )
                             continue
-                    unresolved.append(fld, cand)
+                    unresolved.append((fld, cand))
         self._brackets(state, record.text)
         self._context(state, unresolved, record.date_start)
         return state, unresolved
