@@ -162,7 +162,7 @@ def _executor(workers: int) -> Any:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv", "tei"]),
+    type=click.Choice(["jsonl", "csv", "tei", "ris"]),
     default="jsonl",
     show_default=True,
 )
@@ -171,7 +171,7 @@ def _executor(workers: int) -> Any:
 )
 @friendly_errors
 def export(db: str, fmt: str, out: Path | None) -> None:
-    """Export every record.
+    """Export every record (RIS for Zotero, EndNote or Mendeley).
 
     Example: fonds export --format jsonl --out records.jsonl
     """
@@ -189,7 +189,12 @@ def export(db: str, fmt: str, out: Path | None) -> None:
         n = write_tei_folder(records, out)
         click.echo(f"{n} TEI files written to {out}", err=True)
         return
-    writer = write_jsonl if fmt == "jsonl" else write_csv
+    if fmt == "ris":
+        from fonds.export.ris import write_ris
+
+        writer = write_ris
+    else:
+        writer = write_jsonl if fmt == "jsonl" else write_csv
     if out is None:
         writer(records, sys.stdout)
         return

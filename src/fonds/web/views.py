@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 
@@ -10,6 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fonds.errors import DependencyError, FondsError, NotFound, QuerySyntaxError
 from fonds.export.citations import cite
+from fonds.export.meta_tags import meta_tags
+from fonds.export.ris import ris_entry, write_ris
 from fonds.search.service import MAX_WINDOW
 from fonds.web import documents, entities, searching, stats
 from fonds.web.layout import bars
@@ -79,6 +82,7 @@ def search_page(
         "facet_label": searching.facet_label,
         "toggle": searching.toggle,
         "questions": searching.questions_available(),
+        "ris_limit": RIS_LIMIT,
     }
     status = 200
     if form.query():
@@ -127,6 +131,45 @@ def search_page(
     return render(request, "search.html", status=status, **context)
 
 
+# Results of one search saved as RIS: the first this many, in the page's order.
+RIS_LIMIT = 500
+
+
+@router.get("/search/results.ris")
+def search_results_ris(
+    request: Request,
+    q: str = "",
+    type: str = "",
+    date_from: str = Query("", alias="from"),
+    date_to: str = Query("", alias="to"),
+    sort: str = "relevance",
+) -> Response:
+    """The results of a search (its first RIS_LIMIT) as one RIS file, for Zotero."""
+    state = state_of(request)
+    form = searching.SearchForm(
+        q, type, date_from, date_to, sort if sort in searching.SORTS else "relevance"
+    )
+    if not form.query():
+        raise QuerySyntaxError("give a search (q, or a filter) to save its results")
+    store = state.reader()
+    page = searching.run(
+        store,
+        form.query(),
+        limit=RIS_LIMIT,
+        offset=0,
+        sort=searching.SORTS[form.sort],
+        max_chars=state.limits.max_query_chars,
+    )
+    out = io.StringIO()
+    base = str(request.url_for("home")).rstrip("/")
+    write_ris((store.get_record(h["id"]) for h in page.hits), out, base_url=base)
+    return Response(
+        out.getvalue(),
+        media_type="application/x-research-info-systems; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="fonds-search.ris"'},
+    )
+
+
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
 def document_page(
     request: Request, doc_id: str, part: int = Query(1, ge=1, le=MAX_OFFSET)
@@ -157,6 +200,7 @@ def document_page(
         panel=documents.panel(record, SOURCES.text(record.get("source") or {})),
         groups=documents.entity_groups(record),
         citations=citations,
+        meta=meta_tags(record, str(request.url_for("document_page", doc_id=doc_id))),
         similar=[s for s in similar if s.get("id") != doc_id],
         related_by=related_by,
     )
@@ -164,13 +208,17 @@ def document_page(
 
 @router.get("/documents/{doc_id}/cite.{fmt}")
 def document_citation(request: Request, doc_id: str, fmt: str) -> Response:
-    """A citation file to download: .bib (BibTeX), .json (CSL-JSON) or .txt (Chicago)."""
+    """A citation file to download: .bib (BibTeX), .json (CSL-JSON), .ris (RIS, for
+    Zotero, EndNote, Mendeley) or .txt (Chicago)."""
     import json
 
     record = state_of(request).reader().get_record(doc_id)
     c = cite(record)
     safe_id = "".join(ch for ch in doc_id if ch.isalnum() or ch in "-_")[:64] or "document"
-    if fmt == "bib":
+    if fmt == "ris":
+        page = str(request.url_for("document_page", doc_id=doc_id))
+        body, media = ris_entry(record, page), "application/x-research-info-systems"
+    elif fmt == "bib":
         body, media = c.bibtex + "\n", "application/x-bibtex"
     elif fmt == "json":
         body, media = (
@@ -180,7 +228,7 @@ def document_citation(request: Request, doc_id: str, fmt: str) -> Response:
     elif fmt == "txt":
         body, media = c.chicago_bibliography + "\n", "text/plain"
     else:
-        raise NotFound(f"no citation format {fmt!r}: use bib, json or txt")
+        raise NotFound(f"no citation format {fmt!r}: use bib, json, ris or txt")
     return Response(
         body,
         media_type=media + "; charset=utf-8",

@@ -1,0 +1,125 @@
+"""Zotero's ways in: RIS (per document, per archive) and the page's citation meta tags,
+read back with a maintained RIS parser and the standard library's HTML parser."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rispy
+from fastapi.testclient import TestClient
+
+from fonds.export.ris import ris_date, write_ris
+from fonds.store.sqlite import Store
+from fonds.web.app import create_app
+from tests.test_web_support import Archive, Markup, shared_archive
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    return shared_archive(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def client(archive: Archive) -> TestClient:
+    return TestClient(create_app(str(archive.db)))
+
+
+def _record(archive: Archive, doc_id: str) -> dict:
+    store = Store(archive.db)
+    try:
+        return store.get_record(doc_id)
+    finally:
+        store.close()
+
+
+def test_ris_dates_keep_the_records_precision() -> None:
+    assert ris_date("1950-04-25") == "1950/04/25/"
+    assert ris_date("1950-04") == "1950/04//"
+    assert ris_date("1950") == "1950///"
+    assert ris_date("1950-03-30/1950-04-25") == "1950/03/30/"
+    assert ris_date(None) is None and ris_date("") is None
+
+
+def test_a_document_as_ris_reads_back_as_zotero_would(client: TestClient, archive: Archive) -> None:
+    doc_id = archive.conversation
+    record = _record(archive, doc_id)
+    response = client.get(f"/documents/{doc_id}/cite.ris")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/x-research-info-systems")
+    assert response.headers["content-disposition"] == f'attachment; filename="{doc_id}.ris"'
+    [entry] = rispy.loads(response.text)
+    assert entry["type_of_reference"] == "MANSCPT"
+    assert entry["title"] == " ".join(record["title"].split())
+    assert entry["date"].startswith(record["date"][:4] + "/")
+    refs = [r for r in record["archival_refs"] if r.get("raw")]
+    assert refs, "the seed cites its archive"
+    assert entry["name_of_database"] == refs[0]["archive"]  # DB: Zotero's archive
+    assert entry["accession_number"] == refs[0]["raw"]  # AN: Zotero's loc. in archive
+    names = {e["name"] for e in record["entities"]}
+    assert entry["keywords"] and set(entry["keywords"]) <= names
+    assert "Kim Il Sung" in entry["keywords"]
+    if record.get("translator"):
+        assert record["translator"] in str(entry)
+
+
+def test_hostile_text_stays_one_value_in_ris(client: TestClient, archive: Archive) -> None:
+    text = client.get(f"/documents/{archive.hostile}/cite.ris").text
+    [entry] = rispy.loads(text)
+    assert entry["title"].startswith("<script>alert(1)</script> Telegram from Shtykov")
+    assert all(line[:2].isupper() and line[2:6] == "  - " for line in text.splitlines() if line)
+
+
+def test_every_record_of_the_archive_as_ris(archive: Archive, tmp_path: Path) -> None:
+    store = Store(archive.db)
+    records = list(store.iter_records())
+    store.close()
+    out = io.StringIO()
+    assert write_ris(records, out, base_url="http://localhost:8000") == len(records)
+    entries = rispy.loads(out.getvalue())
+    assert [e["title"] for e in entries] == [
+        " ".join((r.get("title") or "").split()) for r in records
+    ]
+    assert all(e["type_of_reference"] == "MANSCPT" for e in entries)
+    assert all(e.get("urls") for e in entries)  # the record's page, or the archive's own
+    # the command line writes the same file
+    cli = [sys.executable, "-m", "fonds.cli", "export", "--db", str(archive.db)]
+    target = tmp_path / "archive.ris"
+    subprocess.run([*cli, "--format", "ris", "--out", str(target)], check=True)
+    assert len(rispy.loads(target.read_text("utf-8"))) == len(records)
+
+
+def test_document_page_carries_citation_meta_tags(client: TestClient, archive: Archive) -> None:
+    doc_id = archive.conversation
+    record = _record(archive, doc_id)
+    html = client.get(f"/documents/{doc_id}").text
+    tags = Markup(html).tags
+    meta: dict[str, list[str]] = {}
+    for tag, attrs in tags:
+        if tag == "meta" and attrs.get("name"):
+            meta.setdefault(attrs["name"] or "", []).append(attrs.get("content") or "")
+    assert meta["citation_title"] == [" ".join(record["title"].split())]
+    assert meta["citation_date"][0].startswith(record["date"][:4])
+    assert meta["DC.title"] == meta["citation_title"]
+    assert "Kim Il Sung" in meta["DC.subject"]
+    links = [a for t, a in tags if t == "link" and a.get("rel") == "alternate"]
+    assert any(a.get("href", "").endswith("/cite.ris") for a in links)
+    hostile = client.get(f"/documents/{archive.hostile}").text
+    assert '<meta name="citation_title" content="&lt;script&gt;alert(1)&lt;/script&gt;' in hostile
+
+
+def test_a_searchs_results_saved_as_ris(client: TestClient) -> None:
+    html = client.get("/search?q=Stalin").text
+    links = [a for t, a in Markup(html).tags if t == "a" and "results.ris" in a.get("href", "")]
+    assert links, "the search page links its results as RIS"
+    response = client.get(links[0]["href"])
+    assert response.status_code == 200
+    entries = rispy.loads(response.text)
+    found = client.get("/api/search", params={"q": "Stalin", "limit": 100}).json()
+    assert [e["title"] for e in entries] == [" ".join(h["title"].split()) for h in found["hits"]]
+    assert all(e["urls"] for e in entries)  # the archive's own page, or this server's
+    assert any(u.startswith("http://testserver/documents/") for e in entries for u in e["urls"])
+    assert client.get("/search/results.ris").status_code == 400  # no search, no file
