@@ -192,7 +192,7 @@ def test_record_panel_with_evidence_refs_and_citations(
     html = safe_page(client, f"/documents/{archive.conversation}")
     # the date's evidence is read back from the source file, its span marked
     assert re.search(
-        r"<dt>Date</dt>\s*<dd>\s*<time>1952-09-04</time>.*?"
+        r"<dt>Date</dt>\s*<dd>\s*<time datetime=\"1952-09-04\">September 4, 1952</time> <span class=\"meta\">\(1952-09-04\)</span>.*?"
         r"<blockquote dir=\"auto\">.*?<mark>September 4, 1952</mark>",
         html,
         re.S,
@@ -319,3 +319,15 @@ def test_pager_stops_at_the_deepest_page() -> None:
     assert pager.next == "/search?q=state&offset=9980"
     last = Pager(594_000, 9_980, 20, "/search", {"q": "state"}, window=10_000)
     assert last.next is None and last.previous == "/search?q=state&offset=9960"
+
+
+def test_every_date_shown_is_machine_readable() -> None:
+    from fonds.web.pages import date_ends
+
+    assert date_ends("1950-03-30/1950-04-25") == [
+        ("1950-03-30", "March 30, 1950"),
+        ("1950-04-25", "April 25, 1950"),
+    ]
+    assert date_ends("1950-04") == [("1950-04", "April 1950")]
+    assert date_ends("about 1950") == [(None, "about 1950")]  # shown, not claimed a date
+    assert date_ends(None) == []

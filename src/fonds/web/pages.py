@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ ENV = template_env()
 ENV.filters["entity_url"] = entity_url
 ENV.filters["document_url"] = document_url
 ENV.filters["human_date"] = lambda v: human_date(v) or "undated"
+ENV.filters["date_ends"] = lambda v: date_ends(v)
 ENV.filters["pretty_json"] = lambda v: json.dumps(v, ensure_ascii=False, indent=2)
 ENV.filters["thousands"] = lambda n: f"{int(n):,}"
 ENV.globals["NAV"] = (
@@ -85,3 +87,15 @@ class Pager:
     @property
     def last_shown(self) -> int:
         return min(self.offset + self.limit, self.total)
+
+
+MACHINE_DATE = re.compile(r"\d{4}(?:-\d\d(?:-\d\d)?)?")
+
+
+def date_ends(value: str | None) -> list[tuple[str | None, str]]:
+    """A record's date as the ``<time>`` elements that show it: (machine-readable value,
+    or None when it is not one, and the words shown); a range gives its two ends."""
+    if not value:
+        return []
+    ends = value.split("/", 1)
+    return [(end if MACHINE_DATE.fullmatch(end) else None, human_date(end) or end) for end in ends]
