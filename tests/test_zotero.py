@@ -123,3 +123,42 @@ def test_a_searchs_results_saved_as_ris(client: TestClient) -> None:
     assert all(e["urls"] for e in entries)  # the archive's own page, or this server's
     assert any(u.startswith("http://testserver/documents/") for e in entries for u in e["urls"])
     assert client.get("/search/results.ris").status_code == 400  # no search, no file
+
+
+def test_csl_json_has_no_empty_strings_and_an_archive_when_the_record_names_one() -> None:
+    from fonds.export.citations import csl_json
+
+    ref = {"archive": "APRF", "raw": "APRF", "fond": None}
+    item = csl_json({"id": "a", "title": "T", "archival_refs": [ref]})
+    assert item["archive"] == "APRF" and item["archive_location"] == "APRF"
+    cited = (
+        '"Memo," November 19, 1952, Wilson Center Digital Archive, Foreign Relations of the '
+        "United States, 1952–1954, Volume VIII, Document 660."
+    )
+    item = csl_json({"id": "b", "title": "T", "citation": cited})
+    assert item["archive"] == "Wilson Center Digital Archive"
+    assert item["archive_location"].endswith("Volume VIII, Document 660")
+    item = csl_json({"id": "c", "title": "T", "citation": "x, 1950, Wilson Center Digital Archive"})
+    assert item["archive"] == "Wilson Center Digital Archive" and "archive_location" not in item
+    for value in item.values():
+        assert value != ""
+
+
+def test_tei_language_tags_and_a_source_description_for_every_record() -> None:
+    from fonds.export.tei import language_tag, record_to_tei
+
+    assert language_tag("Russian") == "ru" and language_tag("Korean") == "ko"
+    assert language_tag("zh-Hant") == "zh-Hant" and language_tag("Martian") == "und"
+    tei = record_to_tei(
+        {
+            "id": "x",
+            "title": "Editorial Note",
+            "original_language": "Russian",
+            "source": {"path": "/data/frus1949v07p2.xml", "format": "tei", "part": "d5"},
+        }
+    )
+    ns = {"t": "http://www.tei-c.org/ns/1.0"}
+    [language] = tei.findall(".//t:language", ns)
+    assert language.get("ident") == "ru"
+    [desc] = tei.findall(".//t:sourceDesc", ns)
+    assert len(desc) == 1 and "frus1949v07p2.xml, part d5" in "".join(desc.itertext())

@@ -13,6 +13,9 @@ from typing import Any
 
 from fonds.clean.dates import MONTH_NAMES as MONTHS
 
+# Where a Digital Archive citation says the document is held: "..., Wilson Center Digital
+# Archive, Archive of the President of the Russian Federation (APRF), fond 45, ...".
+HELD_BY = re.compile(r"(?:^|,\s*)(?P<archive>[^,]*Digital Archive)\s*(?:,\s*(?P<location>.*))?$")
 BIBTEX_SPECIAL = re.compile(r"([\\{}%&$#_^~])")
 BIBTEX_REPLACEMENTS = {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"}
 
@@ -201,11 +204,17 @@ def csl_json(record: dict[str, Any]) -> dict[str, Any]:
         location = first["raw"]
         if first.get("archive") and location.startswith(first["archive"]):
             location = location[len(first["archive"]) :].lstrip(" ,")
-        item["archive_location"] = location
+        item["archive_location"] = location or first["raw"]  # never an empty string
         if len(refs) > 1:
             item["note"] = "Also: " + "; ".join(r["raw"] for r in refs[1:])
     elif record.get("citation"):
         item["note"] = record["citation"]
+        held = HELD_BY.search(record["citation"])
+        if held:  # "..., 1950, Wilson Center Digital Archive, Archive of the President..."
+            item["archive"] = held.group("archive").strip()
+            location = (held.group("location") or "").strip().rstrip(".")
+            if location:
+                item["archive_location"] = location
     optional = {
         "genre": record.get("doc_type"),
         "URL": record.get("url"),

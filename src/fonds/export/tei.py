@@ -8,7 +8,9 @@ at the entity id) and, for records of conversation, ``sp``/``speaker`` per turn.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +62,15 @@ def record_to_tei(record: dict[str, Any]) -> etree._Element:
                 _el(ident, "idno", ref[part], type=part)
         if ref.get("pages"):
             _el(_el(ms, "physDesc"), "p", f"pages {ref['pages']}")
+    if len(source) == 0:  # no citation, no archive: the file it was read from
+        src = record.get("source") or {}
+        where = Path(str(src.get("path") or "")).name or "an unnamed file"
+        part = f", part {src['part']}" if src.get("part") else ""
+        _el(source, "p", f"Read from {where}{part} ({src.get('format') or 'unknown'} format).")
     profile = _el(header, "profileDesc")
     if record.get("original_language"):
-        _el(_el(profile, "langUsage"), "language", record["original_language"])
+        name = record["original_language"]
+        _el(_el(profile, "langUsage"), "language", name, ident=language_tag(name))
     corr = _el(profile, "correspDesc")
     if record.get("sender"):
         sent = _el(corr, "correspAction", type="sent")
@@ -184,3 +192,19 @@ def write_tei_folder(records: Iterable[dict[str, Any]], folder: Path) -> int:
         )
         n += 1
     return n
+
+
+@cache
+def _language_codes() -> dict[str, str]:
+    """English language names to their codes (CLDR, through Babel): "Russian" → "ru"."""
+    from babel import Locale
+
+    return {name.casefold(): code for code, name in Locale("en").languages.items()}
+
+
+def language_tag(name: str) -> str:
+    """A BCP 47 tag for a language named in a record ("Russian" → "ru"); a value that is
+    already a tag stays; "und" (undetermined) when the name is not known."""
+    if re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*", name):
+        return name
+    return _language_codes().get(name.strip().casefold(), "und")
