@@ -19,7 +19,8 @@ from fonds.readers.tei import TeiReader
 TEI = "{http://www.tei-c.org/ns/1.0}"
 FRUS = "{http://history.state.gov/frus/ns/1.0}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
-EXCERPT = Path(__file__).parents[2] / "shared" / "corpus" / "frus1949v07p2-korea-dev.tei.xml"
+# The excerpt ships with the project (corpus/frus): a fresh clone runs every test here.
+EXCERPT = Path(__file__).parents[1] / "corpus" / "frus" / "frus1949v07p2-korea-dev.tei.xml"
 SAMPLE = Path(__file__).parent / "samples" / "frus-sample.tei.xml"
 CLASSIFICATIONS = ("top secret", "secret", "confidential", "restricted")
 
@@ -36,8 +37,7 @@ def read_all(path: Path) -> list[Draft]:
 
 @pytest.fixture(scope="module")
 def excerpt() -> Path:
-    if not EXCERPT.exists():
-        pytest.skip(f"the FRUS excerpt is not here: {EXCERPT}")
+    assert EXCERPT.exists(), f"the bundled FRUS excerpt is missing: {EXCERPT}"
     return EXCERPT
 
 
