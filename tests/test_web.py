@@ -281,7 +281,7 @@ def test_map_draws_places_offline(client: TestClient) -> None:
     assert html.count("<path d=") > 170
     located = client.get("/api/places").json()["places"]
     assert html.count('<circle class="place"') == len(located) >= 4
-    assert '<a href="/entities/place-test-atoll">' in html
+    assert '<a href="/entities/place-test-atoll" aria-label="Test Atoll: ' in html
     assert "http://" not in html.split("<svg", 1)[1].split("</svg>", 1)[0].replace(
         "http://www.w3.org", ""
     )
