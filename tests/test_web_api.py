@@ -88,7 +88,11 @@ def test_search_structure_and_pagination(client: TestClient) -> None:
         ({"q": "Kim", "limit": 0}, "limit"),
         ({"q": "Kim", "limit": "many"}, "limit"),
         ({"q": "Kim", "offset": -1}, "offset"),
-        ({"q": "Kim", "sort": "alphabet"}, "sort must be one of relevance, date, -date"),
+        ({"q": "Kim", "sort": "alphabet"}, "sort: Input should be 'relevance', 'date' or '-date'"),
+        (
+            {"q": "Kim", "mode": "psychic"},
+            "mode: Input should be 'lexical', 'hybrid' or 'semantic'",
+        ),
         ({}, "q: Field required"),
     ],
 )
@@ -606,3 +610,14 @@ def test_write_tokens_must_be_long_and_stay_off_the_command_line(
     )
     assert from_file.exit_code == 2 and "has 15 characters" in from_file.output
     assert "visible" not in from_file.output
+
+
+def test_the_schema_lists_every_sort_and_mode_the_search_accepts(client: TestClient) -> None:
+    params = {
+        p["name"]: p["schema"]
+        for p in client.get("/openapi.json").json()["paths"]["/api/search"]["get"]["parameters"]
+    }
+    assert params["sort"]["enum"] == ["relevance", "date", "-date"]
+    assert params["mode"]["enum"] == ["lexical", "hybrid", "semantic"]
+    for sort in params["sort"]["enum"]:  # every value listed is answered
+        assert client.get("/api/search", params={"q": "Kim", "sort": sort}).status_code == 200
