@@ -508,7 +508,10 @@ def test_api_semantic_with_form_filters_and_pages(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"q": "boats", "mode": "fuzzy"}, "unknown search mode 'fuzzy'"),
+        (
+            {"q": "boats", "mode": "fuzzy"},
+            "mode: Input should be 'lexical', 'hybrid' or 'semantic'",
+        ),
         ({"q": "boats", "mode": "hybrid", "sort": "date"}, "a question is ranked"),
         ({"q": "*", "mode": "hybrid"}, "no words"),
         ({"q": "boats " * 500, "mode": "hybrid"}, "the limit is 2000"),
