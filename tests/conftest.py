@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from fonds.entities.stage import EntityStage
 from fonds.pipeline import ingest
 from fonds.store.sqlite import Store
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from tests.test_web_support import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -52,3 +58,21 @@ def dump(records: list[dict], path: Path) -> Path:
         for r in records:
             fh.write(json.dumps(r) + "\n")
     return path
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    """The web tests' archive (built once a session: tests/test_web_support.py)."""
+    from tests.test_web_support import shared_archive
+
+    return shared_archive(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def client(archive: Archive) -> TestClient:
+    """A test client of the web app serving that archive."""
+    from fastapi.testclient import TestClient
+
+    from fonds.web.app import create_app
+
+    return TestClient(create_app(str(archive.db)))

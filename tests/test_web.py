@@ -9,8 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fonds.store.sqlite import Store
-from fonds.web.app import create_app
-from tests.test_web_support import Archive, Markup, shared_archive
+from tests.test_web_support import Archive, Markup
 
 PAGES = [
     "/",
@@ -29,16 +28,6 @@ PAGES = [
     "/map?view=world",
     "/login",
 ]
-
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
-    return shared_archive(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(archive: Archive) -> TestClient:
-    return TestClient(create_app(str(archive.db)))
 
 
 def safe_page(client: TestClient, url: str) -> str:

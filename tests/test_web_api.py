@@ -19,20 +19,10 @@ from fonds.store.sqlite import Store
 from fonds.web import corpus
 from fonds.web.app import create_app
 from fonds.web.state import WebLimits
-from tests.test_web_support import PLACES, Archive, copy_archive, shared_archive
+from tests.test_web_support import PLACES, Archive, copy_archive
 
 HIT_KEYS = {"id", "score", "title", "date", "doc_type", "snippet", "highlights", "matched"}
 TOKEN = "correct horse battery staple"
-
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
-    return shared_archive(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(archive: Archive) -> TestClient:
-    return TestClient(create_app(str(archive.db)))
 
 
 @pytest.fixture

@@ -8,24 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import rispy
 from fastapi.testclient import TestClient
 
 from fonds.export.ris import ris_date, write_ris
 from fonds.store.sqlite import Store
-from fonds.web.app import create_app
-from tests.test_web_support import Archive, Markup, shared_archive
-
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
-    return shared_archive(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(archive: Archive) -> TestClient:
-    return TestClient(create_app(str(archive.db)))
+from tests.test_web_support import Archive, Markup
 
 
 def _record(archive: Archive, doc_id: str) -> dict:

@@ -469,8 +469,10 @@ class EntityStage:
         )
         for fld in FIELDS:
             text = _field_text(record, fld)
-            for found in _runs_of(text):
-                if len(text) <= KEEP_RUNS_CHARS:  # a big text's runs are found again
+            keep = len(text) <= KEEP_RUNS_CHARS  # a big text's runs are found again
+            for start, end in pieces(text, KEEP_RUNS_CHARS):  # one, but for a volume's text
+                found = runs(text, start, end)
+                if keep:
                     state.name_runs[fld] = found
                 for cand in find_candidates(text, self.index, found):
                     if cand.ids:
@@ -760,7 +762,11 @@ class EntityStage:
         for fld in FIELDS:
             text = _field_text(record, fld)
             kept = state.name_runs.get(fld)
-            found = (run for piece in _runs_of(text) for run in piece) if kept is None else kept
+            found = (
+                (run for a, b in pieces(text, KEEP_RUNS_CHARS) for run in runs(text, a, b))
+                if kept is None
+                else kept
+            )
             for toks in split_at_and(found, words["heads"]):
                 while toks and (
                     toks[0].word.casefold() in {"the", "a", "an"} or TITLES.match(toks[0].text)
@@ -1237,16 +1243,6 @@ def _office_words(phrase: str) -> set[str]:
     """The distinctive words of an office: its country, body or branch, not its rank."""
     words = {w.casefold() for w in re.findall(r"[A-Za-z]+", phrase)}
     return words - institutions()["offices"] - {"of", "the", "in", "to", "for", "and", "a", "an"}
-
-
-def _runs_of(text: str) -> Iterator[list[list[Tok]]]:
-    """A field's runs of capitalized words: at once for a text of up to KEEP_RUNS_CHARS,
-    else a piece at a time (a volume's text never has all its tokens in memory)."""
-    if len(text) <= KEEP_RUNS_CHARS:
-        yield runs(text)
-        return
-    for start, end in pieces(text, KEEP_RUNS_CHARS):
-        yield runs(text, start, end)
 
 
 def _field_text(record: Record, fld: str) -> str:

@@ -46,7 +46,8 @@ def cite(record: dict[str, Any]) -> Citations:
 # -- pieces ----------------------------------------------------------------------------
 
 
-def _parts(value: str) -> list[int]:
+def date_parts(value: str) -> list[int]:
+    """The numbers of an ISO date value: "1950-04" → [1950, 4]."""
     return [int(p) for p in value.split("-") if p.isdigit()][:3]
 
 
@@ -55,13 +56,13 @@ def human_date(value: str | None) -> str | None:
     if not value:
         return None
     if "/" in value:
-        a, b = (_parts(v) for v in value.split("/", 1))
+        a, b = (date_parts(v) for v in value.split("/", 1))
         if len(a) == 3 and len(b) == 3 and a[0] == b[0]:
             if a[1] == b[1]:
                 return f"{MONTHS[a[1] - 1]} {a[2]}–{b[2]}, {a[0]}"
             return f"{MONTHS[a[1] - 1]} {a[2]}–{MONTHS[b[1] - 1]} {b[2]}, {a[0]}"
         return "–".join(filter(None, (human_date(v) for v in value.split("/", 1))))
-    p = _parts(value)
+    p = date_parts(value)
     if len(p) == 3 and 1 <= p[1] <= 12:
         return f"{MONTHS[p[1] - 1]} {p[2]}, {p[0]}"
     if len(p) == 2 and 1 <= p[1] <= 12:
@@ -69,7 +70,8 @@ def human_date(value: str | None) -> str | None:
     return str(p[0]) if p else value
 
 
-def _author(record: dict[str, Any]) -> str | None:
+def author_of(record: dict[str, Any]) -> str | None:
+    """The sender as the author, when the archive names one (not inferred)."""
     sender = record.get("sender") or {}
     if sender.get("name") and not sender.get("inferred"):
         return str(sender["name"])
@@ -99,7 +101,7 @@ def chicago_note(record: dict[str, Any]) -> str:
     """A first full note, Chicago Manual of Style (archival document)."""
     title = f"“{record.get('title') or 'Untitled document'},”"
     pieces = [
-        _author(record) and _author(record) + ",",
+        author_of(record) and author_of(record) + ",",
         title,
         human_date(record.get("date")) or "undated",
     ]
@@ -116,7 +118,7 @@ def chicago_note(record: dict[str, Any]) -> str:
 def chicago_bibliography(record: dict[str, Any]) -> str:
     """A bibliography entry, Chicago Manual of Style."""
     pieces = [
-        _author(record) and _sentence(_author(record) or ""),
+        author_of(record) and _sentence(author_of(record) or ""),
         f"“{_sentence(record.get('title') or 'Untitled document')}”",
         _sentence(human_date(record.get("date")) or "Undated"),
         _location(record) and _sentence(_location(record) or ""),
@@ -142,10 +144,10 @@ def bibtex(record: dict[str, Any]) -> str:
     """A biblatex ``@misc`` entry (BibTeX reads it too); the key is the record id."""
     key = "fonds-" + re.sub(r"[^A-Za-z0-9_-]", "", str(record.get("id", "")))
     date = record.get("date") or ""
-    p = _parts(date.split("/", 1)[0]) if date else []
+    p = date_parts(date.split("/", 1)[0]) if date else []
     fields: list[tuple[str, str | None]] = [
         ("title", record.get("title")),
-        ("author", _author(record) and "{" + bibtex_escape(_author(record) or "") + "}"),
+        ("author", author_of(record) and "{" + bibtex_escape(author_of(record) or "") + "}"),
         ("date", date or None),
         ("year", str(p[0]) if p else None),
         ("month", str(p[1]) if len(p) > 1 else None),
@@ -175,7 +177,7 @@ def bibtex(record: dict[str, Any]) -> str:
 def _date_parts(value: str | None) -> dict[str, Any] | None:
     if not value:
         return None
-    ends = [_parts(v) for v in value.split("/", 1)]
+    ends = [date_parts(v) for v in value.split("/", 1)]
     ends = [e for e in ends if e]
     return {"date-parts": ends, "raw": value} if ends else None
 
@@ -188,7 +190,7 @@ def csl_json(record: dict[str, Any]) -> dict[str, Any]:
         "type": "manuscript",
         "title": record.get("title") or "Untitled document",
     }
-    author = _author(record)
+    author = author_of(record)
     if author:
         item["author"] = [{"literal": author}]
     recipients = [r["name"] for r in record.get("recipients") or [] if r.get("name")]

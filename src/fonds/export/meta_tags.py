@@ -10,19 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fonds.export.citations import _author, _parts
-from fonds.export.ris import _keywords
+from fonds.export.citations import author_of
+from fonds.export.ris import keywords_of, ris_date
 
 
 def meta_tags(record: dict[str, Any], page_url: str | None = None) -> list[tuple[str, str]]:
     """(name, content) pairs, in the order they go in the page's head; empty ones left out."""
     date = record.get("date") or ""
-    parts = _parts(date.split("/", 1)[0]) if date else []
-    slashed = "/".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(parts))
+    slashed = (ris_date(date) or "").rstrip("/")  # "1950/04/25", "1950/04", "1950"
     refs = [r for r in record.get("archival_refs") or [] if r.get("raw")]
     location = refs[0]["raw"] if refs else record.get("citation")
-    author = _author(record)
-    keywords = _keywords(record)
+    author = author_of(record)
+    keywords = keywords_of(record)
     pairs: list[tuple[str, str | None]] = [
         ("citation_title", record.get("title")),
         ("citation_author", author),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO, Any
 
-from fonds.export.citations import _author, _parts
+from fonds.export.citations import author_of, date_parts
 
 # Zotero keeps a tag per keyword: the entities most mentioned come first, up to this many.
 MAX_KEYWORDS = 25
@@ -24,7 +24,7 @@ def ris_date(value: str | None) -> str | None:
     range by its first day (RIS has one date: the range stays in the note)."""
     if not value:
         return None
-    parts = _parts(value.split("/", 1)[0])
+    parts = date_parts(value.split("/", 1)[0])
     if not parts:
         return None
     year, month, day = [*parts, 0, 0][:3]
@@ -38,11 +38,11 @@ def ris_date(value: str | None) -> str | None:
 def ris_entry(record: dict[str, Any], page_url: str | None = None) -> str:
     """One record as a RIS entry; ``page_url`` is its page on this fonds server."""
     lines: list[tuple[str, str | None]] = [("TY", "MANSCPT"), ("TI", record.get("title"))]
-    lines.append(("AU", _author(record)))
+    lines.append(("AU", author_of(record)))
     date = record.get("date")
-    lines.append(("DA", ris_date(date)))
-    year = _parts(date.split("/", 1)[0]) if date else []
-    lines.append(("PY", str(year[0]) if year else None))
+    day = ris_date(date)
+    lines.append(("DA", day))
+    lines.append(("PY", day[:4] if day else None))
     lines.append(("M3", record.get("doc_type")))
     lines.append(("AB", record.get("summary")))
     refs = [r for r in record.get("archival_refs") or [] if r.get("raw")]
@@ -56,7 +56,7 @@ def ris_entry(record: dict[str, Any], page_url: str | None = None) -> str:
     lines.append(("A4", record.get("translator")))
     lines.append(("LA", record.get("original_language")))
     lines.append(("ID", record.get("record_id") or record.get("id")))
-    for entity in _keywords(record):
+    for entity in keywords_of(record):
         lines.append(("KW", entity))
     lines.append(("UR", record.get("url") or page_url))
     if record.get("url") and page_url:
@@ -83,7 +83,7 @@ def write_ris(records: Iterable[dict[str, Any]], fh: IO[str], base_url: str | No
     return n
 
 
-def _keywords(record: dict[str, Any]) -> list[str]:
+def keywords_of(record: dict[str, Any]) -> list[str]:
     """The names of the entities a record mentions, the most mentioned first."""
     entities = sorted(
         record.get("entities") or [], key=lambda e: (-len(e.get("mentions") or []), e["name"])

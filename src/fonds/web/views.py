@@ -6,7 +6,7 @@ import io
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fonds.errors import DependencyError, FondsError, NotFound, QuerySyntaxError
@@ -52,19 +52,17 @@ def _home(state: WebState) -> dict[str, Any]:
     }
 
 
-@router.get("/search", response_class=HTMLResponse)
-def search_page(
-    request: Request,
+def search_form(
     q: str = "",
     type: str = "",
     date_from: str = Query("", alias="from"),
     date_to: str = Query("", alias="to"),
     sort: str = "relevance",
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     mode: str = "lexical",
-) -> HTMLResponse:
-    state = state_of(request)
-    form = searching.SearchForm(
+) -> searching.SearchForm:
+    """The search page's form from its URL (an unknown sort or mode is the default),
+    for the page and for its results saved as RIS."""
+    return searching.SearchForm(
         q,
         type,
         date_from,
@@ -72,6 +70,18 @@ def search_page(
         sort if sort in searching.SORTS else "relevance",
         mode if mode in searching.MODES else "lexical",
     )
+
+
+SearchFormParam = Depends(search_form)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    form: searching.SearchForm = SearchFormParam,
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> HTMLResponse:
+    state = state_of(request)
     store = state.reader()
     types = state.cached("types", lambda: [k for k, _ in store.counts_by("doc_type") if k])
     context: dict[str, Any] = {
@@ -136,19 +146,10 @@ RIS_LIMIT = 500
 
 
 @router.get("/search/results.ris")
-def search_results_ris(
-    request: Request,
-    q: str = "",
-    type: str = "",
-    date_from: str = Query("", alias="from"),
-    date_to: str = Query("", alias="to"),
-    sort: str = "relevance",
-) -> Response:
-    """The results of a search (its first RIS_LIMIT) as one RIS file, for Zotero."""
+def search_results_ris(request: Request, form: searching.SearchForm = SearchFormParam) -> Response:
+    """The results of a search (its first RIS_LIMIT, read as the query language) as one
+    RIS file, for Zotero."""
     state = state_of(request)
-    form = searching.SearchForm(
-        q, type, date_from, date_to, sort if sort in searching.SORTS else "relevance"
-    )
     if not form.query():
         raise QuerySyntaxError("give a search (q, or a filter) to save its results")
     store = state.reader()
