@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from fonds.search.service import search
 from fonds.search.tantivy_search import STOP_WORDS
 from fonds.store.sqlite import Store
 from fonds.web.app import create_app
+from fonds.web.state import WebLimits
 
 # Words the fake embedder treats as one meaning; none of the left-hand words is in a document.
 SYNONYMS = {
@@ -530,6 +532,54 @@ def test_api_without_the_extra_is_501(db: Path, no_extra: None) -> None:
     assert response.status_code == 501
     assert INSTALL_HINT in response.json()["error"]["message"]
     assert client.get("/api/search", params={"q": "police"}).status_code == 200
+
+
+def _fresh_copy(db: Path, tmp_path: Path) -> Path:
+    """The archive without its vector index (as after an ingest)."""
+    copy = tmp_path / "fonds.db"
+    copy.write_bytes(db.read_bytes())
+    return copy
+
+
+def _started(app_db: Path, warm: bool) -> dict:
+    with TestClient(create_app(str(app_db), limits=WebLimits(warm_semantic=warm))) as started:
+        deadline = time.monotonic() + 60
+        status = started.get("/api/status").json()
+        while not status["ready"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+            status = started.get("/api/status").json()
+    return status
+
+
+def test_server_warms_the_model_and_the_vectors_before_it_is_ready(
+    db: Path, tmp_path: Path, fake_model: SynonymEmbedder
+) -> None:
+    copy = _fresh_copy(db, tmp_path)
+    status = _started(copy, warm=True)
+    assert status["ready"] is True and status["semantic"] == "ready"
+    index = semantic.load_vectors(Store(copy, readonly=True))
+    assert index is not None and sorted(index.ids) == sorted(DOCS)
+
+
+def test_server_does_not_warm_what_is_not_installed_or_not_asked(
+    db: Path, tmp_path: Path, no_extra: None
+) -> None:
+    copy = _fresh_copy(db, tmp_path)
+    assert _started(copy, warm=True)["semantic"] == "not installed"
+    assert _started(copy, warm=False)["semantic"] == "cold"
+    assert semantic.load_vectors(Store(copy, readonly=True)) is None
+
+
+def test_warming_leaves_a_large_backlog_to_the_vectors_command(
+    db: Path, tmp_path: Path, fake_model: SynonymEmbedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(_fresh_copy(db, tmp_path))
+    assert semantic.warm(store, max_embed=len(DOCS) - 1) is True
+    assert semantic.load_vectors(store) is None
+    assert f"{len(DOCS)} documents have no vectors yet" in caplog.text
+    assert "fonds index vectors" in caplog.text
+    assert semantic.warm(store, max_embed=len(DOCS)) is True
+    assert semantic.load_vectors(store) is not None
 
 
 # -- the HTML search page ----------------------------------------------------------------

@@ -58,6 +58,9 @@ DEFAULT_EMBEDDER = "minilm"
 EMBEDDERS = ("minilm", "static")
 INSTALL_HINT = "pip install -e '.[semantic]'"
 RRF_K = 60
+# A server starting up embeds at most this many documents missing from the vector index
+# (MiniLM embeds about 6 a second on two cores): more are left to `fonds index vectors`.
+WARM_EMBED_DOCS = 2_000
 
 # How much of a document is embedded: title, summary, then the head of the text.
 # MiniLM reads at most 256 word pieces (~1,100 characters of English), so more is wasted
@@ -644,6 +647,36 @@ def _top(
         if len(out) >= limit or want >= n:
             return out[:limit]
         want = min(n, want * 4)
+
+
+def warm(store: Store, max_embed: int = WARM_EMBED_DOCS) -> bool:
+    """Load what the first question would: the embedder, and the vector index brought up
+    to date when at most `max_embed` documents are missing from it (more are left to
+    `fonds index vectors`, with a warning). For a server starting up.
+
+    Returns False when the semantic extra is not installed (nothing to warm).
+    """
+    try:
+        emb = get_embedder()
+    except DependencyError:
+        return False
+    emb.embed(["warm"])  # the first call sets up the model's buffers
+    index = load_vectors(store)
+    have = len(index.ids) if index is not None and index.embedder == emb.name else 0
+    missing = store.count_documents() - have
+    if missing > max_embed:
+        log.warning(
+            "fonds: %d documents have no vectors yet; run `fonds index vectors --db %s` "
+            "(the first question would embed them inside its own request)",
+            missing,
+            store.path,
+        )
+        return True
+    try:
+        _current(store, emb.name, emb)
+    except ConfigError as err:  # an index made by another embedder: said at every question
+        log.warning("fonds: %s", err)
+    return True
 
 
 def semantic_search(

@@ -87,6 +87,7 @@ async def api_status(request: Request) -> dict[str, Any]:
         )
     return {
         "ready": state.ready.is_set(),
+        "semantic": state.semantic,
         "documents": documents,
         "writable": bool(state.write_token),
         "process": os.getpid(),

@@ -32,7 +32,7 @@ from fonds.errors import (
     ReadError,
     StoreError,
 )
-from fonds.search import service
+from fonds.search import semantic, service
 from fonds.web import api, explore, stats, views, writes
 from fonds.web.guard import Guard, json_error, wants_json
 from fonds.web.pages import ENV
@@ -78,12 +78,14 @@ def create_app(
         # the event loop (status checks, the start of every request) gets a turn sooner.
         sys.setswitchinterval(state.limits.switch_interval)
         if Path(state.db_path).exists():  # first visitors should not pay for the counts
-            stats.warm(
-                state,
+            jobs = [
                 lambda s: service.warm(s.reader()),
                 lambda s: explore.cached_network(s, "both", None),
                 explore.cached_places,
-            )
+            ]
+            if state.limits.warm_semantic:
+                jobs.append(_warm_semantic)
+            stats.warm(state, *jobs)
         else:
             state.ready.set()  # nothing to warm
         yield
@@ -119,6 +121,16 @@ def create_app(
     return app
 
 
+def _warm_semantic(state: WebState) -> None:
+    state.semantic = "loading"
+    try:
+        loaded = semantic.warm(state.reader())
+    except Exception:
+        state.semantic = "failed (see the server's log)"
+        raise
+    state.semantic = "ready" if loaded else "not installed"
+
+
 def app_from_environment() -> FastAPI:
     """The app for ``$FONDS_SERVE_DB``: what each worker process of ``fonds serve
     --workers N`` builds (uvicorn starts workers from an import string, not an object)."""
@@ -126,7 +138,8 @@ def app_from_environment() -> FastAPI:
     if not db_path:
         raise StoreError("FONDS_SERVE_DB is not set: start the server with `fonds serve`")
     hosts = os.environ.get("FONDS_ALLOWED_HOSTS")
-    return create_app(db_path, allowed_hosts=hosts.split(",") if hosts else None)
+    limits = WebLimits(warm_semantic=os.environ.get("FONDS_WARM_SEMANTIC") == "1")
+    return create_app(db_path, limits=limits, allowed_hosts=hosts.split(",") if hosts else None)
 
 
 def _render_error_page(scope: Scope, status: int, message: str) -> tuple[bytes, str]:

@@ -46,6 +46,12 @@ from fonds.cli_common import db_option, friendly_errors
     help="Server processes. Each answers requests on its own core; on a machine with "
     "several cores and many readers, one per core (the archive is read, not copied).",
 )
+@click.option(
+    "--lazy-semantic",
+    is_flag=True,
+    help="Load the semantic model at the first plain-language question instead of while "
+    "starting (saves about 300 MB per server process when nobody asks one).",
+)
 @friendly_errors
 def serve(
     db: str,
@@ -55,6 +61,7 @@ def serve(
     write_token_file: str | None,
     allowed_hosts: tuple[str, ...],
     workers: int,
+    lazy_semantic: bool,
 ) -> None:
     """The web interface and the JSON API (OpenAPI at /openapi.json).
 
@@ -67,7 +74,7 @@ def serve(
 
     from fonds.errors import StoreError
     from fonds.web.app import create_app
-    from fonds.web.state import check_token
+    from fonds.web.state import WebLimits, check_token
 
     if not Path(db).exists():
         raise StoreError(f"{db}: no such archive; create it with `fonds ingest PATH --db {db}`")
@@ -90,13 +97,16 @@ def serve(
         "server_header": False,
         "h11_max_incomplete_event_size": 16 * 1024,
     }
+    limits = WebLimits(warm_semantic=not lazy_semantic)
     if workers == 1:
-        uvicorn.run(create_app(db, write_token=token, allowed_hosts=hosts), **options)
+        app = create_app(db, write_token=token, limits=limits, allowed_hosts=hosts)
+        uvicorn.run(app, **options)
         return
     # Workers are separate processes that import the app: hand them the archive and the
     # token through their environment (never on a command line, where `ps` shows it).
     os.environ["FONDS_SERVE_DB"] = str(Path(db).resolve())
     os.environ["FONDS_ALLOWED_HOSTS"] = ",".join(hosts)
+    os.environ["FONDS_WARM_SEMANTIC"] = "0" if lazy_semantic else "1"
     if token:
         os.environ["FONDS_WRITE_TOKEN"] = token
     else:

@@ -66,6 +66,10 @@ class WebLimits:
     request_threads: int = 6
     switch_interval: float = 0.001  # seconds a thread may hold the interpreter lock
     session_seconds: int = 12 * 3600  # a browser signed in with the token stays so this long
+    # Load the semantic model (and embed documents missing from the vector index) while
+    # starting, before the server says it is ready, so the first question is not the one
+    # that waits 10-15 s for it. `fonds serve` does; in-process apps (tests) do not.
+    warm_semantic: bool = False
 
 
 @dataclass
@@ -80,6 +84,7 @@ class WebState:
     cache: dict[str, object] = field(default_factory=dict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
     ready: threading.Event = field(default_factory=threading.Event)  # caches warmed
+    semantic: str = "cold"  # the semantic model: cold, loading, ready, not installed
     _uploads: UploadWorker | None = None
 
     def upload_worker(self) -> UploadWorker:
