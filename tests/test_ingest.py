@@ -521,6 +521,13 @@ def test_export_csv_one_row_a_record(archive_db: Path, tmp_path: Path) -> None:
         assert row["classification"] == (record["classification"] or "")
         assert row["sender"] == ((record["sender"] or {}).get("name") or "")
         assert row["text"] == record["text"]  # newlines, quotes and commas survive
+        printed = record.get("published_in")
+        assert bool(row["published_in"]) == bool(printed)
+        if printed:
+            assert row["published_in"].startswith(printed["title"] + ", ed. ")
+            assert row["published_in"].endswith(f"doc. {printed['number']}")
+    assert list(rows[0])[-1] == "published_in"  # the columns before it keep their places
+    assert sum(bool(row["published_in"]) for row in rows) == 41  # the FRUS excerpt
     quoted = next(r for r in rows if r["title"].startswith("Note on"))
     assert quoted["text"] == (
         'First line, with "quotes". Second line.\n\nSecond paragraph; <b>markup</b> kept.'

@@ -358,3 +358,50 @@ def test_memory_stays_flat_on_a_long_volume(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == copies * n >= 2000
     assert peak < 50 * 1024 * 1024, f"peak {peak / 2**20:.1f} MB"
+
+
+# --- the volume each document is printed in ------------------------------------------------
+
+
+def test_each_document_carries_its_volume_from_the_header() -> None:
+    root = etree.parse(str(SAMPLE)).getroot()
+    header = root.find(f"{TEI}teiHeader")
+    title = norm("".join(header.find(f".//{TEI}titleStmt/{TEI}title").itertext()))
+    editors = [norm(e.text) for e in header.iter(f"{TEI}editor")]
+    idno = header.find(f".//{TEI}idno").text
+    divs = [d for d in root.iter(f"{TEI}div") if d.get("type") == "document"]
+    drafts = read_all(SAMPLE)
+    assert len(drafts) == len(divs) and editors
+    for draft, div in zip(drafts, divs, strict=True):
+        pub = draft.hints["published_in"]
+        assert (pub.title, list(pub.editors), pub.number) == (title, editors, div.get("n"))
+        assert (pub.publisher, pub.place, pub.year) == (
+            norm(header.find(f".//{TEI}publisher").text),
+            norm(header.find(f".//{TEI}pubPlace").text),
+            header.find(f".//{TEI}date").text[:4],
+        )
+        assert pub.volume_id == idno and pub.edition
+        assert draft.value("url") == (
+            f"https://history.state.gov/historicaldocuments/{idno}/{div.get(XML_ID)}"
+        )
+
+
+def test_a_volume_of_an_unknown_edition_has_no_page_address() -> None:
+    text = SAMPLE.read_text(encoding="utf-8").replace('<idno type="frus">', '<idno type="isbn">')
+    drafts = list(TeiReader().read(source_of(SAMPLE, text)))
+    assert all(d.value("url") is None for d in drafts)
+    pubs = [d.hints["published_in"] for d in drafts]
+    assert all(p.edition is None and p.volume_id is None and p.title for p in pubs)
+
+
+def test_a_header_without_a_title_gives_no_volume() -> None:
+    text = re.sub(r"<title type=\"complete\">.*?</title>", "", SAMPLE.read_text(encoding="utf-8"))
+    drafts = list(TeiReader().read(source_of(SAMPLE, text)))
+    assert drafts and all("published_in" not in d.hints for d in drafts)
+
+
+def test_documents_handed_to_workers_read_as_in_one_process() -> None:
+    from fonds.readers.tei import draft_from_xml
+
+    items = list(TeiReader().document_xml(source_of(SAMPLE)))
+    assert [draft_from_xml(*item) for item in items] == read_all(SAMPLE)

@@ -150,3 +150,50 @@ def test_tei_language_tags_and_a_source_description_for_every_record() -> None:
     assert language.get("ident") == "ru"
     [desc] = tei.findall(".//t:sourceDesc", ns)
     assert len(desc) == 1 and "frus1949v07p2.xml, part d5" in "".join(desc.itertext())
+
+
+def _printed(archive: Archive) -> tuple[dict, dict]:
+    """A FRUS editorial note (no archive of its own) and a FRUS document with a file number."""
+    store = Store(archive.db)
+    try:
+        records = list(store.iter_records())
+    finally:
+        store.close()
+    printed = [r for r in records if r.get("published_in")]
+    note = next(r for r in printed if r["title"] == "Editorial Note")
+    filed = next(r for r in printed if any(x.get("archive") for x in r["archival_refs"]))
+    return note, filed
+
+
+def test_a_printed_document_is_cited_with_its_volume(client: TestClient, archive: Archive) -> None:
+    note, filed = _printed(archive)
+    volume = note["published_in"]
+    assert volume["volume_id"] == "frus1949v07p2" and volume["editors"]
+    item = client.get(f"/documents/{note['id']}/cite.json").json()[0]
+    assert item["archive"] == volume["edition"]
+    assert item["archive_location"] == f"frus1949v07p2, document {volume['number']}"
+    assert item["container-title"] == volume["title"] and item["publisher"] == volume["publisher"]
+    # the volume's editors are not the document's authors
+    assert "editor" not in item and "author" not in item
+    assert [e["literal"] for e in item["collection-editor"]] == volume["editors"]
+    filed_item = client.get(f"/documents/{filed['id']}/cite.json").json()[0]
+    assert filed_item["archive"] == filed["archival_refs"][0]["archive"]
+    assert filed_item["container-title"] == volume["title"]
+
+    [entry] = rispy.loads(client.get(f"/documents/{note['id']}/cite.ris").text)
+    assert entry["secondary_title"] == volume["title"]
+    assert entry["secondary_authors"] == volume["editors"]
+    assert (entry["publisher"], entry["place_published"]) == (volume["publisher"], volume["place"])
+    assert entry["name_of_database"] == volume["edition"]
+    assert entry["urls"] == [note["url"]]
+    assert note["url"].endswith("/frus1949v07p2/" + note["source"]["part"])
+
+    citations = client.get(f"/api/documents/{note['id']}/citations").json()
+    assert f"doc. {volume['number']}" in citations["chicago_note"]
+    assert (
+        "(Washington: United States Government Printing Office, 1976)" in citations["chicago_note"]
+    )
+    page = client.get(f"/documents/{note['id']}").text
+    metas = {a.get("name"): a.get("content") for t, a in Markup(page).tags if t == "meta"}
+    assert metas["DC.relation.ispartof"] == volume["title"]
+    assert "Printed in" in page

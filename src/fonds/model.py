@@ -184,6 +184,27 @@ class Turn:
         }
 
 
+@dataclass(frozen=True)
+class Publication:
+    """The published volume a document is printed in (a FRUS volume), from its TEI header.
+
+    ``number`` is the document's number in the volume; ``edition`` and ``volume_id`` name
+    the online edition and the volume's id in it (``frus1949v07p2``), when the header does.
+    """
+
+    title: str
+    editors: tuple[str, ...] = ()
+    publisher: str | None = None
+    place: str | None = None
+    year: str | None = None
+    number: str | None = None
+    edition: str | None = None
+    volume_id: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "editors": list(self.editors)}
+
+
 @dataclass
 class Record:
     """The Digital Archive's record of one document (CONTRACT.md), plus its evidence."""
@@ -214,6 +235,7 @@ class Record:
     repairs: list[Repair] = field(default_factory=list)
     date_start: str | None = None  # first day the date covers, for sorting and filters
     date_end: str | None = None  # last day
+    published_in: Publication | None = None  # the printed volume, for documents read from one
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -242,4 +264,5 @@ class Record:
             "repairs": [asdict(r) for r in self.repairs],
             "date_start": self.date_start,
             "date_end": self.date_end,
+            "published_in": self.published_in.as_json() if self.published_in else None,
         }

@@ -43,7 +43,7 @@ from fonds.pipeline import (
 )
 from fonds.readers import choose_reader, load_source
 from fonds.readers.source import HEAD_BYTES, STREAM_OVER_BYTES
-from fonds.readers.tei import TeiReader, draft_from_xml
+from fonds.readers.tei import DocumentXml, TeiReader, draft_from_xml
 from fonds.store.sqlite import SourceStatus, Store
 
 # Tasks planned ahead of the writer, per worker: enough to keep every worker busy while
@@ -230,14 +230,14 @@ class PartRead:
 
 
 def volume_task(
-    config: WorkerConfig, source: SourceFile, display: str, items: list[tuple[int, bytes] | Draft]
+    config: WorkerConfig, source: SourceFile, display: str, items: list[DocumentXml | Draft]
 ) -> PartRead:
     """Read, extract and annotate a batch of a volume's documents given as XML."""
     records: list[Record] = []
     error = None
     try:
         for item in items:
-            draft = item if isinstance(item, Draft) else draft_from_xml(item[1], item[0])
+            draft = item if isinstance(item, Draft) else draft_from_xml(*item)
             records.append(build_record(source, draft, display))
     except Exception as err:
         error = failure_message(display, err)
@@ -461,7 +461,7 @@ def _ingest_volume(
         if part.error:
             errors.append(part.error)
 
-    batch: list[tuple[int, bytes] | Draft] = []
+    batch: list[DocumentXml | Draft] = []
     try:
         for item in reader.document_xml(source):
             batch.append(item)

@@ -85,6 +85,65 @@ def _location(record: dict[str, Any]) -> str | None:
     return record.get("citation")
 
 
+def _names(names: list[str]) -> str:
+    """ "A", "A and B", "A, B, and C"."""
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + ", and " + names[-1]
+
+
+def _printed_in(pub: dict[str, Any]) -> tuple[str, str, str | None]:
+    """The volume's title, its editors ("ed. A and B" style left to the caller) and its
+    imprint ("Washington: GPO, 1976")."""
+    imprint = _join([_join([pub.get("place"), pub.get("publisher")], ": "), pub.get("year")], ", ")
+    return pub["title"], _names(list(pub.get("editors") or [])), imprint or None
+
+
+def published_in_note(record: dict[str, Any]) -> str | None:
+    """ "in TITLE, ed. A and B (Place: Publisher, Year), doc. N" for a printed document."""
+    pub = record.get("published_in")
+    if not pub or not pub.get("title"):
+        return None
+    title, editors, imprint = _printed_in(pub)
+    head = _join([f"in {title}", editors and f"ed. {editors}"], ", ")
+    if imprint:
+        head += f" ({imprint})"
+    return _join([head, pub.get("number") and f"doc. {pub['number']}"], ", ")
+
+
+def published_in_entry(record: dict[str, Any]) -> str | None:
+    """ "In TITLE, edited by A and B. Place: Publisher, Year. Document N." (bibliography)."""
+    pub = record.get("published_in")
+    if not pub or not pub.get("title"):
+        return None
+    title, editors, imprint = _printed_in(pub)
+    pieces = [
+        _sentence(_join([f"In {title}", editors and f"edited by {editors}"], ", ")),
+        imprint and _sentence(imprint),
+        pub.get("number") and _sentence(f"Document {pub['number']}"),
+    ]
+    return _join(pieces, " ")
+
+
+def edition_location(pub: dict[str, Any]) -> str | None:
+    """Where a printed document is in its online edition: "frus1949v07p2, document 190"."""
+    if not pub.get("volume_id"):
+        return None
+    return _join([pub["volume_id"], pub.get("number") and f"document {pub['number']}"], ", ")
+
+
+def edition_holding(record: dict[str, Any]) -> tuple[str, str | None] | None:
+    """(edition, location) when a printed document is held by the online edition of its
+    volume: it has no archive of its own (an editorial note; a lot file that names none)."""
+    pub = record.get("published_in") or {}
+    if not pub.get("edition"):
+        return None
+    refs = [r for r in record.get("archival_refs") or [] if r.get("raw")]
+    if refs and refs[0].get("archive"):
+        return None
+    return pub["edition"], edition_location(pub)
+
+
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "?", "!")) else text + "."
@@ -107,6 +166,7 @@ def chicago_note(record: dict[str, Any]) -> str:
     ]
     head = " ".join(p for p in pieces[:2] if p) + " " + pieces[2]
     tail = [
+        published_in_note(record),
         _location(record),
         record.get("translator") and f"trans. {record['translator']}",
         record.get("record_id") and f"record {record['record_id']}",
@@ -121,6 +181,7 @@ def chicago_bibliography(record: dict[str, Any]) -> str:
         author_of(record) and _sentence(author_of(record) or ""),
         f"“{_sentence(record.get('title') or 'Untitled document')}”",
         _sentence(human_date(record.get("date")) or "Undated"),
+        published_in_entry(record),
         _location(record) and _sentence(_location(record) or ""),
         record.get("translator") and _sentence(f"Translated by {record['translator']}"),
         record.get("record_id") and _sentence(f"Record {record['record_id']}"),
@@ -199,7 +260,15 @@ def csl_json(record: dict[str, Any]) -> dict[str, Any]:
     issued = _date_parts(record.get("date"))
     if issued:
         item["issued"] = issued
-    if refs:
+    pub = record.get("published_in") or {}
+    held = edition_holding(record)
+    if held:
+        item["archive"] = held[0]
+        if held[1]:
+            item["archive_location"] = held[1]
+        if refs:
+            item["note"] = "Source: " + "; ".join(r["raw"] for r in refs)
+    elif refs:
         first = refs[0]
         if first.get("archive"):
             item["archive"] = first["archive"]
@@ -224,6 +293,17 @@ def csl_json(record: dict[str, Any]) -> dict[str, Any]:
         "abstract": record.get("summary"),
         "language": record.get("original_language"),
     }
+    if pub.get("title"):
+        optional |= {
+            "container-title": pub["title"],
+            "publisher": pub.get("publisher"),
+            "publisher-place": pub.get("place"),
+        }
+        # The volume's editors, not the document's: as "editor" the Chicago styles would
+        # put them in the author's place of a document without one. The document's number
+        # is in its archive location and URL ("number" would print as "telegram no. N").
+        if pub.get("editors"):
+            item["collection-editor"] = [{"literal": name} for name in pub["editors"]]
     item.update({k: v for k, v in optional.items() if v})
     if record.get("translator"):
         item["translator"] = [{"literal": record["translator"]}]

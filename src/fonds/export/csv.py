@@ -6,6 +6,8 @@ import csv
 from collections.abc import Iterable
 from typing import IO, Any
 
+from fonds.export.citations import published_in_note
+
 COLUMNS = [
     "id",
     "title",
@@ -28,6 +30,7 @@ COLUMNS = [
     "source_path",
     "source_format",
     "text",
+    "published_in",  # added after the first columns, so their positions stay as they were
 ]
 
 
@@ -58,6 +61,7 @@ def row_of(record: dict[str, Any]) -> dict[str, str]:
         "source_path": record["source"]["path"],
         "source_format": record["source"]["format"],
         "text": record.get("text") or "",
+        "published_in": (published_in_note(record) or "").removeprefix("in "),
     }
 
 

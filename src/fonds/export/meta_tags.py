@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fonds.export.citations import author_of
+from fonds.export.citations import author_of, edition_holding
 from fonds.export.ris import keywords_of, ris_date
 
 
@@ -19,7 +19,10 @@ def meta_tags(record: dict[str, Any], page_url: str | None = None) -> list[tuple
     date = record.get("date") or ""
     slashed = (ris_date(date) or "").rstrip("/")  # "1950/04/25", "1950/04", "1950"
     refs = [r for r in record.get("archival_refs") or [] if r.get("raw")]
+    held = edition_holding(record)
     location = refs[0]["raw"] if refs else record.get("citation")
+    if held:
+        location = ", ".join(p for p in held if p)
     author = author_of(record)
     keywords = keywords_of(record)
     pairs: list[tuple[str, str | None]] = [
@@ -38,6 +41,8 @@ def meta_tags(record: dict[str, Any], page_url: str | None = None) -> list[tuple
         ("DC.description", record.get("summary")),
         ("DC.language", record.get("original_language")),
         ("DC.source", location),  # the archive and the place in it
+        ("DC.relation.ispartof", (record.get("published_in") or {}).get("title")),
+        ("DC.publisher", (record.get("published_in") or {}).get("publisher")),
         ("DC.identifier", record.get("url") or page_url),
         *(("DC.subject", k) for k in keywords),
     ]

@@ -5,7 +5,9 @@ a ``MANSCPT`` (Zotero's *manuscript*), ``DB`` its archive, ``AN`` and ``AV`` its
 the archive (``AN`` is what Zotero files as *Loc. in Archive*, ``AV`` the RIS name for
 it), ``DA`` its date to the precision the record knows ("1950/04//" for April 1950),
 ``A4`` its translator, ``M3`` its type, ``KW`` the people, places and organizations it
-names, ``UR`` its page. A file holds one entry after another, each closed by ``ER``.
+names, ``UR`` its page. A document printed in a volume (FRUS) names the volume too:
+``T2`` its title, ``A2`` its editors, ``PB`` and ``CY`` its imprint. A file holds one
+entry after another, each closed by ``ER``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO, Any
 
-from fonds.export.citations import author_of, date_parts
+from fonds.export.citations import author_of, date_parts, edition_holding, published_in_note
 
 # Zotero keeps a tag per keyword: the entities most mentioned come first, up to this many.
 MAX_KEYWORDS = 25
@@ -46,13 +48,23 @@ def ris_entry(record: dict[str, Any], page_url: str | None = None) -> str:
     lines.append(("M3", record.get("doc_type")))
     lines.append(("AB", record.get("summary")))
     refs = [r for r in record.get("archival_refs") or [] if r.get("raw")]
-    if refs:
+    held = edition_holding(record)
+    if held:  # a printed document without an archive of its own
+        lines.append(("DB", held[0]))
+        lines.append(("AN", held[1]))
+        lines.append(("AV", held[1]))
+    elif refs:
         first = refs[0]
         lines.append(("DB", first.get("archive")))
         lines.append(("AN", first["raw"]))
         lines.append(("AV", first["raw"]))
     elif record.get("citation"):
         lines.append(("AV", record["citation"]))
+    pub = record.get("published_in") or {}
+    lines.append(("T2", pub.get("title")))  # the printed volume
+    lines.extend(("A2", name) for name in pub.get("editors") or [])  # its editors
+    lines.append(("PB", pub.get("publisher")))
+    lines.append(("CY", pub.get("place")))
     lines.append(("A4", record.get("translator")))
     lines.append(("LA", record.get("original_language")))
     lines.append(("ID", record.get("record_id") or record.get("id")))
@@ -65,7 +77,9 @@ def ris_entry(record: dict[str, Any], page_url: str | None = None) -> str:
         record.get("citation"),
         date and "/" in date and f"Date: {date}",
         record.get("classification") and f"Classification: {record['classification']}",
-        *(f"Also: {r['raw']}" for r in refs[1:]),
+        *(f"Source: {r['raw']}" for r in (refs if held else [])),
+        *(f"Also: {r['raw']}" for r in ([] if held else refs[1:])),
+        published_in_note(record) and f"Printed {published_in_note(record)}",
     ]
     for note in notes:
         lines.append(("N1", note or None))

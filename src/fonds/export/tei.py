@@ -29,6 +29,24 @@ def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str)
     return el
 
 
+def _printed_in(source: etree._Element, pub: dict[str, Any], url: str | None) -> None:
+    """The volume a document is printed in, as a ``<bibl>`` of the source description."""
+    bibl = _el(source, "bibl", type="printed")
+    _el(bibl, "title", pub.get("title"), level="m")
+    for name in pub.get("editors") or []:
+        _el(bibl, "editor", name)
+    _el(bibl, "pubPlace", pub.get("place"))
+    _el(bibl, "publisher", pub.get("publisher"))
+    if pub.get("year"):
+        _el(bibl, "date", pub["year"], when=pub["year"])
+    if pub.get("number"):
+        _el(bibl, "biblScope", f"Document {pub['number']}", unit="document", n=pub["number"])
+    if pub.get("volume_id"):
+        _el(bibl, "idno", pub["volume_id"], type="volume")
+    if url:
+        _el(bibl, "ptr", target=url)
+
+
 def record_to_tei(record: dict[str, Any]) -> etree._Element:
     """The TEI document of one record."""
     root = etree.Element(f"{{{TEI_NS}}}TEI", nsmap={None: TEI_NS})
@@ -53,6 +71,8 @@ def record_to_tei(record: dict[str, Any]) -> etree._Element:
     source = _el(file_desc, "sourceDesc")
     if record.get("citation"):
         _el(source, "bibl", record["citation"])
+    if record.get("published_in"):
+        _printed_in(source, record["published_in"], record.get("url"))
     for ref in record.get("archival_refs", []):
         ms = _el(source, "msDesc")
         ident = _el(ms, "msIdentifier")

@@ -135,6 +135,7 @@ def build_record(source: SourceFile, draft: Draft, display_path: str) -> Record:
         place=take("place"),
         evidence=evidence,
         repairs=repairs,
+        published_in=draft.hints.get("published_in"),
     )
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lxml import etree
 
 from fonds.errors import ReadError
-from fonds.model import Draft, Field, SourceFile, Span
+from fonds.model import Draft, Field, Publication, SourceFile, Span
+from fonds.readers.editions import Edition, edition_for
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 FRUS_NS = "http://history.state.gov/frus/ns/1.0"
@@ -181,23 +182,23 @@ class TeiReader:
             if isinstance(item, Draft):
                 yield item
             else:
-                yield _document(item[1], item[0])
+                yield _document(item[1], item[0], item[2])
                 _free(item[1])
 
-    def document_xml(self, source: SourceFile) -> Iterator[tuple[int, bytes] | Draft]:
-        """Each document div as (ordinal, its XML), for a worker to read with
+    def document_xml(self, source: SourceFile) -> Iterator[DocumentXml | Draft]:
+        """Each document div as (ordinal, its XML, its volume), for a worker to read with
         ``draft_from_xml`` (how a big volume's documents are spread over processes); a
         file without document divs gives its one whole-body draft instead."""
         for item in self._items(source):
             if isinstance(item, Draft):
                 yield item
             else:
-                yield item[0], etree.tostring(item[1], with_tail=False)
+                yield item[0], etree.tostring(item[1], with_tail=False), item[2]
                 _free(item[1])
 
-    def _items(self, source: SourceFile) -> Iterator[tuple[int, Any] | Draft]:
-        """The document divs as (ordinal, element) while they are parsed (the caller
-        frees each), or the whole body's draft when there is no document div."""
+    def _items(self, source: SourceFile) -> Iterator[tuple[int, Any, Volume | None] | Draft]:
+        """The document divs as (ordinal, element, volume) while they are parsed (the
+        caller frees each), or the whole body's draft when there is no document div."""
         if not source.text or source.text.isspace():
             raise ReadError(f"{source.path}: the TEI file is empty")
         tags = [f"{{{TEI_NS}}}{n}" for n in ("div", "teiHeader", "front", "back", "body")]
@@ -219,15 +220,17 @@ class TeiReader:
         )
         count = 0
         header_title: str | None = None
+        volume: Volume | None = None
         whole_body: Draft | None = None
         try:
             for _, el in events:
                 name = _local(el)
                 if name == "div" and el.get("type") == "document":
                     count += 1
-                    yield count, el
+                    yield count, el, volume
                 elif name == "teiHeader":
                     header_title = _header_title(el)
+                    volume = _volume(el, header_title)
                     el.clear(keep_tail=True)
                 elif name == "body" and count == 0:
                     whole_body = _whole_body(el, header_title)
@@ -255,10 +258,10 @@ class TeiReader:
             yield whole_body
 
 
-def draft_from_xml(xml: bytes, ordinal: int) -> Draft:
+def draft_from_xml(ordinal: int, xml: bytes, volume: Volume | None = None) -> Draft:
     """The draft of one document div given as XML (see ``TeiReader.document_xml``)."""
     parser = etree.XMLParser(remove_comments=True, remove_pis=True, no_network=True)
-    return _document(etree.fromstring(xml, parser), ordinal)
+    return _document(etree.fromstring(xml, parser), ordinal, volume)
 
 
 def _free(el: Any) -> None:
@@ -278,6 +281,53 @@ def _header_title(header: Any) -> str | None:
     return _text(complete[0] if complete else titles[0]) or None
 
 
+@dataclass(frozen=True)
+class Volume:
+    """What a volume's teiHeader says of the volume: its publication, and the online
+    edition its documents are pages of (when the header's idno names a known one)."""
+
+    publication: Publication
+    edition: Edition | None = None
+
+
+# (ordinal, the div's XML, its volume): a document handed to a worker process
+DocumentXml = tuple[int, bytes, "Volume | None"]
+
+
+def _volume(header: Any, title: str | None) -> Volume | None:
+    """The volume's publication data from its header (titleStmt and publicationStmt)."""
+    if not title:
+        return None
+    found: dict[str, list[Any]] = {}
+    for el in header.iter():
+        if isinstance(el.tag, str):
+            found.setdefault(_local(el), []).append(el)
+
+    def first(name: str, **attrs: str) -> str | None:
+        for el in found.get(name, []):
+            if all(el.get(k) == v for k, v in attrs.items()):
+                return _text(el) or None
+        return None
+
+    editors = [e for e in found.get("editor", []) if _in_title_stmt(e)]
+    primary = [e for e in editors if e.get("role") == "primary"] or editors
+    idnos = [(i.get("type"), _text(i)) for i in found.get("idno", [])]
+    edition = next((edition_for(kind, value) for kind, value in idnos if kind and value), None)
+    year = first("date", type="publication-date") or first("date")
+    return Volume(
+        Publication(
+            title=title,
+            editors=tuple(n for n in (_text(e) for e in primary) if n),
+            publisher=first("publisher"),
+            place=first("pubPlace"),
+            year=year[:4] if year and year[:4].isdigit() else None,
+            edition=edition.name if edition else None,
+            volume_id=edition.volume if edition else None,
+        ),
+        edition,
+    )
+
+
 def _in_title_stmt(el: Any) -> bool:
     parent = el.getparent()
     return parent is not None and _local(parent) == "titleStmt"
@@ -286,7 +336,7 @@ def _in_title_stmt(el: Any) -> bool:
 # --- one document -------------------------------------------------------------------------
 
 
-def _document(div: Any, ordinal: int) -> Draft:
+def _document(div: Any, ordinal: int, volume: Volume | None = None) -> Draft:
     pid = div.get(XML_ID) or (f"d{div.get('n')}" if div.get("n") else f"doc{ordinal}")
     fields: dict[str, Field] = {}
     hints: dict[str, Any] = {}
@@ -312,6 +362,11 @@ def _document(div: Any, ordinal: int) -> Draft:
 
     if div.get("n"):
         hints["frus_n"] = div.get("n")
+    if volume is not None:
+        hints["published_in"] = replace(volume.publication, number=div.get("n"))
+        if volume.edition is not None and div.get(XML_ID):
+            url = volume.edition.document_url(div.get(XML_ID))
+            fields["url"] = Field(url, _span("teiHeader//idno"))
     if div.get("subtype"):
         fields["doc_subtype"] = Field(div.get("subtype"), _span(f"{pid}/@subtype"))
     if head is not None:

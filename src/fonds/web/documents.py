@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from fonds.entities.turns import LABEL
 from fonds.errors import FondsError
+from fonds.export.citations import published_in_note
 from fonds.readers import load_source
 from fonds.web.render import MarkIndex, excerpt, marks_from_record, render_passage
 
@@ -27,6 +28,7 @@ PANEL_FIELDS = (
     ("translator", "Translator"),
     ("record_id", "Record number"),
     ("citation", "Citation"),
+    ("published_in", "Printed in"),
     ("summary", "Summary"),
     ("credits", "Credits"),
     ("url", "URL"),
@@ -165,6 +167,8 @@ def panel(record: dict[str, Any], source_text: str | None) -> list[PanelRow]:
     rows = []
     for name, label in PANEL_FIELDS:
         value = record.get(name)
+        if name == "published_in" and value:
+            value = (published_in_note(record) or "").removeprefix("in ")
         if value in (None, "", []):
             continue
         row = PanelRow(name, label, value, repairs=[r for r in repairs if r.get("field") == name])
