@@ -536,6 +536,57 @@ def test_export_csv_one_row_a_record(archive_db: Path, tmp_path: Path) -> None:
     assert list(csv.DictReader(io.StringIO(stdout.stdout))) == rows
 
 
+def test_export_tei_to_a_folder_or_to_one_corpus_file(archive_db: Path, tmp_path: Path) -> None:
+    from lxml import etree
+
+    tei = "{http://www.tei-c.org/ns/1.0}"
+    expected = records(archive_db)
+    one = tmp_path / "archive.xml"
+    result = cli("export", "--db", str(archive_db), "--format", "tei", "--out", str(one))
+    assert result.exit_code == 0 and "one teiCorpus file" in result.stderr
+    root = etree.parse(str(one)).getroot()
+    assert root.tag == f"{tei}teiCorpus" and root[0].tag == f"{tei}teiHeader"
+    ids = [el.get("{http://www.w3.org/XML/1998/namespace}id") for el in root.iter(f"{tei}TEI")]
+    assert sorted(ids) == sorted(f"fonds-{i}" for i in expected)
+
+    folder = tmp_path / "tei"
+    result = cli("export", "--db", str(archive_db), "--format", "tei", "--out", str(folder))
+    assert result.exit_code == 0 and "to the folder" in result.stderr
+    assert sorted(p.stem for p in folder.iterdir()) == sorted(expected)
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine", encoding="utf-8")
+    result = cli("export", "--db", str(archive_db), "--format", "tei", "--out", str(a_file))
+    assert result.exit_code == 2 and "is a file" in result.stderr
+    assert a_file.read_text(encoding="utf-8") == "mine"  # nothing overwritten
+    result = cli("export", "--db", str(archive_db), "--format", "tei")
+    assert result.exit_code == 2 and "--out" in result.stderr
+
+
+def test_every_command_has_a_whole_summary_in_the_help() -> None:
+    import click
+
+    from fonds.cli import main
+
+    def walk(group: click.Group) -> list[tuple[str, click.Command]]:
+        found = []
+        for name, command in group.commands.items():
+            found.append((name, command))
+            if isinstance(command, click.Group):
+                found += walk(command)
+        return found
+
+    commands = walk(main)
+    assert len(commands) >= 14
+    for name, command in commands:
+        summary = command.get_short_help_str(limit=60)
+        assert not summary.endswith("..."), f"{name}: {summary}"
+        assert summary.endswith(".") and summary[0].isupper(), f"{name}: {summary}"
+    for args in ([], ["entity"], ["index"]):
+        listing = cli(*args, "--help").stdout.split("Commands:", 1)[1]
+        assert "..." not in listing
+
+
 def test_export_of_a_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
     result = cli("export", "--db", str(tmp_path / "nothing.db"), "--format", "jsonl")
     assert result.exit_code == 2

@@ -17,7 +17,7 @@ SMALL_RUN_FILES = 32
 SMALL_RUN_BYTES = 2_000_000
 
 
-@click.group()
+@click.group(context_settings={"max_content_width": 100})
 @click.version_option(package_name="fonds")
 def main() -> None:
     """fonds: an archive engine for declassified historical documents.
@@ -26,7 +26,7 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command(short_help="Read files and folders into the archive.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
 @click.option("--no-entities", is_flag=True, help="Skip entity resolution (faster).")
@@ -157,7 +157,7 @@ def _executor(workers: int) -> Any:
     executor.shutdown(wait=True)
 
 
-@main.command()
+@main.command(short_help="Every record as JSONL, CSV, TEI or RIS.")
 @db_option
 @click.option(
     "--format",
@@ -171,9 +171,15 @@ def _executor(workers: int) -> Any:
 )
 @friendly_errors
 def export(db: str, fmt: str, out: Path | None) -> None:
-    """Export every record (RIS for Zotero, EndNote or Mendeley).
+    """Export every record: JSONL (the record schema), CSV (one row a record), TEI P5
+    (one file per record into the folder --out names, or one teiCorpus file when --out
+    ends in .xml) or RIS (for Zotero, EndNote or Mendeley).
 
-    Example: fonds export --format jsonl --out records.jsonl
+    \b
+    Examples:
+      fonds export --format jsonl --out records.jsonl
+      fonds export --format tei --out tei/          # a folder of <id>.xml files
+      fonds export --format tei --out archive.xml   # one teiCorpus file
     """
     from fonds.export.csv import write_csv
     from fonds.export.jsonl import write_jsonl
@@ -182,12 +188,24 @@ def export(db: str, fmt: str, out: Path | None) -> None:
     records = store.iter_records()
     if fmt == "tei":
         from fonds.errors import ConfigError
-        from fonds.export.tei import write_tei_folder
+        from fonds.export.tei import write_tei_corpus, write_tei_folder
 
         if out is None:
-            raise ConfigError("--format tei writes one file per record: give a folder with --out")
+            raise ConfigError(
+                "--format tei needs --out: a folder (one file per record) or a file "
+                "ending in .xml (one teiCorpus file)"
+            )
+        if out.suffix.lower() == ".xml" and not out.is_dir():
+            n = write_tei_corpus(records, out, f"Records of {Path(db).name}")
+            click.echo(f"{n} records written to {out} (one teiCorpus file)", err=True)
+            return
+        if out.exists() and not out.is_dir():
+            raise ConfigError(
+                f"{out} is a file: --format tei writes one file per record into a folder "
+                "(or give a name ending in .xml for one teiCorpus file)"
+            )
         n = write_tei_folder(records, out)
-        click.echo(f"{n} TEI files written to {out}", err=True)
+        click.echo(f"{n} TEI files written to the folder {out}", err=True)
         return
     if fmt == "ris":
         from fonds.export.ris import write_ris
@@ -203,7 +221,7 @@ def export(db: str, fmt: str, out: Path | None) -> None:
     click.echo(f"{n} records written to {out}", err=True)
 
 
-@main.command()
+@main.command(short_help="Counts by year, type, archive and language.")
 @db_option
 @friendly_errors
 def overview(db: str) -> None:
@@ -230,12 +248,12 @@ def overview(db: str) -> None:
             click.echo(f"  {f.message}")
 
 
-@main.group()
+@main.group(short_help="People, places and organizations: look up, edit.")
 def entity() -> None:
     """People, places and organizations: resolve, show, merge, split, undo."""
 
 
-@entity.command("resolve")
+@entity.command("resolve", short_help="Which entity a name means (JSON null when none).")
 @click.argument("name")
 @db_option
 @click.option("--json", "as_json", is_flag=True)
@@ -260,7 +278,7 @@ def entity_resolve(name: str, db: str, as_json: bool) -> None:
     click.echo("  aka " + "; ".join(found["aliases"]))
 
 
-@entity.command("show")
+@entity.command("show", short_help="One entity: names, offices, documents, links.")
 @click.argument("entity_id")
 @db_option
 @click.option("--json", "as_json", is_flag=True)
@@ -299,7 +317,7 @@ def entity_show(entity_id: str, db: str, as_json: bool) -> None:
             click.echo(f"    {other['documents']:>4}  {other['name']} ({other['id']})")
 
 
-@entity.command("merge")
+@entity.command("merge", short_help="Merge one entity into another (undoable).")
 @click.argument("source_id")
 @click.argument("target_id")
 @db_option
@@ -315,7 +333,7 @@ def entity_merge(source_id: str, target_id: str, db: str) -> None:
     click.echo(f"edit {edit}: merged {source_id} into {target_id}")
 
 
-@entity.command("split")
+@entity.command("split", short_help="Move some names of an entity to a new one.")
 @click.argument("entity_id")
 @click.argument("names", nargs=-1, required=True)
 @click.option("--name", "new_name", help="Name of the new entity (default: the first form).")
@@ -348,7 +366,7 @@ def entity_undo(db: str) -> None:
     )
 
 
-@entity.command("history")
+@entity.command("history", short_help="Every merge and split, and what was undone.")
 @db_option
 @friendly_errors
 def entity_history(db: str) -> None:

@@ -214,6 +214,25 @@ def write_tei_folder(records: Iterable[dict[str, Any]], folder: Path) -> int:
     return n
 
 
+def write_tei_corpus(records: Iterable[dict[str, Any]], path: Path, title: str) -> int:
+    """Write every record into one ``<teiCorpus>`` file (a header for the whole, then
+    one ``<TEI>`` per record), streamed; return how many records."""
+    n = 0
+    with etree.xmlfile(str(path), encoding="UTF-8") as xf:
+        xf.write_declaration()
+        with xf.element(f"{{{TEI_NS}}}teiCorpus", nsmap={None: TEI_NS}):
+            header = etree.Element(f"{{{TEI_NS}}}teiHeader", nsmap={None: TEI_NS})
+            file_desc = _el(header, "fileDesc")
+            _el(_el(file_desc, "titleStmt"), "title", title)
+            _el(_el(file_desc, "publicationStmt"), "p", "Exported by fonds.")
+            _el(_el(file_desc, "sourceDesc"), "p", "Each record's own header describes its source.")
+            xf.write(header, pretty_print=True)
+            for record in records:
+                xf.write(record_to_tei(record), pretty_print=True)
+                n += 1
+    return n
+
+
 @cache
 def _language_codes() -> dict[str, str]:
     """English language names to their codes (CLDR, through Babel): "Russian" → "ru"."""

@@ -26,7 +26,7 @@ def _filter_options(f):  # type: ignore[no-untyped-def]
     return f
 
 
-@click.command()
+@click.command(short_help="Ranked documents for a query, in any spelling.")
 @click.argument("query", required=False, default="")
 @db_option
 @click.option(
@@ -198,12 +198,12 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
-@click.group()
+@click.group(short_help="The search index: rebuild, status, vectors.")
 def index() -> None:
     """The search index beside the database (fonds.db → fonds.db.index/)."""
 
 
-@index.command("rebuild")
+@index.command("rebuild", short_help="Rebuild the search index from the database.")
 @db_option
 @friendly_errors
 def index_rebuild(db: str) -> None:
@@ -226,7 +226,7 @@ def index_rebuild(db: str) -> None:
     click.echo(f"{n} documents indexed in {time.perf_counter() - started:.1f} s")
 
 
-@index.command("vectors")
+@index.command("vectors", short_help="Embed documents for questions, more like this.")
 @db_option
 @click.option("--full", is_flag=True, help="Embed every document again, not only new ones.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -266,7 +266,7 @@ def index_vectors(db: str, full: bool, quiet: bool) -> None:
     click.echo(f"{n} documents embedded with {embedder.name} in {took:.1f} s")
 
 
-@index.command("status")
+@index.command("status", short_help="Where the index is, and whether it is in step.")
 @db_option
 @click.option("--json", "as_json", is_flag=True)
 @friendly_errors

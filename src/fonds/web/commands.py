@@ -12,7 +12,7 @@ import click
 from fonds.cli_common import db_option, friendly_errors
 
 
-@click.command()
+@click.command(short_help="The web interface and the JSON API.")
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
