@@ -622,3 +622,32 @@ def test_overview_prints_counts(archive_db: Path) -> None:
     assert sections["format"]["tei"] == 41
     assert sections["archive"]["NARA"] >= 35  # the FRUS source notes (decimal files)
     assert "1 files failed:" in out and "zero.txt: the file is empty" in out
+
+
+def test_a_folders_notes_are_skipped_and_said_so(tmp_path: Path) -> None:
+    folder = tmp_path / "inbox"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "README.md").write_text("# My collection\n\nNotes on where these came from.\n")
+    (folder / "LICENSE").write_text("Public domain.\n")
+    (folder / "sub" / "readme-first.txt").write_text("Read me first.\n")
+    (folder / "sub" / "memo.txt").write_text("Memorandum\n\nKim Il Sung met Stalin in Moscow.\n")
+    (folder / "readers.txt").write_text("A list of readers\n\nNot a folder note.\n")
+    db = str(tmp_path / "f.db")
+    result = cli("ingest", str(folder), "--db", db, "--no-entities", "--quiet")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == (
+        "2 files (2 added, 0 updated, 0 unchanged, 0 failed), 2 documents; "
+        "3 skipped (README, LICENSE: folder notes)"
+    )
+    for name in ("README.md", "LICENSE", "readme-first.txt"):
+        assert f"skipped: {folder}" in result.stderr and name in result.stderr
+    named = cli("ingest", str(folder / "README.md"), "--db", db, "--no-entities", "--quiet")
+    assert named.stdout.strip() == "1 file (1 added, 0 updated, 0 unchanged, 0 failed), 1 document"
+
+
+def test_counts_take_the_number_of_their_noun() -> None:
+    from fonds.counted import counted
+
+    assert counted(1, "document") == "1 document" and counted(0, "document") == "0 documents"
+    assert counted(2, "person") == "2 people" and counted(1, "person") == "1 person"
+    assert counted(1500, "file") == "1500 files"

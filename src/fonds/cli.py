@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from fonds.cli_common import SETTINGS, db_option, friendly_errors, open_store
+from fonds.counted import counted
 
 SMALL_RUN_FILES = 32
 SMALL_RUN_BYTES = 2_000_000
@@ -55,7 +56,8 @@ def ingest(
 ) -> None:
     """Read files or folders (recursively), extract each record, store it.
 
-    Idempotent: the same content twice is one record. Ends with a summary line (files
+    A folder's notes about itself (README, LICENSE, CHANGELOG, ...) are skipped, and
+    said so; name such a file to ingest it. Idempotent: the same content twice is one record. Ends with a summary line (files
     added, updated, unchanged, failed; then the documents they hold); exit status 1 if
     any file failed.
 
@@ -71,7 +73,10 @@ def ingest(
         os.environ["FONDS_AUTHORITY"] = authority
     missing = [p for p in paths if not p.exists()]
     store = open_store(db)
-    files = list(iter_files([p for p in paths if p.exists()]))
+    skipped: list[Path] = []
+    files = list(iter_files([p for p in paths if p.exists()], skipped))
+    for note in skipped:
+        click.echo(f"skipped: {note} (a folder's notes; name the file to ingest it)", err=True)
     sizes = [file_size(f) for f in files]
     workers = _workers(jobs, len(files), sum(sizes))
     annotate = settle = stage = None
@@ -123,6 +128,8 @@ def ingest(
     line = summary.line()
     if missing:
         line += f" (+{len(missing)} missing paths)"
+    if skipped:
+        line += f"; {len(skipped)} skipped (README, LICENSE: folder notes)"
     click.echo(line)
     store.close()
     sys.exit(1 if failed else 0)
@@ -197,7 +204,7 @@ def export(db: str, fmt: str, out: Path | None) -> None:
             )
         if out.suffix.lower() == ".xml" and not out.is_dir():
             n = write_tei_corpus(records, out, f"Records of {Path(db).name}")
-            click.echo(f"{n} records written to {out} (one teiCorpus file)", err=True)
+            click.echo(f"{counted(n, 'record')} written to {out} (one teiCorpus file)", err=True)
             return
         if out.exists() and not out.is_dir():
             raise ConfigError(
@@ -218,7 +225,7 @@ def export(db: str, fmt: str, out: Path | None) -> None:
         return
     with open(out, "w", encoding="utf-8", newline="") as fh:
         n = writer(records, fh)
-    click.echo(f"{n} records written to {out}", err=True)
+    click.echo(f"{counted(n, 'record')} written to {out}", err=True)
 
 
 @main.command(short_help="Counts by year, type, archive and language.")
@@ -230,7 +237,7 @@ def overview(db: str) -> None:
     Example: fonds overview --db fonds.db
     """
     store = open_store(db, must_exist=True)
-    click.echo(f"{store.count_documents()} documents in {db}")
+    click.echo(f"{counted(store.count_documents(), 'document')} in {db}")
     for title, rows in (
         ("year", store.counts_by("substr(date_start, 1, 4)")),
         ("type", store.counts_by("doc_type")),
@@ -243,7 +250,7 @@ def overview(db: str) -> None:
             click.echo(f"  {key if key is not None else '(none)':<32} {n:>7}")
     failed = store.failed_sources()
     if failed:
-        click.echo(f"\n{len(failed)} files failed:")
+        click.echo(f"\n{counted(len(failed), 'file')} failed:")
         for f in failed:
             click.echo(f"  {f.message}")
 
@@ -306,7 +313,7 @@ def entity_show(entity_id: str, db: str, as_json: bool) -> None:
         click.echo("  written in the archive as: " + "; ".join(profile["seen_as"]))
     for office in profile["offices"]:
         click.echo(f"  {office['title']}: {office.get('from') or '?'} – {office.get('to') or '?'}")
-    click.echo(f"  {len(profile['documents'])} documents")
+    click.echo(f"  {counted(len(profile['documents']), 'document')}")
     for year, n in sorted(profile["documents_by_year"].items()):
         click.echo(f"    {year}: {n}")
     for doc in profile["documents"][:20]:
@@ -379,7 +386,7 @@ def entity_history(db: str) -> None:
     for edit in history(open_store(db, must_exist=True)):
         state = f"undone {edit['undone_at']}" if edit["undone_at"] else "in force"
         click.echo(
-            f"{edit['edit']:>4}  {edit['at']}  {edit['action']:<6} {edit['mentions']:>5} mentions  {state}"
+            f"{edit['edit']:>4}  {edit['at']}  {edit['action']:<6} {counted(edit['mentions'], 'mention'):>11}  {state}"
         )
 
 

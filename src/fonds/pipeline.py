@@ -9,11 +9,13 @@ resolve its entities, store it (the store keeps the search index in step).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fonds.counted import counted
 from fonds.errors import FondsError, ReadError
 from fonds.extract.record import build_record
 from fonds.model import Record
@@ -27,6 +29,13 @@ Annotator = Callable[[list[Record]], None]
 # Documents of one file annotated together: the recognizer runs once per batch.
 BATCH_SIZE = 32
 SKIP_NAMES = {".git", ".svn", "__pycache__", ".DS_Store", "node_modules", ".venv"}
+# What a folder says about itself, not a document of the collection: skipped when the
+# folder is walked (and said so), read when the file is named.
+FOLDER_NOTES = re.compile(
+    r"^(?:readme|licen[cs]e|copying|notice|changelog|changes|contributing|authors|"
+    r"citation|code_of_conduct)(?:[._-][\w.-]*)?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -41,6 +50,7 @@ class FileOutcome:
 @dataclass
 class IngestSummary:
     outcomes: list[FileOutcome] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)  # folder notes (README, LICENSE)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -54,14 +64,21 @@ class IngestSummary:
         documents those files hold."""
         files, documents = len(self.outcomes), self.documents
         return (
-            f"{files} file{'' if files == 1 else 's'} ({self.count('added')} added, "
+            f"{counted(files, 'file')} ({self.count('added')} added, "
             f"{self.count('updated')} updated, {self.count('unchanged')} unchanged, "
-            f"{self.count('failed')} failed), {documents} document{'' if documents == 1 else 's'}"
+            f"{self.count('failed')} failed), {counted(documents, 'document')}"
         )
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Files under the given paths, recursively, in a stable order; hidden files skipped."""
+def is_folder_note(name: str) -> bool:
+    """Whether a file name is a folder's notes about itself (README, LICENSE, ...)."""
+    return FOLDER_NOTES.match(name) is not None
+
+
+def iter_files(paths: Iterable[str | Path], skipped: list[Path] | None = None) -> Iterator[Path]:
+    """Files under the given paths, recursively, in a stable order. Hidden files are
+    skipped, and so are a folder's notes about itself (README, LICENSE: appended to
+    ``skipped``); a file given by name is always read."""
     for given in paths:
         p = Path(given)
         if p.is_dir():
@@ -69,8 +86,13 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             for root, dirs, files in os.walk(p, onerror=unlisted.append):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_NAMES and not d.startswith("."))
                 for name in sorted(files):
-                    if not name.startswith(".") and name not in SKIP_NAMES:
-                        yield Path(root) / name
+                    if name.startswith(".") or name in SKIP_NAMES:
+                        continue
+                    if is_folder_note(name):
+                        if skipped is not None:
+                            skipped.append(Path(root) / name)
+                        continue
+                    yield Path(root) / name
             # A folder that cannot be listed is reported like a file that cannot be read.
             for err in unlisted:
                 yield Path(err.filename or p)
@@ -214,7 +236,7 @@ def ingest(
     ``parallel``, an executor's workers read and annotate (``fonds.parallel``): then
     ``annotate`` is not used here, and this process only writes."""
     summary = IngestSummary()
-    files = iter_files(paths)
+    files = iter_files(paths, summary.skipped)
     outcomes = (
         parallel.run(store, files)
         if parallel is not None

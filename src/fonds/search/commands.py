@@ -8,6 +8,7 @@ import shutil
 import click
 
 from fonds.cli_common import SETTINGS, db_option, friendly_errors, open_store
+from fonds.counted import counted
 from fonds.search.lexer import FIELDS
 
 MODES = ("lexical", "semantic", "hybrid")  # as fonds.search.hybrid.MODES, imported lazily
@@ -154,9 +155,9 @@ def _print_table(result, mode: str = "lexical") -> None:  # type: ignore[no-unty
     first, last = result.offset + 1, result.offset + len(result.hits)
     shown = f"{first}–{last} of " if result.hits else ""
     if mode == "lexical":
-        head = f"{result.total} documents match {result.query!r} ({result.sort}"
+        head = f"{counted(result.total, 'document')} match{'es' if result.total == 1 else ''} {result.query!r} ({result.sort}"
     else:
-        head = f"{result.total} documents ranked for {result.query!r} ({mode}"
+        head = f"{counted(result.total, 'document')} ranked for {result.query!r} ({mode}"
     click.echo(f"{shown}{head}, {result.took_ms:.0f} ms)")
     for n, hit in enumerate(result.hits, start=first):
         head = f"{n:>3}. {hit.date or 'undated':<12} {hit.id}  "
@@ -223,7 +224,7 @@ def index_rebuild(db: str) -> None:
         n = rebuild_index(store)
     finally:
         store.close()
-    click.echo(f"{n} documents indexed in {time.perf_counter() - started:.1f} s")
+    click.echo(f"{counted(n, 'document')} indexed in {time.perf_counter() - started:.1f} s")
 
 
 @index.command("vectors", short_help="Embed documents for questions, more like this.")
@@ -263,7 +264,7 @@ def index_vectors(db: str, full: bool, quiet: bool) -> None:
         bar.close()
         store.close()
     took = time.perf_counter() - started
-    click.echo(f"{n} documents embedded with {embedder.name} in {took:.1f} s")
+    click.echo(f"{counted(n, 'document')} embedded with {embedder.name} in {took:.1f} s")
 
 
 @index.command("status", short_help="Where the index is, and whether it is in step.")

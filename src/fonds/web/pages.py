@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from fonds.counted import counted
 from fonds.export.citations import human_date
 from fonds.web.render import document_url, entity_url
 from fonds.web.state import WebState, template_env
@@ -22,6 +23,7 @@ ENV.filters["human_date"] = lambda v: human_date(v) or "undated"
 ENV.filters["date_ends"] = lambda v: date_ends(v)
 ENV.filters["pretty_json"] = lambda v: json.dumps(v, ensure_ascii=False, indent=2)
 ENV.filters["thousands"] = lambda n: f"{int(n):,}"
+ENV.filters["counted"] = lambda n, noun: counted(int(n), noun)
 ENV.globals["NAV"] = (
     ("/search", "Search"),
     ("/entities", "Entities"),
