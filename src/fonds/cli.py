@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from fonds.cli_common import SETTINGS, db_option, friendly_errors, open_store
+from fonds.cli_common import SETTINGS, column_width, cut, db_option, friendly_errors, open_store
 from fonds.counted import counted
 
 SMALL_RUN_FILES = 32
@@ -286,18 +286,31 @@ def entity_resolve(name: str, db: str, as_json: bool) -> None:
 
 
 @entity.command("show", short_help="One entity: names, offices, documents, links.")
-@click.argument("entity_id")
+@click.argument("entity")
 @db_option
 @click.option("--json", "as_json", is_flag=True)
 @friendly_errors
-def entity_show(entity_id: str, db: str, as_json: bool) -> None:
-    """Names, offices, documents over time and co-mentioned entities of ENTITY_ID.
+def entity_show(entity: str, db: str, as_json: bool) -> None:
+    """Names, offices, documents over time and co-mentioned entities of ENTITY: its id,
+    or a name in any spelling `fonds entity resolve` reads.
 
-    Example: fonds entity show person-kim-il-sung
+    \b
+    Examples:
+      fonds entity show person-kim-il-sung
+      fonds entity show "Kim II Sung"
     """
     from fonds.entities.profile import entity_profile
+    from fonds.entities.stage import EntityStage
+    from fonds.errors import NotFound
 
-    profile = entity_profile(open_store(db, must_exist=True), entity_id)
+    store = open_store(db, must_exist=True)
+    entity_id = entity
+    if not store.conn.execute("SELECT 1 FROM entities WHERE id = ?", (entity,)).fetchone():
+        found = EntityStage.for_store(store, ner="none").resolve_name(entity)
+        if found is None:
+            raise NotFound(f"no entity has the id or the name {entity!r}")
+        entity_id = found["id"]
+    profile = entity_profile(store, entity_id)
     if as_json:
         click.echo(json.dumps(profile, ensure_ascii=False, indent=1))
         return
@@ -316,8 +329,10 @@ def entity_show(entity_id: str, db: str, as_json: bool) -> None:
     click.echo(f"  {counted(len(profile['documents']), 'document')}")
     for year, n in sorted(profile["documents_by_year"].items()):
         click.echo(f"    {year}: {n}")
-    for doc in profile["documents"][:20]:
-        click.echo(f"    {doc['date'] or '':<22} {doc['id']}  {doc['title'][:70]}")
+    shown = profile["documents"][:20]
+    dates = column_width([d["date"] or "undated" for d in shown])
+    for doc in shown:
+        click.echo(f"    {doc['date'] or 'undated':<{dates}} {doc['id']}  {cut(doc['title'], 70)}")
     if profile["co_mentioned"]:
         click.echo("  most often mentioned with:")
         for other in profile["co_mentioned"]:
@@ -381,13 +396,16 @@ def entity_history(db: str) -> None:
 
     Example: fonds entity history
     """
-    from fonds.entities.edits import history
+    from fonds.entities.edits import describe, history
 
-    for edit in history(open_store(db, must_exist=True)):
+    edits = history(open_store(db, must_exist=True))
+    if not edits:
+        click.echo("no merges or splits yet")
+    for edit in edits:
         state = f"undone {edit['undone_at']}" if edit["undone_at"] else "in force"
-        click.echo(
-            f"{edit['edit']:>4}  {edit['at']}  {edit['action']:<6} {counted(edit['mentions'], 'mention'):>11}  {state}"
-        )
+        mentions = counted(edit["mentions"], "mention")
+        click.echo(f"{edit['edit']:>4}  {edit['at']}  {edit['action']:<6} {mentions:>13}  {state}")
+        click.echo(f"      {describe(edit)}")
 
 
 def _register() -> None:

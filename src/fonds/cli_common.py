@@ -16,6 +16,16 @@ from fonds.settings import load_settings
 SETTINGS = load_settings()
 
 
+def cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, an ellipsis where it was cut."""
+    return text if len(text) <= width else text[: max(1, width - 1)].rstrip() + "…"
+
+
+def column_width(values: list[str], least: int = 10, most: int = 24) -> int:
+    """The width of a column that holds every value (a date range is wider than a day)."""
+    return max(least, min(most, max((len(v) for v in values), default=0)))
+
+
 def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--db", default=SETTINGS.db, show_default=True, help="SQLite file of the archive."

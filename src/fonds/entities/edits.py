@@ -167,7 +167,13 @@ def undo(store: Store) -> dict[str, Any] | None:
     }
 
 
+# The entities an edit names, by the payload key that holds each one's id.
+EDIT_ENTITY_KEYS = ("source", "target", "entity", "new")
+
+
 def history(store: Store) -> list[dict[str, Any]]:
+    """Every edit, oldest first, with the names of the entities it touched
+    (``entity_names``: id → name). A split's ``names`` are the names it moved."""
     rows = store.conn.execute("SELECT * FROM entity_edits ORDER BY id").fetchall()
     out = []
     for r in rows:
@@ -182,7 +188,35 @@ def history(store: Store) -> list[dict[str, Any]]:
                 **{k: v for k, v in payload.items() if k != "moves"},
             }
         )
+    ids = sorted({e[k] for e in out for k in EDIT_ENTITY_KEYS if isinstance(e.get(k), str)})
+    names: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT id, name FROM entities WHERE id IN ({marks})"
+        names.update((row[0], row[1]) for row in store.conn.execute(query, chunk))
+    for edit in out:
+        edit["entity_names"] = {
+            edit[k]: names.get(edit[k], edit[k]) for k in EDIT_ENTITY_KEYS if edit.get(k)
+        }
     return out
+
+
+def describe(edit: dict[str, Any]) -> str:
+    """One line of what an edit did, by the names of the entities it touched."""
+    names = edit.get("entity_names") or {}
+
+    def named(key: str) -> str:
+        entity_id = edit.get(key) or "?"
+        name = names.get(entity_id, entity_id)
+        return f"{name} ({entity_id})" if name != entity_id else entity_id
+
+    if edit["action"] == "merge":
+        return f"{named('source')} into {named('target')}"
+    if edit["action"] == "split":
+        taken = "; ".join(edit.get("names") or []) or "names"
+        return f"{taken} out of {named('entity')} into {named('new')}"
+    return edit["action"]
 
 
 def _log(store: Store, action: str, payload: dict[str, Any]) -> int:

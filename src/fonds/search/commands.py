@@ -7,7 +7,7 @@ import shutil
 
 import click
 
-from fonds.cli_common import SETTINGS, db_option, friendly_errors, open_store
+from fonds.cli_common import SETTINGS, column_width, cut, db_option, friendly_errors, open_store
 from fonds.counted import counted
 from fonds.search.lexer import FIELDS
 
@@ -159,9 +159,10 @@ def _print_table(result, mode: str = "lexical") -> None:  # type: ignore[no-unty
     else:
         head = f"{counted(result.total, 'document')} ranked for {result.query!r} ({mode}"
     click.echo(f"{shown}{head}, {result.took_ms:.0f} ms)")
+    dates = column_width([hit.date or "undated" for hit in result.hits])
     for n, hit in enumerate(result.hits, start=first):
-        head = f"{n:>3}. {hit.date or 'undated':<12} {hit.id}  "
-        click.echo(head + click.style(_cut(hit.title, width - len(head)), bold=True))
+        head = f"{n:>3}. {hit.date or 'undated':<{dates}} {hit.id}  "
+        click.echo(head + click.style(cut(hit.title, width - len(head)), bold=True))
         pad = " " * 5
         if hit.snippet:
             click.echo(pad + _highlight(hit.snippet, hit.highlights))
@@ -180,7 +181,7 @@ def _print_table(result, mode: str = "lexical") -> None:  # type: ignore[no-unty
             if values:
                 more = " …" if name in result.facets_truncated else ""
                 line = " · ".join(f"{v.label} {v.count}" for v in values[:12])
-                click.echo(f"  {name:<15}{_cut(line, width - 17)}{more}")
+                click.echo(f"  {name:<15}{cut(line, width - 17)}{more}")
     if result.timed_out:
         click.echo(f"(not counted in time: {', '.join(result.timed_out)})")
 
@@ -193,10 +194,6 @@ def _highlight(snippet: str, spans: list[tuple[int, int]]) -> str:
         pos = end
     out.append(snippet[pos:])
     return "".join(out)
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
 @click.group(short_help="The search index: rebuild, status, vectors.")

@@ -26,9 +26,17 @@ class Timeline:
     end: str | None
     person: str | None
     granularity: str
-    buckets: list[tuple[str, int]]
+    buckets: list[tuple[str, int]]  # documents dated within one bucket
     total: int
     undated: int
+    # Documents dated by a span wider than a bucket ("1949-01-03/1949-12-30" by month):
+    # (first bucket, last bucket, count), kept out of the buckets so that they do not
+    # pile up in their first one.
+    spans: list[tuple[str, str, int]] = field(default_factory=list)
+
+    @property
+    def spanning(self) -> int:
+        return sum(n for _, _, n in self.spans)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +47,7 @@ class Timeline:
             "total": self.total,
             "undated": self.undated,
             "buckets": [{"key": k, "count": n} for k, n in self.buckets],
+            "spans": [{"from": a, "to": b, "count": n} for a, b, n in self.spans],
         }
 
 
@@ -86,15 +95,24 @@ def timeline(store: Store, start: str | None, end: str | None, person: str | Non
     granularity, width = (
         ("year", 4) if span > 6 * 366 else ("month", 7) if span > 92 else ("day", 10)
     )
-    rows = dict(
-        store.conn.execute(
-            f"SELECT substr(d.date_start, 1, {width}) AS k, count(*) FROM documents d WHERE {cond}"
-            " GROUP BY k",
-            args,
-        ).fetchall()
+    rows = store.conn.execute(
+        f"SELECT substr(d.date_start, 1, {width}) AS k,"
+        f" max(substr(d.date_start, 1, {width}), coalesce(substr(d.date_end, 1, {width}), ''))"
+        f" AS e, count(*) FROM documents d WHERE {cond} GROUP BY k, e",
+        args,
+    ).fetchall()
+    keys = _keys(first, last, granularity)
+    within: dict[str, int] = {}
+    spans: list[tuple[str, str, int]] = []
+    for key, end_key, n in rows:
+        if end_key == key:
+            within[key] = within.get(key, 0) + int(n)
+        else:  # drawn across the buckets it spans that are shown
+            spans.append((key, min(end_key, keys[-1]), int(n)))
+    buckets = [(k, within.get(k, 0)) for k in keys]
+    return Timeline(
+        start, end, person, granularity, buckets, int(total or 0), undated, sorted(spans)
     )
-    buckets = [(k, int(rows.get(k, 0))) for k in _keys(first, last, granularity)]
-    return Timeline(start, end, person, granularity, buckets, int(total or 0), undated)
 
 
 def timeline_documents(
@@ -107,6 +125,35 @@ def timeline_documents(
         [*args, limit, offset],
     ).fetchall()
     return [{"id": r[0], "title": r[1], "date": r[2], "doc_type": r[3]} for r in rows]
+
+
+SUBTITLE_CHARS = 90  # of a document's opening words, under a title it shares in a list
+
+
+def with_subtitles(store: Store, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give the documents of a list that share their title with another one there (three
+    FRUS "Editorial Note"s of one volume) a ``subtitle``: their opening words."""
+    seen: dict[str, int] = {}
+    for d in docs:
+        key = (d.get("title") or "").casefold()
+        seen[key] = seen.get(key, 0) + 1
+    shared = [d for d in docs if seen[(d.get("title") or "").casefold()] > 1 and d.get("id")]
+    if not shared:
+        return docs
+    marks = ",".join("?" * len(shared))
+    openings = dict(
+        store.conn.execute(
+            f"SELECT id, substr(text, 1, {SUBTITLE_CHARS * 3}) FROM documents WHERE id IN ({marks})",
+            [d["id"] for d in shared],
+        ).fetchall()
+    )
+    for d in shared:
+        words = " ".join(str(openings.get(d["id"]) or "").split())
+        if len(words) > SUBTITLE_CHARS:
+            words = words[:SUBTITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        if words:
+            d["subtitle"] = words
+    return docs
 
 
 def _day(value: str | None, last: bool) -> date | None:

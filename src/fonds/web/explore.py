@@ -11,7 +11,15 @@ from fastapi.responses import HTMLResponse
 
 from fonds.errors import QuerySyntaxError
 from fonds.web import corpus, entities, stats
-from fonds.web.layout import bars, map_view, network_layout, project, world_paths
+from fonds.web.layout import (
+    bands,
+    bands_height,
+    bars,
+    map_view,
+    network_layout,
+    project,
+    world_paths,
+)
 from fonds.web.pages import Pager, render, state_of
 from fonds.web.state import MAX_OFFSET, WebState
 
@@ -79,6 +87,9 @@ def timeline_page(
     if person:
         person_name = entities.load_entity(store, person).name
 
+    chart = bars(line.buckets, 960, 220)
+    spans = bands(line.spans, chart, 220)
+
     def zoom(key: str) -> str:
         return "/timeline?" + urlencode(
             {k: v for k, v in {"from": key, "to": key, "person": person}.items() if v}
@@ -89,8 +100,10 @@ def timeline_page(
         "timeline.html",
         line=line,
         zoom=zoom,
-        chart=bars(line.buckets, 960, 220),
-        docs=docs,
+        chart=chart,
+        spans=spans,
+        spans_height=bands_height(spans, 220),
+        docs=corpus.with_subtitles(store, docs),
         person=person,
         person_name=person_name,
         people=_person_choices(state),

@@ -52,6 +52,53 @@ def bars(buckets: list[tuple[str, int]], width: float = 900, height: float = 180
     return out
 
 
+@dataclass
+class Band:
+    """Documents dated by a span of buckets, drawn as a band under the bars it covers."""
+
+    first: str
+    last: str
+    count: int
+    x: float
+    y: float
+    width: float
+
+
+BAND_HEIGHT = 5.0
+BAND_GAP = 3.0
+BAND_TOP = 24.0  # below the axis and its labels
+MAX_BAND_ROWS = 6  # more overlapping spans share the last row
+
+
+def bands(spans: list[tuple[str, str, int]], chart: list[Bar], height: float) -> list[Band]:
+    """A band per span, under the bars from its first bucket to its last; bands that
+    would overlap go on rows of their own."""
+    at = {b.key: b for b in chart}
+    ends: list[float] = []  # the right end of the last band on each row
+    out = []
+    for first, last, n in spans:
+        a, b = at.get(first), at.get(last)
+        if a is None or b is None:
+            continue
+        left, right = a.x, b.x + b.width
+        row = next((i for i, end in enumerate(ends) if end < left), None)
+        if row is None:
+            if len(ends) < MAX_BAND_ROWS:
+                ends.append(right)
+            row = len(ends) - 1
+        ends[row] = max(ends[row], right)
+        y = height + BAND_TOP + row * (BAND_HEIGHT + BAND_GAP)
+        out.append(Band(first, last, n, left, round(y, 2), round(right - left, 2)))
+    return out
+
+
+def bands_height(drawn: list[Band], height: float) -> float:
+    """How far below the bars' baseline the lowest band ends (0 without bands)."""
+    if not drawn:
+        return 0.0
+    return max(b.y for b in drawn) + BAND_HEIGHT - height
+
+
 # -- network ---------------------------------------------------------------------------
 
 

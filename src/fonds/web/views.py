@@ -14,7 +14,7 @@ from fonds.export.citations import cite
 from fonds.export.meta_tags import meta_tags
 from fonds.export.ris import ris_entry, write_ris
 from fonds.search.service import MAX_WINDOW
-from fonds.web import documents, entities, searching, stats
+from fonds.web import corpus, documents, entities, searching, stats
 from fonds.web.layout import bars
 from fonds.web.pages import Pager, render, state_of
 from fonds.web.render import entity_url
@@ -41,7 +41,7 @@ def _home(state: WebState) -> dict[str, Any]:
     return {
         "documents": store.count_documents(),
         "counts": stats.counts_by_type(state),
-        "recent": [dict(r) for r in recent],
+        "recent": corpus.with_subtitles(store, [dict(r) for r in recent]),
         "years": years,
         "year_bars": bars(years, 600, 90),
         "types": [(k, n) for k, n in store.counts_by("doc_type") if k],
@@ -202,7 +202,7 @@ def document_page(
         groups=documents.entity_groups(record),
         citations=citations,
         meta=meta_tags(record, str(request.url_for("document_page", doc_id=doc_id))),
-        similar=[s for s in similar if s.get("id") != doc_id],
+        similar=corpus.with_subtitles(store, [s for s in similar if s.get("id") != doc_id]),
         related_by=related_by,
     )
 
@@ -280,7 +280,7 @@ def entity_page(
         request,
         "entity.html",
         entity=view,
-        docs=docs,
+        docs=corpus.with_subtitles(store, docs),
         total=total,
         pager=Pager(total, offset, limit, entity_url(entity_id), {}),
         years=years,

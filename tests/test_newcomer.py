@@ -1,0 +1,116 @@
+"""Rough edges a newcomer hit (issue "Into the tools researchers already use", item 7):
+entity commands by name and with names, aligned and marked cuts in the command line's
+lists, documents that share a title told apart, date spans on the timeline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from fonds.cli import main
+from fonds.cli_common import column_width, cut
+from fonds.entities.edits import merge, split
+from fonds.store.sqlite import Store
+from fonds.web.corpus import timeline, with_subtitles
+from tests.test_web_support import Archive, Markup
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_entity_show_takes_a_name_in_any_spelling(seeds_db: Path) -> None:
+    by_id = run("entity", "show", "person-kim-il-sung", "--db", str(seeds_db))
+    assert run("entity", "show", "Kim II Sung", "--db", str(seeds_db)) == by_id
+    assert run("entity", "show", "Kim Il-sung", "--db", str(seeds_db)) == by_id
+    missing = CliRunner().invoke(main, ["entity", "show", "Nobody Atall", "--db", str(seeds_db)])
+    assert missing.exit_code == 2 and "no entity has the id or the name" in missing.stderr
+
+
+def test_entity_history_names_what_it_merged_and_split(seeds_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "edit.db"
+    db.write_bytes(seeds_db.read_bytes())
+    assert run("entity", "history", "--db", str(db)).strip() == "no merges or splits yet"
+    store = Store(db)
+    merge(store, "person-pelishenko", "person-aleksandr-ignatiev")
+    new_id = split(store, "person-kim-il-sung", ["Kim"], "Kim (unresolved)")
+    store.close()
+    out = run("entity", "history", "--db", str(db))
+    assert "Pelishenko (person-pelishenko) into " in out
+    assert re.search(r"into Aleksandr \w* ?Ignatiev \(person-aleksandr-ignatiev\)", out), out
+    assert f"Kim out of Kim Il Sung (person-kim-il-sung) into Kim (unresolved) ({new_id})" in out
+
+
+def test_cuts_are_marked_and_columns_hold_a_date_range() -> None:
+    assert cut("Memorandum of Conversation", 12) == "Memorandum…"
+    assert cut("Short", 12) == "Short"
+    assert column_width(["1950-01-19", "1949-01-03/1949-12-30"]) == 21
+    assert column_width(["1950"]) == 10
+
+
+def test_search_lines_up_its_columns_with_date_ranges(archive: Archive) -> None:
+    out = run("search", "Editorial", "--db", str(archive.db))
+    hits = [line for line in out.splitlines() if re.match(r"\s*\d+\. ", line)]
+    assert len(hits) >= 3
+    starts = {line.index(re.search(r"[0-9a-f]{16}", line).group()) for line in hits}
+    assert len(starts) == 1, hits  # every id in the same column
+
+
+def test_documents_that_share_a_title_get_their_opening_words(
+    client: TestClient, archive: Archive
+) -> None:
+    store = Store(archive.db, readonly=True)
+    notes = [
+        dict(r)
+        for r in store.conn.execute(
+            "SELECT id, title, date FROM documents WHERE title = 'Editorial Note' ORDER BY id"
+        )
+    ]
+    other = dict(store.conn.execute("SELECT id, title FROM documents LIMIT 1").fetchone())
+    assert len(notes) >= 2
+    listed = with_subtitles(store, [*notes, other])
+    subtitles = [d.get("subtitle") for d in listed[:-1]]
+    assert all(subtitles) and len(set(subtitles)) == len(notes)
+    for d in listed[:-1]:
+        text = " ".join(store.get_record(d["id"])["text"].split())
+        assert text.startswith(d["subtitle"].rstrip("…"))
+    assert "subtitle" not in listed[-1] or listed[-1]["title"] == "Editorial Note"
+    page = client.get("/timeline", params={"from": "1949", "to": "1949"}).text
+    assert page.count('class="subtitle"') >= len(notes)
+
+
+def test_a_span_is_drawn_across_its_months_not_in_its_first(
+    client: TestClient, archive: Archive
+) -> None:
+    store = Store(archive.db, readonly=True)
+    line = timeline(store, "1949", "1949", None)
+    assert line.granularity == "month"
+    spanning = store.conn.execute(
+        "SELECT count(*) FROM documents WHERE date_start LIKE '1949%' "
+        "AND substr(date_end, 1, 7) > substr(date_start, 1, 7)"
+    ).fetchone()[0]
+    assert spanning >= 3 and line.spanning == spanning
+    assert sum(n for _, n in line.buckets) + line.spanning == line.total
+    assert ("1949-01", "1949-12", 3) in line.spans  # the three editorial notes
+    january = store.conn.execute(
+        "SELECT count(*) FROM documents WHERE date_start LIKE '1949-01%' "
+        "AND substr(date_end, 1, 7) = '1949-01'"
+    ).fetchone()[0]
+    assert dict(line.buckets)["1949-01"] == january
+    api = client.get("/api/timeline", params={"from": "1949", "to": "1949"}).json()
+    assert {"from": "1949-01", "to": "1949-12", "count": 3} in api["spans"]
+    page = client.get("/timeline", params={"from": "1949", "to": "1949"}).text
+    bands = [a for t, a in Markup(page).tags if t == "rect" and a.get("class") == "band"]
+    january_bar = next(
+        a for t, a in Markup(page).tags if t == "a" and a.get("data-key") == "1949-01"
+    )
+    assert bands and january_bar
+    widest = max(float(b["width"]) for b in bands)
+    assert widest > 900 * 11 / 12  # January to December of a 960-wide chart
+    by_year = timeline(store, "1940", "1955", None)  # by year, a year's span is in its bar
+    assert by_year.granularity == "year" and ("1949-01", "1949-12", 3) not in by_year.spans
