@@ -114,3 +114,15 @@ def test_a_span_is_drawn_across_its_months_not_in_its_first(
     assert widest > 900 * 11 / 12  # January to December of a 960-wide chart
     by_year = timeline(store, "1940", "1955", None)  # by year, a year's span is in its bar
     assert by_year.granularity == "year" and ("1949-01", "1949-12", 3) not in by_year.spans
+
+
+def test_the_readers_colour_key_comes_before_the_text(client: TestClient, archive: Archive) -> None:
+    store = Store(archive.db, readonly=True)
+    longest = store.conn.execute(
+        "SELECT id FROM documents WHERE source_format != 'plain' ORDER BY length(text) DESC"
+    ).fetchone()[0]
+    page = client.get(f"/documents/{longest}").text
+    key = page.index('class="legend')
+    text = min(i for i in (page.find('class="narration"'), page.find('class="turn"')) if i > 0)
+    assert key < text
+    assert page.count('class="legend') == 1
