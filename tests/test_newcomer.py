@@ -126,3 +126,56 @@ def test_the_readers_colour_key_comes_before_the_text(client: TestClient, archiv
     text = min(i for i in (page.find('class="narration"'), page.find('class="turn"')) if i > 0)
     assert key < text
     assert page.count('class="legend') == 1
+
+
+def test_map_labels_never_overlap_at_any_zoom() -> None:
+    import random
+
+    from fonds.web.layout import label_box, marker_box, place_labels
+
+    rng = random.Random(7)
+    size = 12.5
+    places = [
+        (rng.uniform(0, 1000), rng.uniform(0, 500), rng.uniform(2, 9), "X" * rng.randint(3, 14))
+        for _ in range(300)
+    ]
+    places += [(500.0, 250.0, 4.0, "Same spot"), (500.0, 250.0, 3.0, "Same spot too")]
+    spots = place_labels(places, size, least_zoom=0.3)  # the map may zoom out to 0.3
+    zooms = [s.zoom for s in spots]
+    # two places at one spot: labels on two sides, or one only
+    assert spots[-1].side != spots[-2].side or zooms[-1] == float("inf")
+    labels = [label_box(n, r, size, s.side) for (_, _, r, n), s in zip(places, spots, strict=True)]
+    assert len({s.side for s in spots}) > 1  # labels go where there is room
+    markers = [marker_box(r) for _, _, r, _ in places]
+
+    def screen(box, x, y, z):  # type: ignore[no-untyped-def]
+        return (x * z + box.left, x * z + box.right, y * z + box.top, y * z + box.bottom)
+
+    def overlap(a, b) -> bool:  # type: ignore[no-untyped-def]
+        return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+    for z in (0.3, 0.45, 1.0, 1.3, 2.0, 3.7, 8.0, 20.0, 100.0):
+        shown = [i for i, at in enumerate(zooms) if at <= z]
+        boxes = {i: screen(labels[i], places[i][0], places[i][1], z) for i in shown}
+        for i in shown:
+            for j in shown:
+                assert i == j or not overlap(boxes[i], boxes[j]), (z, i, j)
+            for j, (x, y, _, _) in enumerate(places):
+                if j != i:
+                    assert not overlap(boxes[i], screen(markers[j], x, y, z)), (z, i, j)
+    shown_at = [sum(at <= z for at in zooms) for z in (0.3, 4.0, 100.0)]
+    assert 0 < shown_at[0] < shown_at[1] <= shown_at[2] >= len(places) - 1, shown_at
+
+
+def test_the_map_opens_on_where_the_documents_are() -> None:
+    from fonds.web.layout import map_view, project
+
+    korea = [project(126.9 + i / 10, 37.5 - i / 10) for i in range(10)]
+    hawaii = project(-157.8, 21.3)
+    x, y, w, h = map_view([*korea, hawaii], world=False, weights=[30] * 10 + [1])
+    assert all(x <= px <= x + w and y <= py <= y + h for px, py in korea)
+    assert not x <= hawaii[0] <= x + w  # one lightly documented place far away waits
+    assert w < 500  # not the whole world (1000 wide)
+    x, y, w, h = map_view([*korea, hawaii], world=False, weights=[1] * 10 + [30])
+    assert x <= hawaii[0] <= x + w  # unless it is where the documents are
+    assert map_view([*korea, hawaii], world=True)[2] == 1000

@@ -164,6 +164,10 @@ def test_walk(browser: object, server: str, archive: Archive) -> None:
     page.locator("#map").hover()
     page.mouse.wheel(0, -300)
     page.wait_for_function(f"document.getElementById('map').getAttribute('viewBox') != '{before}'")
+    # a place far from the rest, with one document, is left out of the first view:
+    # the whole world shows it
+    page.get_by_role("link", name="Whole world").click()
+    page.wait_for_url("**/map?view=world")
     page.locator("#map a[href='/entities/place-test-atoll'] circle").click(force=True)
     page.wait_for_url("**/entities/place-test-atoll")
 
@@ -174,6 +178,45 @@ def test_walk(browser: object, server: str, archive: Archive) -> None:
     page.goto(server + f"/documents/{archive.rtl}")
     shot(page, "08-rtl-cjk")
 
+    assert watch.problems == []
+    page.close()
+
+
+# The labels shown and the boxes they and the markers fill on screen, and what overlaps.
+MAP_OVERLAPS = """() => {
+  const shown = el => getComputedStyle(el).display !== 'none';
+  const labels = [...document.querySelectorAll('#map .place-label')].filter(shown)
+    .map(l => [l.textContent, l.getBoundingClientRect()]);
+  const dots = [...document.querySelectorAll('#map circle.place')]
+    .map(c => c.getBoundingClientRect());
+  const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const bad = [];
+  labels.forEach(([n, a], i) => {
+    labels.forEach(([m, b], j) => { if (i < j && meet(a, b)) bad.push(n + ' / ' + m); });
+    dots.forEach((d, j) => { if (meet(a, d)) bad.push(n + ' over marker ' + j); });
+  });
+  return [labels.length, bad];
+}"""
+
+
+def test_map_labels_stay_apart_at_every_zoom(browser: object, server: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    watch = Watch(page, server)
+    page.goto(server + "/map")
+    counts = []
+    shown, overlaps = page.evaluate(MAP_OVERLAPS)
+    assert overlaps == [] and shown >= 1
+    counts.append(shown)
+    dense = page.locator("#map circle.place").first.bounding_box()  # the most documented
+    page.mouse.move(dense["x"] + dense["width"] / 2, dense["y"] + dense["height"] / 2)
+    for step in range(14):
+        page.mouse.wheel(0, -250 if step < 9 else 400)  # in, then back out past the start
+        page.wait_for_timeout(60)
+        shown, overlaps = page.evaluate(MAP_OVERLAPS)
+        assert overlaps == [], (step, overlaps)
+        counts.append(shown)
+    assert max(counts) > counts[0]  # zooming in makes room for more names
+    shot(page, "12-map-zoomed")
     assert watch.problems == []
     page.close()
 

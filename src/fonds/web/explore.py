@@ -12,11 +12,13 @@ from fastapi.responses import HTMLResponse
 from fonds.errors import QuerySyntaxError
 from fonds.web import corpus, entities, stats
 from fonds.web.layout import (
+    MAP_WIDTH,
     bands,
     bands_height,
     bars,
     map_view,
     network_layout,
+    place_labels,
     project,
     world_paths,
 )
@@ -185,23 +187,17 @@ def network_page(request: Request, kind: str = "both", person: str = "") -> HTML
     )
 
 
-def place_labels(points: list[dict[str, Any]], size: float) -> None:
-    """Mark which places get a label at the first zoom: the most documented first, none
-    over another; the rest show when the map is zoomed in."""
-    taken: list[tuple[float, float, float, float]] = []
-    for p in points:  # already ordered by documents
-        r = p["r"] * size / 6
-        box = (
-            p["x"] - r,
-            p["y"] - size * 0.7,
-            p["x"] + r + size * (0.6 + 0.55 * len(p["name"])),
-            p["y"] + size * 0.7,
-        )
-        p["major"] = not any(
-            box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken
-        )
-        if p["major"]:
-            taken.append(box)
+def label_places(points: list[dict[str, Any]], size: float, least_zoom: float) -> None:
+    """Give each place where its label goes (``label``: side, anchor, offsets) and the
+    zoom from which it shows (``zoom``; ``major`` when it shows at the first view): the
+    most documented first, no label over another label or a marker at any zoom."""
+    spots = place_labels(
+        [(p["x"], p["y"], p["r"] * size / 6, p["name"]) for p in points], size, least_zoom
+    )
+    for p, spot in zip(points, spots, strict=True):  # points are ordered by documents
+        p["label"] = spot
+        p["zoom"] = round(spot.zoom, 3) if math.isfinite(spot.zoom) else None
+        p["major"] = spot.zoom <= 1.0
 
 
 def cached_places(state: WebState) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -219,8 +215,13 @@ def map_page(request: Request, view: str = "") -> HTMLResponse:
         points.append(
             {**p, "x": x, "y": y, "r": round(2.5 + 7 * math.sqrt(p["documents"] / top), 1)}
         )
-    box = map_view([(p["x"], p["y"]) for p in points], world=view == "world")
-    place_labels(points, box[2] / 80)
+    box = map_view(
+        [(p["x"], p["y"]) for p in points],
+        world=view == "world",
+        weights=[p["documents"] for p in points],
+    )
+    widest = max(box[2], MAP_WIDTH)  # the farthest out the map zooms: the whole world
+    label_places(points, box[2] / 80, box[2] / widest)
     return render(
         request,
         "map.html",
@@ -230,4 +231,5 @@ def map_page(request: Request, view: str = "") -> HTMLResponse:
         viewbox=" ".join(f"{v:g}" for v in box),
         world=view == "world",
         label_size=round(box[2] / 80, 2),
+        widest=widest,
     )
