@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import importlib.util
 import os
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -171,6 +172,14 @@ def test_timeline_counts_every_dated_document(client: TestClient, archive: Archi
             " GROUP BY 1"
         ).fetchall()
     )
+    # a document dated by a span of months is drawn across them, not in its first month
+    spanning = store.conn.execute(
+        "SELECT substr(date_start, 1, 7), substr(date_end, 1, 7), count(*) FROM documents"
+        " WHERE substr(date_end, 1, 7) > substr(date_start, 1, 7) GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
+    within_month = dict(by_month)
+    for month, _, n in spanning:
+        within_month[month] -= n
     undated = store.conn.execute(
         "SELECT count(*) FROM documents WHERE date_start IS NULL"
     ).fetchone()[0]
@@ -193,8 +202,10 @@ def test_timeline_counts_every_dated_document(client: TestClient, archive: Archi
         "granularity": "month",
         "total": sum(by_month.values()),
         "undated": undated,
-        "buckets": [{"key": m, "count": by_month.get(m, 0)} for m in months],
+        "buckets": [{"key": m, "count": within_month.get(m, 0)} for m in months],
+        "spans": [{"from": a, "to": b, "count": n} for a, b, n in spanning],
     }
+    assert spanning  # the bundled FRUS excerpt's editorial notes span 1949
     wide = client.get("/api/timeline", params={"from": "1940", "to": "1952"}).json()
     assert wide["granularity"] == "year"
     assert wide["buckets"] == [
@@ -203,7 +214,9 @@ def test_timeline_counts_every_dated_document(client: TestClient, archive: Archi
     assert len(line["documents"]["items"]) == 5
     month = client.get("/api/timeline", params={"from": "1950", "to": "1950"}).json()
     assert month["granularity"] == "month" and len(month["buckets"]) == 12
-    assert sum(b["count"] for b in month["buckets"]) == by_year["1950"] == month["total"]
+    in_buckets = sum(b["count"] for b in month["buckets"])
+    assert in_buckets + sum(s["count"] for s in month["spans"]) == by_year["1950"]
+    assert by_year["1950"] == month["total"]
     kim = client.get("/api/timeline", params={"person": "person-kim-il-sung"}).json()
     assert 0 < kim["total"] < line["total"]
     assert client.get("/api/timeline", params={"from": "1950-13-99x"}).json() == error(
@@ -270,7 +283,33 @@ def test_openapi_lists_the_api(client: TestClient) -> None:
         "/api/entities/merge",
         "/api/entities/split",
     } <= set(schema["paths"])
-    assert not any(p.startswith(("/documents", "/search", "/map")) for p in schema["paths"])
+    # the pages are not in it; the citation files are (for Zotero and other programs)
+    pages = [p for p in schema["paths"] if not p.startswith("/api/")]
+    assert pages == ["/documents/{doc_id}/cite.{fmt}"]
+    cite = schema["paths"][pages[0]]["get"]
+    fmt = next(p for p in cite["parameters"] if p["name"] == "fmt")
+    assert fmt["schema"]["enum"] == ["bib", "json", "ris", "txt"]
+    assert "application/x-research-info-systems" in cite["responses"]["200"]["content"]
+    # errors as the server answers them: 400 (never FastAPI's 422), 404 for an unknown id
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            assert "422" not in operation["responses"] or path == "/api/ingest", path
+            assert "400" in operation["responses"], path
+            assert ("404" in operation["responses"]) == ("{" in path), path
+    assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
+    # example ids are real: they answer 200
+    document = schema["paths"]["/api/documents/{doc_id}"]["get"]["parameters"][0]
+    assert client.get(f"/api/documents/{document['example']}").status_code == 200
+    entity = schema["paths"]["/api/entities/{entity_id}"]["get"]["parameters"][0]
+    assert client.get(f"/api/entities/{entity['example']}").status_code == 200
+    # dates: the pattern the server checks
+    timeline = {p["name"]: p for p in schema["paths"]["/api/timeline"]["get"]["parameters"]}
+    pattern = re.compile(timeline["from"]["schema"]["pattern"])
+    assert all(pattern.match(v) for v in ("", "1950", "1950-06", "1950-06-25"))
+    assert not any(pattern.match(v) for v in ("1950-13", "1950-6", "June 1950", "19500"))
+    for bad in ("1950-13", "1950-6"):
+        assert client.get("/api/timeline", params={"from": bad}).status_code == 400
+        assert client.get("/api/search", params={"q": "Kim", "from": bad}).status_code == 400
     assert client.get("/docs").status_code == 404  # the docs page would load a CDN
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fonds.errors import FondsError
 from fonds.export.citations import cite
 from fonds.web import corpus, documents, entities, searching
+from fonds.web.corpus import DATE_PATTERN
 from fonds.web.explore import cached_network, cached_places
 from fonds.web.pages import state_of
 from fonds.web.state import MAX_OFFSET
@@ -41,8 +42,18 @@ def api_search(
     offset: int = Offset,
     sort: Sort = SortParam,
     type: str = Query("", description="document type filter, added to the query as type:"),
-    date_from: str = Query("", alias="from", description="earliest date, YYYY[-MM[-DD]]"),
-    date_to: str = Query("", alias="to", description="latest date, YYYY[-MM[-DD]]"),
+    date_from: str = Query(
+        "",
+        alias="from",
+        json_schema_extra={"pattern": DATE_PATTERN},
+        description="earliest date, YYYY[-MM[-DD]]",
+    ),
+    date_to: str = Query(
+        "",
+        alias="to",
+        json_schema_extra={"pattern": DATE_PATTERN},
+        description="latest date, YYYY[-MM[-DD]]",
+    ),
     mode: Mode = ModeParam,
 ) -> JSONResponse:
     """Ranked hits with snippets, highlight offsets and facet counts."""
@@ -168,8 +179,12 @@ def api_entity(
 @router.get("/timeline")
 def api_timeline(
     request: Request,
-    date_from: str = Query("", alias="from", description="YYYY[-MM[-DD]]"),
-    date_to: str = Query("", alias="to", description="YYYY[-MM[-DD]]"),
+    date_from: str = Query(
+        "", alias="from", json_schema_extra={"pattern": DATE_PATTERN}, description="YYYY[-MM[-DD]]"
+    ),
+    date_to: str = Query(
+        "", alias="to", json_schema_extra={"pattern": DATE_PATTERN}, description="YYYY[-MM[-DD]]"
+    ),
     person: str = Query("", description="an entity id: only documents naming it"),
     limit: int = Limit,
     offset: int = Offset,

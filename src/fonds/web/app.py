@@ -33,7 +33,7 @@ from fonds.errors import (
     StoreError,
 )
 from fonds.search import semantic, service
-from fonds.web import api, explore, stats, views, writes
+from fonds.web import api, explore, openapi, stats, views, writes
 from fonds.web.guard import Guard, json_error, wants_json
 from fonds.web.pages import ENV
 from fonds.web.state import STATIC_DIR, WebLimits, WebState, check_token
@@ -105,8 +105,10 @@ def create_app(
     app.include_router(api.router)
     app.include_router(writes.router)
     app.include_router(views.router)
+    app.include_router(views.citations_router)
     app.include_router(explore.router)
     _error_handlers(app)
+    openapi.install(app, state)
     if allowed_hosts is not None:
         # A page on another site that points its own name at this server (DNS
         # rebinding) sends its own name as Host: refused here, before any route.

@@ -14,7 +14,9 @@ from fonds.errors import QuerySyntaxError
 from fonds.store.sqlite import Store
 
 EDGE_DOCUMENTS = 20  # documents listed per link; its weight counts them all
-DATE_BOUND = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+# A date bound as the API takes it: YYYY, YYYY-MM or YYYY-MM-DD (the empty string: none).
+DATE_PATTERN = r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$"
+DATE_BOUND = re.compile(DATE_PATTERN)
 
 
 # -- timeline --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fonds.errors import DependencyError, FondsError, NotFound, QuerySyntaxError
@@ -21,6 +22,15 @@ from fonds.web.render import entity_url
 from fonds.web.state import MAX_OFFSET, WebState
 
 router = APIRouter(include_in_schema=False)
+# The citation files are for programs too (Zotero, citeproc, reference managers): in the
+# OpenAPI schema, with their formats and media types.
+citations_router = APIRouter(tags=["citations"])
+CITATION_MEDIA = {
+    "bib": "application/x-bibtex",
+    "json": "application/vnd.citationstyles.csl+json",
+    "ris": "application/x-research-info-systems",
+    "txt": "text/plain",
+}
 log = logging.getLogger("fonds.web")
 SOURCES = documents.SourceTexts()
 SIMILAR_LIMIT = 6
@@ -207,8 +217,39 @@ def document_page(
     )
 
 
-@router.get("/documents/{doc_id}/cite.{fmt}")
-def document_citation(request: Request, doc_id: str, fmt: str) -> Response:
+@citations_router.get(
+    "/documents/{doc_id}/cite.{fmt}",
+    summary="A citation file of one document",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the file, to download (Content-Disposition: attachment)",
+            "content": {
+                "application/x-bibtex": {"schema": {"type": "string"}},
+                "application/vnd.citationstyles.csl+json": {
+                    "schema": {"type": "array", "items": {"type": "object"}}
+                },
+                "application/x-research-info-systems": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}},
+            },
+        },
+        404: {
+            "description": "no document has this id, or no citation format has this name",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+        },
+    },
+)
+def document_citation(
+    request: Request,
+    doc_id: str,
+    fmt: str = FastPath(
+        description="bib (BibTeX), json (CSL-JSON), ris (RIS) or txt (Chicago)",
+        json_schema_extra={"enum": list(CITATION_MEDIA)},
+    ),
+) -> Response:
     """A citation file to download: .bib (BibTeX), .json (CSL-JSON), .ris (RIS, for
     Zotero, EndNote, Mendeley) or .txt (Chicago)."""
     import json
