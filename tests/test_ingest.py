@@ -621,7 +621,7 @@ def test_overview_prints_counts(archive_db: Path) -> None:
     assert sections["format"] == dict(formats)
     assert sections["format"]["tei"] == 41
     assert sections["archive"]["NARA"] >= 35  # the FRUS source notes (decimal files)
-    assert "1 files failed:" in out and "zero.txt: the file is empty" in out
+    assert "1 file failed:" in out and "zero.txt: the file is empty" in out
 
 
 def test_a_folders_notes_are_skipped_and_said_so(tmp_path: Path) -> None:
