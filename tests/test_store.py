@@ -194,3 +194,58 @@ def test_leaving_a_batch_by_an_error_keeps_what_was_written(tmp_path: Path) -> N
     store.write_record(_record(2))  # the store goes on, a transaction per record again
     assert _stored(tmp_path / "b.db") == 2
     store.close()
+
+
+def test_a_big_records_json_written_entity_by_entity_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fonds.entities.stage import EntityStage
+    from fonds.pipeline import ingest
+    from fonds.store import sqlite as store_module
+    from fonds.store.sqlite import record_json_text, stored_json
+
+    store = Store(tmp_path / "f.db")
+    stage = EntityStage.for_store(store, ner="none")
+    annotated = []
+
+    def keep(batch):  # type: ignore[no-untyped-def]
+        stage.annotate(batch)
+        annotated.extend(batch)
+
+    corpus = Path(__file__).parents[1] / "corpus"
+    ingest(store, [corpus / "seeds", corpus / "frus"], keep)
+    monkeypatch.setattr(store_module, "MANY_ENTITIES", 0)  # every record the streamed way
+    assert len(annotated) == 46 and any(len(r.entities) > 10 for r in annotated)
+    for record in annotated:
+        assert record_json_text(record) == stored_json(record.as_json()), record.id
+    store.close()
+
+
+def test_the_full_text_table_stays_true_to_the_documents_through_edits(
+    seeds_db: Path, tmp_path: Path
+) -> None:
+    store = _copy(seeds_db, tmp_path / "fts.db")
+
+    def check() -> None:  # FTS5 compares its index with the documents it indexes
+        with store.conn:
+            store.conn.execute(
+                "INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')"
+            )
+
+    def changes() -> int:
+        return store.conn.execute("SELECT total_changes()").fetchone()[0]
+
+    doc_id = store.conn.execute("SELECT id FROM documents LIMIT 1").fetchone()[0]
+    before = changes()
+    store.move_source(doc_id, "elsewhere.txt")  # the JSON only: the text is not re-indexed
+    assert changes() - before == 2  # the two UPDATEs themselves, no trigger's inserts
+    check()
+    merge(store, "person-pelishenko", "person-aleksandr-ignatiev")  # entity names change
+    check()
+    found = store.conn.execute(
+        "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH 'entity_names:Pelishenko'"
+    ).fetchone()[0]
+    assert found >= 1
+    undo(store)
+    check()
+    store.close()

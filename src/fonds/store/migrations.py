@@ -161,6 +161,24 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX recipients_entity ON recipients(entity_id);
         """,
     ),
+    (
+        5,
+        "re-index a document's full text only when an indexed column changed (an entity "
+        "edit rewrote the JSON, and the whole text was tokenized twice)",
+        """
+        DROP TRIGGER documents_au;
+        CREATE TRIGGER documents_au AFTER UPDATE OF title, summary, text, entity_names
+        ON documents
+        WHEN old.title IS NOT new.title OR old.summary IS NOT new.summary
+            OR old.text IS NOT new.text OR old.entity_names IS NOT new.entity_names
+        BEGIN
+            INSERT INTO documents_fts(documents_fts, rowid, title, summary, text, entity_names)
+            VALUES ('delete', old.rowid, old.title, old.summary, old.text, old.entity_names);
+            INSERT INTO documents_fts(rowid, title, summary, text, entity_names)
+            VALUES (new.rowid, new.title, new.summary, new.text, new.entity_names);
+        END;
+        """,
+    ),
 ]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ class RecordRows:
 
     document: tuple[Any, ...]
     refs: list[tuple[Any, ...]]
-    mentions: list[tuple[Any, ...]]
+    mentions: Iterable[tuple[Any, ...]]  # made while written: a big text has 10^5 or more
     turns: list[tuple[Any, ...]]
     recipients: list[tuple[Any, ...]]
 
@@ -65,6 +66,29 @@ def stored_json(data: dict[str, Any]) -> str:
     """A record's JSON as the ``record_json`` column keeps it: everything but the body,
     which the ``text`` column holds once (``get_record`` puts it back in its place)."""
     return json.dumps({**data, "text": ""} if "text" in data else data, ensure_ascii=False)
+
+
+# From this many entities on, a record's JSON is written entity by entity.
+MANY_ENTITIES = 1_000
+
+
+def record_json_text(record: Record) -> str:
+    """``stored_json(record.as_json())``, written one entity at a time: the mentions of a
+    big document (hundreds of thousands) never exist as dicts all at once."""
+    if len(record.entities) < MANY_ENTITIES:
+        return stored_json(record.as_json())
+    head = stored_json(replace(record, entities=[], text="").as_json())
+    before, after = head.split('"entities": []', 1)  # a key: never inside a JSON string
+    out = io.StringIO()
+    out.write(before)
+    out.write('"entities": [')
+    for n, entity in enumerate(record.entities):
+        if n:
+            out.write(", ")
+        out.write(json.dumps(entity.as_json(), ensure_ascii=False))
+    out.write("]")
+    out.write(after)
+    return out.getvalue()
 
 
 def searchable_names(entities: list[dict[str, Any]]) -> str:
@@ -89,11 +113,11 @@ def record_rows(record: Record, record_json: str, stamp: str) -> RecordRows:
         (record.id, r.archive, r.fond, r.opis, r.delo, r.pages, r.kind, r.file, r.raw)
         for r in record.archival_refs
     ]
-    mentions = [
+    mentions = (
         (record.id, e.id, m.field, m.start, m.end, m.text, m.method, m.confidence)
         for e in record.entities
         for m in e.mentions
-    ]
+    )
     turns = [
         (record.id, n, t.start, t.end, json.dumps([x.id for x in t.speakers]))
         for n, t in enumerate(record.turns)
@@ -220,7 +244,7 @@ class Store:
 
     def write_record(self, record: Record) -> None:
         """Insert or replace one record with its references, mentions and turns, atomically."""
-        rows = record_rows(record, stored_json(record.as_json()), now())
+        rows = record_rows(record, record_json_text(record), now())
         try:
             with self.transaction() as conn:
                 conn.execute("DELETE FROM documents WHERE id = ?", (record.id,))
