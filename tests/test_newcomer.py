@@ -131,7 +131,7 @@ def test_the_readers_colour_key_comes_before_the_text(client: TestClient, archiv
 def test_map_labels_never_overlap_at_any_zoom() -> None:
     import random
 
-    from fonds.web.layout import label_box, marker_box, place_labels
+    from fonds.web.map_labels import label_box, marker_box, place_labels
 
     rng = random.Random(7)
     size = 12.5

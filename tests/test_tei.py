@@ -405,3 +405,14 @@ def test_documents_handed_to_workers_read_as_in_one_process() -> None:
 
     items = list(TeiReader().document_xml(source_of(SAMPLE)))
     assert [draft_from_xml(*item) for item in items] == read_all(SAMPLE)
+
+
+def test_the_edition_is_found_among_other_ids_of_the_volume() -> None:
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        '<idno type="frus">', '<idno type="isbn">0-16-000000-0</idno><idno type="frus">'
+    )
+    drafts = list(TeiReader().read(source_of(SAMPLE, text)))
+    assert all(
+        d.value("url") and "historicaldocuments/frus1949v07p2/" in d.value("url") for d in drafts
+    )
+    assert all(d.hints["published_in"].year == "1976" for d in drafts)

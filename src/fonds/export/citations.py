@@ -86,7 +86,7 @@ def _location(record: dict[str, Any]) -> str | None:
 
 
 def _names(names: list[str]) -> str:
-    """ "A", "A and B", "A, B, and C"."""
+    """Names joined as English joins them: "A", "A and B", "A, B, and C"."""
     if len(names) <= 2:
         return " and ".join(names)
     return ", ".join(names[:-1]) + ", and " + names[-1]
@@ -100,7 +100,8 @@ def _printed_in(pub: dict[str, Any]) -> tuple[str, str, str | None]:
 
 
 def published_in_note(record: dict[str, Any]) -> str | None:
-    """ "in TITLE, ed. A and B (Place: Publisher, Year), doc. N" for a printed document."""
+    """A printed document's volume, as a note cites it: "in TITLE, ed. A and B (Place:
+    Publisher, Year), doc. N"."""
     pub = record.get("published_in")
     if not pub or not pub.get("title"):
         return None
@@ -112,7 +113,8 @@ def published_in_note(record: dict[str, Any]) -> str | None:
 
 
 def published_in_entry(record: dict[str, Any]) -> str | None:
-    """ "In TITLE, edited by A and B. Place: Publisher, Year. Document N." (bibliography)."""
+    """A printed document's volume, as a bibliography lists it: "In TITLE, edited by A and
+    B. Place: Publisher, Year. Document N."."""
     pub = record.get("published_in")
     if not pub or not pub.get("title"):
         return None

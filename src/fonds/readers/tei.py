@@ -312,8 +312,12 @@ def _volume(header: Any, title: str | None) -> Volume | None:
     editors = [e for e in found.get("editor", []) if _in_title_stmt(e)]
     primary = [e for e in editors if e.get("role") == "primary"] or editors
     idnos = [(i.get("type"), _text(i)) for i in found.get("idno", [])]
-    edition = next((edition_for(kind, value) for kind, value in idnos if kind and value), None)
-    year = first("date", type="publication-date") or first("date")
+    editions = (edition_for(kind, value) for kind, value in idnos if kind and value)
+    edition = next((e for e in editions if e is not None), None)
+    printed = [
+        d for d in found.get("date", []) if _local(d.getparent()) == "publicationStmt"
+    ]  # not a date of the header's revisions or sources
+    year = first("date", type="publication-date") or (_text(printed[0]) if printed else None)
     return Volume(
         Publication(
             title=title,

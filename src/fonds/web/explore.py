@@ -18,10 +18,10 @@ from fonds.web.layout import (
     bars,
     map_view,
     network_layout,
-    place_labels,
     project,
     world_paths,
 )
+from fonds.web.map_labels import place_labels
 from fonds.web.pages import Pager, render, state_of
 from fonds.web.state import MAX_OFFSET, WebState
 
