@@ -629,9 +629,9 @@ def test_a_folders_notes_are_skipped_and_said_so(tmp_path: Path) -> None:
     (folder / "sub").mkdir(parents=True)
     (folder / "README.md").write_text("# My collection\n\nNotes on where these came from.\n")
     (folder / "LICENSE").write_text("Public domain.\n")
-    (folder / "sub" / "readme-first.txt").write_text("Read me first.\n")
+    (folder / "sub" / "CHANGELOG.md").write_text("# Changes\n\n- added two memos\n")
     (folder / "sub" / "memo.txt").write_text("Memorandum\n\nKim Il Sung met Stalin in Moscow.\n")
-    (folder / "readers.txt").write_text("A list of readers\n\nNot a folder note.\n")
+    (folder / "changes-in-policy.txt").write_text("Changes in policy\n\nNot a folder note.\n")
     db = str(tmp_path / "f.db")
     result = cli("ingest", str(folder), "--db", db, "--no-entities", "--quiet")
     assert result.exit_code == 0
@@ -639,7 +639,7 @@ def test_a_folders_notes_are_skipped_and_said_so(tmp_path: Path) -> None:
         "2 files (2 added, 0 updated, 0 unchanged, 0 failed), 2 documents; "
         "3 skipped (README, LICENSE: folder notes)"
     )
-    for name in ("README.md", "LICENSE", "readme-first.txt"):
+    for name in ("README.md", "LICENSE", "CHANGELOG.md"):
         assert f"skipped: {folder}" in result.stderr and name in result.stderr
     named = cli("ingest", str(folder / "README.md"), "--db", db, "--no-entities", "--quiet")
     assert named.stdout.strip() == "1 file (1 added, 0 updated, 0 unchanged, 0 failed), 1 document"

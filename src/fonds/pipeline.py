@@ -31,9 +31,11 @@ BATCH_SIZE = 32
 SKIP_NAMES = {".git", ".svn", "__pycache__", ".DS_Store", "node_modules", ".venv"}
 # What a folder says about itself, not a document of the collection: skipped when the
 # folder is walked (and said so), read when the file is named.
+# Only the names such notes go by, with a text extension at most: "changes-in-policy.txt"
+# is a document.
 FOLDER_NOTES = re.compile(
     r"^(?:readme|licen[cs]e|copying|notice|changelog|changes|contributing|authors|"
-    r"citation|code_of_conduct)(?:[._-][\w.-]*)?$",
+    r"citation|code_of_conduct)(?:\.(?:md|markdown|txt|rst|adoc|org|cff))?$",
     re.IGNORECASE,
 )
 
