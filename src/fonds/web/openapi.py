@@ -52,8 +52,8 @@ def _examples(state: WebState) -> dict[str, str]:
     try:
         store = state.reader()
         doc = store.conn.execute("SELECT id FROM documents ORDER BY id LIMIT 1").fetchone()
-        entity = store.conn.execute(
-            "SELECT entity_id FROM mentions GROUP BY entity_id ORDER BY count(*) DESC LIMIT 1"
+        entity = store.conn.execute(  # any one: no count over every mention of an archive
+            "SELECT entity_id FROM mentions WHERE entity_id IS NOT NULL LIMIT 1"
         ).fetchone()
     except Exception:  # no archive yet: a schema without examples
         return {}
