@@ -188,11 +188,12 @@ def export(db: str, fmt: str, out: Path | None) -> None:
       fonds export --format tei --out tei/          # a folder of <id>.xml files
       fonds export --format tei --out archive.xml   # one teiCorpus file
     """
+    from fonds.copies.links import with_copies
     from fonds.export.csv import write_csv
     from fonds.export.jsonl import write_jsonl
 
     store = open_store(db, must_exist=True)
-    records = store.iter_records()
+    records = with_copies(store, store.iter_records())
     if fmt == "tei":
         from fonds.errors import ConfigError
         from fonds.export.tei import write_tei_corpus, write_tei_folder

@@ -236,6 +236,9 @@ class Record:
     date_start: str | None = None  # first day the date covers, for sorting and filters
     date_end: str | None = None  # last day
     published_in: Publication | None = None  # the printed volume, for documents read from one
+    # Not part of the record's JSON: its body's sketch keys, made where it was read, for
+    # finding its copies when it is written (fonds.copies).
+    copy_keys: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {

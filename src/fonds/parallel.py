@@ -40,6 +40,7 @@ from fonds.pipeline import (
     failure_message,
     finish_file,
     folder_message,
+    store_record,
 )
 from fonds.readers import choose_reader, load_source
 from fonds.readers.source import HEAD_BYTES, STREAM_OVER_BYTES
@@ -386,7 +387,7 @@ def _store_records(
         if store.has_document(record.id) and record.id not in old_ids:
             existed += 1
         else:
-            store.write_record(record)
+            store_record(store, record)
         new_ids.append(record.id)
     return existed
 

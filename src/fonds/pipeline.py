@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fonds.copies.links import link_copies
 from fonds.counted import counted
 from fonds.errors import FondsError, ReadError
 from fonds.extract.record import build_record
@@ -128,7 +129,7 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
         if annotate is not None and batch:
             annotate(batch)
         for record in batch:
-            store.write_record(record)
+            store_record(store, record)
             new_ids.append(record.id)
         batch.clear()
         writing[0] = False
@@ -169,6 +170,14 @@ def failure_message(display: str, err: Exception) -> str:
     if isinstance(err, FondsError):
         return str(err) if display in str(err) else f"{display}: {err}"
     return f"{display}: unexpected {type(err).__name__}: {err} (please report this)"
+
+
+def store_record(store: Store, record: Record) -> None:
+    """Write a record, and link it to its copies among the documents stored, in one
+    transaction."""
+    with store.transaction():
+        store.write_record(record)
+        link_copies(store, record)
 
 
 def finish_file(

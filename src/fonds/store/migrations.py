@@ -179,6 +179,28 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         END;
         """,
     ),
+    (
+        6,
+        "copies of a document across sources: each record's sketch keys, and the links",
+        """
+        CREATE TABLE copy_keys (
+            key INTEGER NOT NULL,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE
+        );
+        CREATE INDEX copy_keys_key ON copy_keys(key);
+        CREATE INDEX copy_keys_document ON copy_keys(document_id);
+        CREATE TABLE copies (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            other_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            relation TEXT NOT NULL,
+            overlap REAL NOT NULL,
+            shared INTEGER NOT NULL,
+            evidence_json TEXT NOT NULL,
+            PRIMARY KEY (document_id, other_id)
+        );
+        CREATE INDEX copies_other ON copies(other_id);
+        """,
+    ),
 ]
 
 

@@ -10,6 +10,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from fonds.copies.links import copies_of
 from fonds.errors import FondsError
 from fonds.export.citations import cite
 from fonds.web import corpus, documents, entities, searching
@@ -109,9 +110,11 @@ async def api_status(request: Request) -> dict[str, Any]:
 def api_document(request: Request, doc_id: str) -> dict[str, Any]:
     """One record, as `fonds export --format jsonl` writes it (evidence and repairs too),
     but for its source, named by its file name: the server's folders are nobody's business."""
-    record = state_of(request).reader().get_record(doc_id)
+    store = state_of(request).reader()
+    record = store.get_record(doc_id)
     source = record.get("source") or {}
     record["source"] = {**source, "path": PurePath(str(source.get("path", ""))).name}
+    record["copies"] = copies_of(store, doc_id)
     return record
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from fonds.copies.links import copies_of
 from fonds.entities.turns import LABEL
 from fonds.errors import FondsError
 from fonds.export.citations import published_in_note
@@ -181,6 +182,51 @@ def panel(record: dict[str, Any], source_text: str | None) -> list[PanelRow]:
             if isinstance(base, str) and 0 <= start < end <= len(base):
                 row.evidence = excerpt(base, start, end)
         rows.append(row)
+    return rows
+
+
+RELATION_LABELS = {
+    "same": "the same document",
+    "contains": "quotes it whole",
+    "contained_in": "quoted whole in",
+}
+
+
+def copy_rows(store: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The other copies of a record, for the reader: each with its title, date, how it
+    relates, the overlap, and what it has that this one lacks."""
+    rows = []
+    for link in copies_of(store, record["id"]):
+        try:
+            other = store.get_record(link["id"])
+        except FondsError:
+            continue
+        adds = []
+        for name, label in (
+            ("citation", "a citation"),
+            ("translator", "its translator"),
+            ("record_id", "a record number"),
+            ("url", "the archive's page"),
+            ("summary", "a summary"),
+        ):
+            if other.get(name) and not record.get(name):
+                adds.append(label)
+        if other.get("archival_refs") and not record.get("archival_refs"):
+            adds.append("an archival reference")
+        more = len((other.get("text") or "").split()) - len((record.get("text") or "").split())
+        if more > 20:
+            adds.append(f"{more} more words")
+        rows.append(
+            {
+                "id": link["id"],
+                "title": other.get("title"),
+                "date": other.get("date"),
+                "format": (other.get("source") or {}).get("format"),
+                "relation": RELATION_LABELS.get(link["relation"], link["relation"]),
+                "overlap": round(100 * link["overlap"]),
+                "adds": adds,
+            }
+        )
     return rows
 
 

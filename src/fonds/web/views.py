@@ -205,6 +205,7 @@ def document_page(
         request,
         "document.html",
         record=record,
+        copies=documents.copy_rows(store, record),
         sections=documents.sections(record, lo, hi),
         part=part,
         parts=len(parts),

@@ -1,0 +1,169 @@
+"""Copies found and linked as records are written, and read back for a document.
+
+Each record's band keys (``sketch.band_keys``, made where the record was read) are
+stored with it; the documents that share a key are candidates, and a candidate becomes a
+copy only if the real overlap of the two bodies' shingles says so:
+
+``same``
+    each body has at least SAME_OVERLAP of its shingles in the other (two captures or
+    forms of one text);
+``contains``
+    the shorter has at least CONTAINED_OVERLAP of its shingles in the longer, which has
+    much more (a report quoting a telegram whole).
+
+A link keeps the overlap (the share of the smaller body found in the other), the number
+of shingles in common, and the spans of each body that the other shares (its evidence).
+Links are symmetric and found from whichever record comes second, so the same files in
+any order give the same links.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from fonds.copies.sketch import SHINGLE_WORDS, containment, shingles, word_spans
+from fonds.model import Record
+from fonds.store.sqlite import Store
+
+SAME_OVERLAP = 0.8
+CONTAINED_OVERLAP = 0.9
+MAX_CANDIDATES = 50  # the documents sharing the most keys are verified, at most this many
+MAX_GROUP = 200  # documents walked when a copy group is gathered
+EVIDENCE_SPANS = 20  # spans kept per side of a link
+
+
+def store_keys(store: Store, record: Record) -> None:
+    """Store a record's band keys (inside the caller's transaction)."""
+    store.conn.executemany(
+        "INSERT INTO copy_keys(key, document_id) VALUES (?, ?)",
+        [(key, record.id) for key in record.copy_keys],
+    )
+
+
+def candidates(store: Store, record: Record) -> list[str]:
+    """Documents that share a band key with the record, the most shared first."""
+    if not record.copy_keys:
+        return []
+    marks = ",".join("?" * len(record.copy_keys))
+    rows = store.conn.execute(
+        f"SELECT document_id, count(*) AS n FROM copy_keys WHERE key IN ({marks})"
+        " AND document_id != ? GROUP BY document_id ORDER BY n DESC, document_id LIMIT ?",
+        [*record.copy_keys, record.id, MAX_CANDIDATES],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def relation(mine: set[int], theirs: set[int]) -> tuple[str, float] | None:
+    """How two bodies relate, from their shingles: ("same" | "contains" | "contained_in",
+    overlap) from the first one's side, or None when they are not copies."""
+    a_in_b, b_in_a = containment(mine, theirs), containment(theirs, mine)
+    if min(a_in_b, b_in_a) >= SAME_OVERLAP:
+        return "same", round(max(a_in_b, b_in_a), 4)
+    if b_in_a >= CONTAINED_OVERLAP and len(mine) > len(theirs):
+        return "contains", round(b_in_a, 4)
+    if a_in_b >= CONTAINED_OVERLAP and len(theirs) > len(mine):
+        return "contained_in", round(a_in_b, 4)
+    return None
+
+
+def link_copies(store: Store, record: Record) -> int:
+    """Find the record's copies among the documents stored and link them (inside the
+    caller's transaction); how many links were made."""
+    store_keys(store, record)
+    found = candidates(store, record)
+    if not found:
+        return 0
+    mine = shingles(record.text)
+    made = 0
+    for other_id in found:
+        row = store.conn.execute("SELECT text FROM documents WHERE id = ?", (other_id,)).fetchone()
+        if row is None:
+            continue
+        theirs = shingles(row[0] or "")
+        how = relation(mine, theirs)
+        if how is None:
+            continue
+        kind, overlap = how
+        shared = mine & theirs
+        container, contained = (
+            (record.id, other_id) if kind != "contained_in" else (other_id, record.id)
+        )
+        if kind == "same":
+            container, contained = sorted((record.id, other_id))
+        evidence = {
+            record.id: word_spans(record.text, shared)[:EVIDENCE_SPANS],
+            other_id: word_spans(row[0] or "", shared)[:EVIDENCE_SPANS],
+        }
+        store.conn.execute(
+            "INSERT OR REPLACE INTO copies(document_id, other_id, relation, overlap, shared,"
+            " evidence_json) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                container,
+                contained,
+                "same" if kind == "same" else "contains",
+                overlap,
+                len(shared),
+                json.dumps(evidence),
+            ),
+        )
+        made += 1
+    return made
+
+
+def copies_of(store: Store, doc_id: str) -> list[dict[str, Any]]:
+    """The document's copies: {id, relation, overlap} from its side ("same", "contains",
+    "contained_in"), the closest first."""
+    rows = store.conn.execute(
+        "SELECT other_id, relation, overlap FROM copies WHERE document_id = ?"
+        " UNION ALL SELECT document_id,"
+        " CASE relation WHEN 'contains' THEN 'contained_in' ELSE relation END, overlap"
+        " FROM copies WHERE other_id = ?",
+        (doc_id, doc_id),
+    ).fetchall()
+    out = [{"id": r[0], "relation": r[1], "overlap": r[2]} for r in rows]
+    return sorted(out, key=lambda c: (c["relation"] != "same", -c["overlap"], c["id"]))
+
+
+def with_copies(store: Store, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Records as exported: each with its ``copies`` ({id, relation, overlap})."""
+    for record in records:
+        record["copies"] = copies_of(store, record["id"])
+        yield record
+
+
+def copy_group(store: Store, doc_id: str) -> list[str]:
+    """The documents that are the same document as this one (itself included), by
+    "same" links followed from one to the next; sorted."""
+    seen, todo = {doc_id}, deque([doc_id])
+    while todo and len(seen) < MAX_GROUP:
+        current = todo.popleft()
+        for c in copies_of(store, current):
+            if c["relation"] == "same" and c["id"] not in seen:
+                seen.add(c["id"])
+                todo.append(c["id"])
+    return sorted(seen)
+
+
+def evidence_of(store: Store, doc_id: str, other_id: str) -> dict[str, Any] | None:
+    """The spans each of two linked documents shares with the other."""
+    row = store.conn.execute(
+        "SELECT evidence_json, overlap, shared FROM copies WHERE (document_id = ? AND"
+        " other_id = ?) OR (document_id = ? AND other_id = ?)",
+        (doc_id, other_id, other_id, doc_id),
+    ).fetchone()
+    if row is None:
+        return None
+    return {"spans": json.loads(row[0]), "overlap": row[1], "shared": row[2]}
+
+
+__all__ = [
+    "SHINGLE_WORDS",
+    "copies_of",
+    "copy_group",
+    "evidence_of",
+    "link_copies",
+    "with_copies",
+]

@@ -1,0 +1,205 @@
+"""Copies of one document across sources (fonds.copies): found at ingest from a second
+form of a seed, told apart (the same document, a document quoting another whole), never
+from boilerplate alone, the same whatever the order, and shown in the API, the export and
+the reader."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from fonds.cli import main
+from fonds.copies.links import copies_of, copy_group, evidence_of, relation
+from fonds.copies.sketch import band_keys, shingles
+from fonds.pipeline import ingest
+from fonds.store.sqlite import Store
+from fonds.web.app import create_app
+
+ROOT = Path(__file__).parents[1]
+SEEDS = ROOT / "corpus" / "seeds"
+SEED_001 = SEEDS / "001_fb4c437bd42e66bf.txt"  # a Digital Archive page, as saved
+SEED_002 = SEEDS / "002_57dcb2219e70615d.txt"  # the same archive's PDF as markdown
+
+
+def body_only(page: Path) -> str:
+    """Seed 001 again as a reader copies it: title, date, the paragraphs; another line
+    wrapping, and the OCR slip "Kim II Sung" here and there."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    paragraphs = [ln for ln in lines[4:15] if ln and ln != "[...]"]
+    wrapped = [re.sub(r"(.{70,90}?) ", "\\1\n", p) for p in paragraphs]
+    text = "\n\n".join([lines[1], lines[0], *wrapped]) + "\n"
+    return text.replace("Kim Il Sung", "Kim II Sung", 3)
+
+
+def markdown_body(markdown: Path) -> str:
+    """Seed 002's markdown cut to the body: no citation, summary or credits."""
+    text = markdown.read_text(encoding="utf-8")
+    return (
+        "Telegram on the Central Committee Meeting\n\n" + text.split("Translation - English", 1)[1]
+    )
+
+
+def ingest_all(db: Path, *paths: Path) -> Store:
+    store = Store(db)
+    summary = ingest(store, list(paths))
+    assert summary.count("failed") == 0, summary.outcomes
+    return store
+
+
+def ids_by_name(store: Store) -> dict[str, str]:
+    rows = store.conn.execute("SELECT source_path, id FROM documents").fetchall()
+    return {Path(path).name: doc_id for path, doc_id in rows}
+
+
+@pytest.fixture
+def forms(tmp_path: Path) -> Path:
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    (folder / "seed-001-copied.txt").write_text(body_only(SEED_001), encoding="utf-8")
+    (folder / "seed-002-body.md").write_text(markdown_body(SEED_002), encoding="utf-8")
+    quoted = (  # a later report that quotes the telegram whole, with its own pages
+        "Report on the situation in Korea, February 1950\n\nThe embassy reports as follows. "
+        + " ".join(f"Point {n}: the situation on the parallel remains tense." for n in range(60))
+        + "\n\nThe telegram of January 19 read in full:\n\n"
+        + body_only(SEED_001).split("\n\n", 2)[2]
+        + "\n\nEnd of quotation. "
+        + " ".join(f"Further item {n} on supplies and training." for n in range(60))
+    )
+    (folder / "report-quoting.txt").write_text(quoted, encoding="utf-8")
+    return folder
+
+
+def test_a_second_form_of_a_seed_is_linked_to_it(tmp_path: Path, forms: Path) -> None:
+    store = ingest_all(tmp_path / "f.db", SEEDS, forms)
+    ids = ids_by_name(store)
+    seed1, copy1 = ids[SEED_001.name], ids["seed-001-copied.txt"]
+    seed2, copy2 = ids[SEED_002.name], ids["seed-002-body.md"]
+    report = ids["report-quoting.txt"]
+    assert {c["id"]: c["relation"] for c in copies_of(store, copy1)} == {
+        seed1: "same",
+        report: "contained_in",
+    }
+    assert [(c["id"], c["relation"]) for c in copies_of(store, seed2)] == [(copy2, "same")]
+    assert {(c["id"], c["relation"]) for c in copies_of(store, report)} == {
+        (seed1, "contains"),
+        (copy1, "contains"),
+    }
+    assert copy_group(store, seed1) == sorted([seed1, copy1])  # the report is not one of them
+    same = next(c for c in copies_of(store, seed1) if c["id"] == copy1)
+    assert 0.8 <= same["overlap"] <= 1.0
+    # the evidence: stretches of each text, which read the same once folded
+    evidence = evidence_of(store, seed1, copy1)
+    assert evidence is not None and evidence["shared"] > 500
+    (a, b), (c, d) = evidence["spans"][seed1][0], evidence["spans"][copy1][0]
+    seed_text, copy_text = store.get_record(seed1)["text"], store.get_record(copy1)["text"]
+    fold = lambda s: re.sub(r"\W+", " ", s).lower().replace(" ii ", " il ").strip()  # noqa: E731
+    assert fold(seed_text[a:b])[:300] == fold(copy_text[c:d])[:300]
+    # the other seeds are nobody's copies
+    others = [ids[p.name] for p in SEEDS.iterdir() if p.name[:3] in ("000", "003", "004")]
+    assert all(copies_of(store, doc_id) == [] for doc_id in others)
+    store.close()
+
+
+def test_links_are_the_same_in_any_order(tmp_path: Path, forms: Path) -> None:
+    def links(store: Store) -> set[tuple[str, str, str]]:
+        rows = store.conn.execute("SELECT document_id, other_id, relation FROM copies")
+        return {tuple(r) for r in rows}  # type: ignore[misc]
+
+    first = ingest_all(tmp_path / "a.db", SEEDS, forms)
+    second = ingest_all(tmp_path / "b.db", forms, SEEDS)
+    assert links(first) == links(second) and len(links(first)) == 4
+
+
+def test_boilerplate_alone_links_nothing(tmp_path: Path) -> None:
+    """Telegrams with the same long distribution list and sign-off, different bodies: they
+    meet as candidates (they share sketch keys), and the overlap of their bodies says no."""
+    folder = tmp_path / "telegrams"
+    folder.mkdir()
+    boiler = (
+        "Handling: this telegram must be closely paraphrased before being communicated to "
+        "anyone outside the Department; no distribution outside the addressee offices "
+        "without the approval of the Executive Secretariat. Distribution: the Secretary, "
+        "the Under Secretary, the Deputy Under Secretary for Political Affairs, the "
+        "Counselor, the Director of the Policy Planning Staff, the Assistant Secretary for "
+        "Far Eastern Affairs, the Division of Northeast Asian Affairs, the Division of "
+        "Chinese Affairs, the Division of Research for Far East, the Office of Intelligence "
+        "Research, the Army Department liaison officer, the Navy Department liaison officer, "
+        "the Air Force liaison officer, the Central Intelligence Agency representative, the "
+        "Joint Chiefs of Staff secretariat, the National Security Council staff, the White "
+        "House naval aide, the Economic Cooperation Administration Korea program, the "
+        "Treasury Department monetary office, the Commerce Department export control "
+        "division. Repeated to the Embassy in Tokyo for the Supreme Commander for the Allied "
+        "Powers, to the Embassy in Moscow, to the Embassy in London and to the Embassy in "
+        "Nanking; pass to the United States delegation at the General Assembly in New York "
+        "and to the Mission in Seoul for the Commanding General, Korean Military Advisory "
+        "Group. Signed for the Secretary by the Director of the Executive Secretariat."
+    )
+    bodies = [
+        r["text"] for r in ingest_all(tmp_path / "src.db", ROOT / "corpus" / "frus").iter_records()
+    ]
+    short = [b for b in bodies if 600 < len(b) < 1500][:6]
+    assert len(short) == 6
+    for n, body in enumerate(short):
+        (folder / f"telegram-{n}.txt").write_text(
+            f"Telegram {n}\n\n{body}\n\n{boiler}\n", encoding="utf-8"
+        )
+    store = ingest_all(tmp_path / "f.db", folder)
+    met = store.conn.execute(
+        "SELECT count(*) FROM (SELECT key FROM copy_keys GROUP BY key HAVING count(*) > 1)"
+    ).fetchone()[0]
+    assert met > 0
+    assert store.conn.execute("SELECT count(*) FROM copies").fetchone()[0] == 0
+    store.close()
+
+
+def test_relations_from_shingles() -> None:
+    a = set(range(1000))
+    assert relation(a, set(range(50, 1050))) == ("same", 0.95)
+    assert relation(set(range(3000)), a) == ("contains", 1.0)
+    assert relation(a, set(range(3000))) == ("contained_in", 1.0)
+    assert relation(a, set(range(500, 1500))) is None  # half in common
+    assert band_keys(shingles("too short to say anything")) == []
+
+
+def test_an_edited_file_loses_its_links(tmp_path: Path, forms: Path) -> None:
+    store = ingest_all(tmp_path / "f.db", SEEDS, forms)
+    copied = forms / "seed-001-copied.txt"
+    old_id = ids_by_name(store)[copied.name]
+    copied.write_text("A note of my own\n\nNothing to do with any telegram at all.\n", "utf-8")
+    ingest(store, [copied])
+    assert (
+        store.conn.execute(
+            "SELECT count(*) FROM copies WHERE document_id = ? OR other_id = ?", (old_id, old_id)
+        ).fetchone()[0]
+        == 0
+    )
+    assert copies_of(store, ids_by_name(store)[SEED_001.name]) == [
+        {"id": ids_by_name(store)["report-quoting.txt"], "relation": "contained_in", "overlap": 1.0}
+    ]
+    store.close()
+
+
+def test_copies_in_the_api_the_export_and_the_reader(tmp_path: Path, forms: Path) -> None:
+    db = tmp_path / "f.db"
+    ingest_all(db, SEEDS, forms).close()
+    store = Store(db, readonly=True)
+    ids = ids_by_name(store)
+    seed1, copy1 = ids[SEED_001.name], ids["seed-001-copied.txt"]
+    client = TestClient(create_app(str(db)))
+    record = client.get(f"/api/documents/{copy1}").json()
+    assert {c["id"] for c in record["copies"]} == {seed1, ids["report-quoting.txt"]}
+    exported = CliRunner().invoke(main, ["export", "--db", str(db), "--format", "jsonl"])
+    lines = {r["id"]: r for r in map(json.loads, exported.stdout.splitlines())}
+    assert lines[seed1]["copies"] == copies_of(store, seed1)
+    page = client.get(f"/documents/{copy1}").text
+    section = page.split("<h2>Other copies</h2>", 1)[1].split("</section>", 1)[0]
+    assert f'href="/documents/{seed1}"' in section and "the same document" in section
+    assert "adds" in section and "a summary" in section  # the page has what the copy lacks
+    assert "quoted whole in" in section
+    shutil.rmtree(tmp_path / "forms", ignore_errors=True)
