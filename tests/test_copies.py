@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from fonds.cli import main
 from fonds.copies.links import copies_of, copy_group, evidence_of, relation
-from fonds.copies.sketch import band_keys, shingles
+from fonds.copies.sketch import sketch_keys
 from fonds.pipeline import ingest
 from fonds.store.sqlite import Store
 from fonds.web.app import create_app
@@ -164,7 +164,7 @@ def test_relations_from_shingles() -> None:
     assert relation(set(range(3000)), a) == ("contains", 1.0)
     assert relation(a, set(range(3000))) == ("contained_in", 1.0)
     assert relation(a, set(range(500, 1500))) is None  # half in common
-    assert band_keys(shingles("too short to say anything")) == []
+    assert sketch_keys("too short to say anything") == []
 
 
 def test_an_edited_file_loses_its_links(tmp_path: Path, forms: Path) -> None:
@@ -203,3 +203,23 @@ def test_copies_in_the_api_the_export_and_the_reader(tmp_path: Path, forms: Path
     assert "adds" in section and "a summary" in section  # the page has what the copy lacks
     assert "quoted whole in" in section
     shutil.rmtree(tmp_path / "forms", ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_workers_link_the_same_copies(tmp_path: Path, forms: Path) -> None:
+    """With two worker processes (the sketch made there, the links made by the writer)."""
+
+    def links(db: Path) -> set[tuple[str, str, str]]:
+        store = Store(db, readonly=True)
+        rows = store.conn.execute("SELECT document_id, other_id, relation FROM copies")
+        found = {tuple(r) for r in rows}
+        store.close()
+        return found  # type: ignore[return-value]
+
+    runner = CliRunner()
+    for jobs, name in (("1", "one.db"), ("2", "two.db")):
+        args = ["ingest", str(SEEDS), str(forms), "--db", str(tmp_path / name), "--jobs", jobs]
+        result = runner.invoke(main, [*args, "--no-entities", "-q"])
+        assert result.exit_code == 0, result.output
+    assert links(tmp_path / "one.db") == links(tmp_path / "two.db")
+    assert len(links(tmp_path / "one.db")) == 4

@@ -310,15 +310,15 @@ def test_a_crash_on_the_second_document_leaves_no_half_record(
     calls: list[str] = []
     failing = _FailingConnection(store.conn)
 
-    def write_record(self: Store, record: Any) -> None:
+    def write_record(self: Store, record: Any, also: Any = None) -> None:
         calls.append(record.source.get("part") or record.source["path"])
         if len(calls) != 2:
-            return real_write(self, record)
+            return real_write(self, record, also)
         if how == "before-writing":
             raise RuntimeError("simulated crash")
         self.conn = failing
         try:
-            return real_write(self, record)
+            return real_write(self, record, also)
         finally:
             self.conn = failing.conn
 
@@ -369,11 +369,11 @@ def test_a_file_that_failed_before_is_not_reported_unchanged(
     real_write = Store.write_record
     calls: list[int] = []
 
-    def write_record(self: Store, record: Any) -> None:
+    def write_record(self: Store, record: Any, also: Any = None) -> None:
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("simulated crash")
-        real_write(self, record)
+        real_write(self, record, also)
 
     monkeypatch.setattr(Store, "write_record", write_record)
     assert ingest(store, [inbox]).outcomes[0].status == "failed"

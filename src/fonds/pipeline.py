@@ -175,9 +175,7 @@ def failure_message(display: str, err: Exception) -> str:
 def store_record(store: Store, record: Record) -> None:
     """Write a record, and link it to its copies among the documents stored, in one
     transaction."""
-    with store.transaction():
-        store.write_record(record)
-        link_copies(store, record)
+    store.write_record(record, also=link_copies)
 
 
 def finish_file(

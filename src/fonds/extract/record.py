@@ -8,7 +8,7 @@ import re
 
 from fonds.clean.dates import DateValue, find_dates, from_bounds, parse_date
 from fonds.clean.ocr import repair_ocr
-from fonds.copies.sketch import band_keys, shingles
+from fonds.copies.sketch import sketch_keys
 from fonds.extract.citations import parse_archival_refs, repair_citation_ocr
 from fonds.extract.headings import doc_type_from_body, parse_heading
 from fonds.model import DOC_TYPES, ArchivalRef, Draft, EntityRef, Record, SourceFile, Span
@@ -137,7 +137,7 @@ def build_record(source: SourceFile, draft: Draft, display_path: str) -> Record:
         evidence=evidence,
         repairs=repairs,
         published_in=draft.hints.get("published_in"),
-        copy_keys=band_keys(shingles(text)),
+        copy_keys=sketch_keys(text),
     )
 
 

@@ -185,9 +185,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """
         CREATE TABLE copy_keys (
             key INTEGER NOT NULL,
-            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE
-        );
-        CREATE INDEX copy_keys_key ON copy_keys(key);
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            PRIMARY KEY (key, document_id)
+        ) WITHOUT ROWID;
         CREATE INDEX copy_keys_document ON copy_keys(document_id);
         CREATE TABLE copies (
             document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,

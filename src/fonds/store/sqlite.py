@@ -6,7 +6,7 @@ import io
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -147,6 +147,7 @@ class Store:
         except sqlite3.DatabaseError as err:
             raise StoreError(f"{path}: not a fonds database or unreadable ({err})") from err
         self._batch: _Batch | None = None
+        self._depth = 0  # changes open (transaction() inside transaction())
 
     def close(self) -> None:
         self.conn.close()
@@ -154,19 +155,41 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One change, all or nothing: a transaction of its own, or inside ``batch`` a
-        savepoint (a change that fails is undone alone; the batch goes on)."""
-        if self._batch is None:
-            with self.conn:
+        savepoint (a change that fails is undone alone; the batch goes on). A change
+        made inside another (a record and its copy links) is a savepoint of the outer
+        one: both are kept, or neither."""
+        if self._depth:
+            name = f"inner{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
                 yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            finally:
+                self._depth -= 1
+            self.conn.execute(f"RELEASE {name}")
             return
-        self.conn.execute("SAVEPOINT change")
+        self._depth = 1
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK TO change")
+            if self._batch is None and not self.conn.in_transaction:
+                with self.conn:
+                    self.conn.execute("BEGIN")
+                    yield self.conn
+                return
+            self.conn.execute("SAVEPOINT change")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK TO change")
+                self.conn.execute("RELEASE change")
+                raise
             self.conn.execute("RELEASE change")
-            raise
-        self.conn.execute("RELEASE change")
+        finally:
+            self._depth = 0
+        self._written()
 
     @contextmanager
     def batch(self, records: int = BATCH_RECORDS, seconds: float = BATCH_SECONDS) -> Iterator[None]:
@@ -187,7 +210,7 @@ class Store:
                 self.conn.commit()
 
     def _written(self) -> None:
-        """A record is whole: commit the batch if it is big or old enough."""
+        """A change (a record) is whole: commit the batch if it is big or old enough."""
         batch = self._batch
         if batch is None:
             return
@@ -242,8 +265,11 @@ class Store:
             is not None
         )
 
-    def write_record(self, record: Record) -> None:
-        """Insert or replace one record with its references, mentions and turns, atomically."""
+    def write_record(
+        self, record: Record, also: Callable[[Store, Record], object] | None = None
+    ) -> None:
+        """Insert or replace one record with its references, mentions and turns, and do
+        ``also`` (linking its copies), atomically."""
         rows = record_rows(record, record_json_text(record), now())
         try:
             with self.transaction() as conn:
@@ -254,9 +280,10 @@ class Store:
                 conn.executemany(MENTION_SQL, rows.mentions)
                 conn.executemany(TURN_SQL, rows.turns)
                 conn.executemany(RECIPIENT_SQL, rows.recipients)
+                if also is not None:
+                    also(self, record)
         except sqlite3.Error as err:
             raise StoreError(f"could not store record {record.id} ({err})") from err
-        self._written()
 
     def other_holder(self, doc_id: str, path: str) -> str | None:
         """Another ingested file with the same content as this record's source, if any."""
