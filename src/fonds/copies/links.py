@@ -9,7 +9,9 @@ copy only if the real overlap of the two bodies' shingles says so:
     forms of one text);
 ``contains``
     the shorter has at least CONTAINED_OVERLAP of its shingles in the longer, which has
-    much more (a report quoting a telegram whole).
+    much more (a report quoting a telegram whole); when the longer is not much longer
+    (the shorter is SAME_SIZE of it or more), the two are the same document, one of them
+    captured with a little more around it.
 
 A link keeps the overlap (the share of the smaller body found in the other), the number
 of shingles in common, and the spans of each body that the other shares (its evidence).
@@ -30,6 +32,7 @@ from fonds.store.sqlite import Store
 
 SAME_OVERLAP = 0.8
 CONTAINED_OVERLAP = 0.9
+SAME_SIZE = 0.75  # a body wholly in another at least this big (in shingles) is the same
 MAX_CANDIDATES = 50  # the documents sharing the most keys are verified, at most this many
 MAX_GROUP = 200  # documents walked when a copy group is gathered
 EVIDENCE_SPANS = 20  # spans kept per side of a link
@@ -62,11 +65,12 @@ def relation(mine: set[int], theirs: set[int]) -> tuple[str, float] | None:
     a_in_b, b_in_a = containment(mine, theirs), containment(theirs, mine)
     if min(a_in_b, b_in_a) >= SAME_OVERLAP:
         return "same", round(max(a_in_b, b_in_a), 4)
-    if b_in_a >= CONTAINED_OVERLAP and len(mine) > len(theirs):
-        return "contains", round(b_in_a, 4)
-    if a_in_b >= CONTAINED_OVERLAP and len(theirs) > len(mine):
-        return "contained_in", round(a_in_b, 4)
-    return None
+    smaller_in_larger = b_in_a if len(mine) > len(theirs) else a_in_b
+    if smaller_in_larger < CONTAINED_OVERLAP:
+        return None
+    if min(len(mine), len(theirs)) >= SAME_SIZE * max(len(mine), len(theirs)):
+        return "same", round(smaller_in_larger, 4)  # one capture with a little more around it
+    return ("contains" if len(mine) > len(theirs) else "contained_in"), round(smaller_in_larger, 4)
 
 
 def link_copies(store: Store, record: Record) -> int:
