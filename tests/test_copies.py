@@ -223,3 +223,23 @@ def test_workers_link_the_same_copies(tmp_path: Path, forms: Path) -> None:
         assert result.exit_code == 0, result.output
     assert links(tmp_path / "one.db") == links(tmp_path / "two.db")
     assert len(links(tmp_path / "one.db")) == 4
+
+
+def test_a_search_lists_a_document_once_with_where_else_it_is(tmp_path: Path, forms: Path) -> None:
+    db = tmp_path / "f.db"
+    ingest_all(db, SEEDS, forms).close()
+    store = Store(db, readonly=True)
+    ids = ids_by_name(store)
+    seed1, copy1 = ids[SEED_001.name], ids["seed-001-copied.txt"]
+    client = TestClient(create_app(str(db)))
+    query = {"q": '"Telegram Shtykov to Vyshinsky on a Luncheon"'}
+    grouped = client.get("/api/search", params=query).json()
+    every = client.get("/api/search", params={**query, "copies": "all"}).json()
+    assert {seed1, copy1} <= {h["id"] for h in every["hits"]}
+    shown = [h for h in grouped["hits"] if h["id"] in (seed1, copy1)]
+    assert len(shown) == 1  # one hit for the document
+    assert [c["id"] for c in shown[0]["also_in"]] == [copy1 if shown[0]["id"] == seed1 else seed1]
+    assert grouped["total"] == every["total"]  # counts still count every copy
+    page = client.get("/search", params=query).text
+    assert page.count("Also in:") == 1 and "copies=all" in page
+    assert client.get("/api/search", params={**query, "copies": "some"}).status_code == 400

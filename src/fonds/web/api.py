@@ -31,6 +31,11 @@ ModeParam = Query(
     description="lexical (the query language), or semantic or hybrid: `q` is a question "
     "in plain language (needs the semantic extra; facets are empty)",
 )
+Copies = Literal["grouped", "all"]
+CopiesParam = Query(
+    "grouped",
+    description="grouped: one hit per document, its other copies in also_in; all: every copy",
+)
 Limit = Query(20, ge=1, le=100, description="page size (at most 100)")
 Offset = Query(0, ge=0, le=MAX_OFFSET, description=f"items to skip (at most {MAX_OFFSET})")
 
@@ -56,8 +61,11 @@ def api_search(
         description="latest date, YYYY[-MM[-DD]]",
     ),
     mode: Mode = ModeParam,
+    copies: Copies = CopiesParam,
 ) -> JSONResponse:
-    """Ranked hits with snippets, highlight offsets and facet counts."""
+    """Ranked hits with snippets, highlight offsets and facet counts. Copies of one
+    document (fonds.copies) are one hit, with the others in its ``also_in``, unless
+    ``copies=all``; ``total`` and the facets count every copy."""
     state = state_of(request)
     form = searching.SearchForm(q, type, date_from, date_to, sort)
     if mode != "lexical":  # a missing semantic extra answers 501, naming it (app.py)
@@ -69,6 +77,7 @@ def api_search(
             offset=offset,
             max_chars=state.limits.max_query_chars,
             sort=searching.SORTS[sort],
+            copies=copies,
         )
         return JSONResponse(question.as_json())
     page = searching.run(
@@ -78,6 +87,7 @@ def api_search(
         offset=offset,
         sort=searching.SORTS[sort],
         max_chars=state.limits.max_query_chars,
+        copies=copies,
     )
     # a Response is sent as it is: FastAPI's generic encoder would first walk every value
     # of the page (about 2 ms for 20 hits with facets); these are plain values already

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from fonds.copies.links import copy_group
 from fonds.errors import QuerySyntaxError
 from fonds.search import service
 from fonds.store.sqlite import Store
@@ -62,6 +63,7 @@ class SearchForm:
     date_to: str = ""
     sort: str = "relevance"
     mode: str = "lexical"  # or "hybrid" / "semantic": a question in plain language
+    copies: str = "grouped"  # or "all": every copy of a document as a hit of its own
 
     def query(self) -> str:
         """The query in the search language: the text and each filter as a field."""
@@ -81,6 +83,7 @@ class SearchForm:
             "to": self.date_to,
             "sort": "" if self.sort == "relevance" else self.sort,
             "mode": "" if self.mode == "lexical" else self.mode,
+            "copies": "" if self.copies == "grouped" else self.copies,
         }
         return {k: v for k, v in values.items() if v}
 
@@ -144,18 +147,56 @@ def _check_text(text: str, noun: str, when_empty: str, max_chars: int) -> None:
         )
 
 
+COPIES = ("grouped", "all")
+
+
+def group_copies(store: Store, hits: list[dict[str, Any]], grouped: bool = True) -> None:
+    """One hit per copy group (fonds.copies): the best ranked copy stays, and says where
+    else the document is (``also_in``: its other copies, {id, title}); the other copies'
+    hits leave the page. With ``grouped`` False every hit stays, each with its copies."""
+    seen: dict[tuple[str, ...], dict[str, Any]] = {}
+    keep: list[dict[str, Any]] = []
+    groups = {h["id"]: tuple(copy_group(store, h["id"])) for h in hits}
+    others = sorted({d for g in groups.values() for d in g} - {h["id"] for h in hits})
+    titles = {h["id"]: h["title"] for h in hits}
+    for start in range(0, len(others), 500):
+        chunk = others[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        titles.update(
+            store.conn.execute(f"SELECT id, title FROM documents WHERE id IN ({marks})", chunk)
+        )
+    for hit in hits:
+        group = groups[hit["id"]]
+        hit["also_in"] = [{"id": d, "title": titles.get(d, "")} for d in group if d != hit["id"]]
+        if grouped and len(group) > 1 and group in seen:
+            continue
+        seen[group] = hit
+        keep.append(hit)
+    hits[:] = keep
+
+
 def run(
-    store: Store, query: str, *, limit: int, offset: int, sort: str | None, max_chars: int
+    store: Store,
+    query: str,
+    *,
+    limit: int,
+    offset: int,
+    sort: str | None,
+    max_chars: int,
+    copies: str = "grouped",
 ) -> Page:
-    """Search through the one search service; raise QuerySyntaxError for bad input."""
+    """Search through the one search service; raise QuerySyntaxError for bad input.
+    Copies of one document are one hit unless ``copies`` is "all" (``group_copies``)."""
     _check_text(query, "query", "type a word or a name to search for", max_chars)
     try:
         result = service.search(store, query, limit=limit, offset=offset, sort=sort, facets=True)
     except ValueError as err:  # a bad sort or option named by the service
         raise QuerySyntaxError(str(err)) from err
+    hits = [_hit(h) for h in result.hits]
+    group_copies(store, hits, grouped=copies != "all")
     return Page(
         query=query,
-        hits=[_hit(h) for h in result.hits],
+        hits=hits,
         total=result.total,
         offset=result.offset,
         limit=limit,
@@ -183,6 +224,7 @@ def ask(
     offset: int,
     max_chars: int,
     sort: str | None = None,
+    copies: str = "grouped",
 ) -> Page:
     """A question in plain language (fonds.search.hybrid), as a page without facets.
 
@@ -195,9 +237,11 @@ def ask(
 
     _check_text(question, "question", "type a question to search for", max_chars)
     result = ask_hybrid(store, question, mode=mode, limit=limit, offset=offset, sort=sort)
+    hits = [_hit(h) for h in result.hits]
+    group_copies(store, hits, grouped=copies != "all")
     return Page(
         query=question,
-        hits=[_hit(h) for h in result.hits],
+        hits=hits,
         total=result.total,
         offset=result.offset,
         limit=limit,

@@ -69,6 +69,7 @@ def search_form(
     date_to: str = Query("", alias="to"),
     sort: str = "relevance",
     mode: str = "lexical",
+    copies: str = "grouped",
 ) -> searching.SearchForm:
     """The search page's form from its URL (an unknown sort or mode is the default),
     for the page and for its results saved as RIS."""
@@ -79,6 +80,7 @@ def search_form(
         date_to,
         sort if sort in searching.SORTS else "relevance",
         mode if mode in searching.MODES else "lexical",
+        copies if copies in searching.COPIES else "grouped",
     )
 
 
@@ -116,6 +118,7 @@ def search_page(
                     limit=limit,
                     offset=start,
                     max_chars=state.limits.max_query_chars,
+                    copies=form.copies,
                 )
             else:
                 page = searching.run(
@@ -125,6 +128,7 @@ def search_page(
                     offset=start,
                     sort=searching.SORTS[form.sort],
                     max_chars=state.limits.max_query_chars,
+                    copies=form.copies,
                 )
             context["page"] = page
             context["pager"] = Pager(
