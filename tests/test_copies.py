@@ -243,3 +243,19 @@ def test_a_search_lists_a_document_once_with_where_else_it_is(tmp_path: Path, fo
     page = client.get("/search", params=query).text
     assert page.count("Also in:") == 1 and "copies=all" in page
     assert client.get("/api/search", params={**query, "copies": "some"}).status_code == 400
+
+
+def test_a_huge_body_is_sketched_on_its_start_in_bounded_pieces(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+
+    from fonds.copies import sketch
+
+    hashes = np.arange(1, 5000, dtype=np.uint64) * np.uint64(2654435761)
+    whole = sketch.signature(hashes)
+    monkeypatch.setattr(sketch, "SIGNATURE_ROWS", 7)  # many small pieces
+    assert np.array_equal(sketch.signature(hashes), whole)
+    body = SEED_001.read_text(encoding="utf-8")
+    monkeypatch.setattr(sketch, "SKETCH_CHARS", 2000)
+    assert sketch.sketch_keys(body) == sketch.sketch_keys(body[:2000] + " more words" * 999)

@@ -18,6 +18,10 @@ NUM_PERM = 32
 BANDS = 8  # of 4 rows: two texts 80 % alike share a key 98.5 times in 100, 50 % alike 40
 ROWS = NUM_PERM // BANDS
 MIN_SHINGLES = 40
+# A body is compared on its first this many characters (a whole FRUS volume read as one
+# text is 50 MB): two copies of it share their start, and memory stays bounded.
+SKETCH_CHARS = 1_000_000
+SIGNATURE_ROWS = 65_536  # shingles hashed at once
 SEED = 1950
 _TOKEN = re.compile(r"\S+")
 
@@ -76,14 +80,16 @@ def _shingle_array(ws: list[str]) -> np.ndarray:
 
 
 def shingles(text: str) -> set[int]:
-    """The hashes of every run of SHINGLE_WORDS words."""
-    return set(_shingle_array(words(text)).tolist())
+    """The hashes of every run of SHINGLE_WORDS words (of the first SKETCH_CHARS)."""
+    return set(_shingle_array(words(text[:SKETCH_CHARS])).tolist())
 
 
 def word_spans(text: str, shared: set[int]) -> list[tuple[int, int]]:
     """The stretches of ``text`` (character offsets) covered by shingles in ``shared``,
     runs that touch merged, the longest first."""
-    found = [m for m in _TOKEN.finditer(text) if m.group().casefold().strip(_PUNCTUATION)]
+    found = [
+        m for m in _TOKEN.finditer(text[:SKETCH_CHARS]) if m.group().casefold().strip(_PUNCTUATION)
+    ]
     hashes = _shingle_array([m.group().casefold().strip(_PUNCTUATION) for m in found]).tolist()
     runs: list[list[int]] = []
     for i, h in enumerate(hashes):
@@ -107,8 +113,12 @@ _ADDENDS = _RANDOM.randint(0, 2**63, size=NUM_PERM, dtype=np.uint64)
 
 def signature(hashes: np.ndarray) -> np.ndarray:
     """The MinHash signature (NUM_PERM values) of an array of shingle hashes."""
+    out = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        return (hashes[:, None] * _MULTIPLIERS + _ADDENDS).min(axis=0)
+        for start in range(0, len(hashes), SIGNATURE_ROWS):
+            part = hashes[start : start + SIGNATURE_ROWS, None] * _MULTIPLIERS + _ADDENDS
+            np.minimum(out, part.min(axis=0), out=out)
+    return out
 
 
 def band_keys(hashes: np.ndarray) -> list[int]:
@@ -125,8 +135,8 @@ def band_keys(hashes: np.ndarray) -> list[int]:
 
 
 def sketch_keys(text: str) -> list[int]:
-    """A body's band keys, for finding its copies."""
-    return band_keys(_shingle_array(words(text)))
+    """A body's band keys (of its first SKETCH_CHARS), for finding its copies."""
+    return band_keys(_shingle_array(words(text[:SKETCH_CHARS])))
 
 
 def containment(a: set[int], b: set[int]) -> float:
