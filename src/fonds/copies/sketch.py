@@ -22,6 +22,12 @@ MIN_SHINGLES = 40
 # text is 50 MB): two copies of it share their start, and memory stays bounded.
 SKETCH_CHARS = 1_000_000
 SIGNATURE_ROWS = 65_536  # shingles hashed at once
+# A long body is also sketched in windows, so that a short text quoted whole inside it
+# shares a key with the window that holds it: windows of this many shingles, this far
+# apart, each giving the first WINDOW_BANDS of its bands.
+WINDOW_SHINGLES = 150
+WINDOW_STRIDE = 100
+WINDOW_BANDS = 4
 SEED = 1950
 _TOKEN = re.compile(r"\S+")
 
@@ -121,22 +127,30 @@ def signature(hashes: np.ndarray) -> np.ndarray:
     return out
 
 
-def band_keys(hashes: np.ndarray) -> list[int]:
-    """The sketch's BANDS keys (empty for a text with too few shingles): two texts share
-    a key when one band of their MinHash signatures is equal."""
+def band_keys(hashes: np.ndarray, bands: int = BANDS) -> list[int]:
+    """The sketch's first ``bands`` keys (none for a text with too few shingles): two
+    texts share a key when one band of their MinHash signatures is equal."""
     unique = np.unique(hashes)
     if len(unique) < MIN_SHINGLES:
         return []
     values = signature(unique)
     return [
         (band << 32) | zlib.crc32(values[band * ROWS : (band + 1) * ROWS].tobytes())
-        for band in range(BANDS)
+        for band in range(bands)
     ]
 
 
 def sketch_keys(text: str) -> list[int]:
-    """A body's band keys (of its first SKETCH_CHARS), for finding its copies."""
-    return band_keys(_shingle_array(words(text[:SKETCH_CHARS])))
+    """A body's band keys (of its first SKETCH_CHARS), for finding its copies: those of
+    the whole body, and for a long one those of its windows; sorted, each once."""
+    hashes = _shingle_array(words(text[:SKETCH_CHARS]))
+    keys = set(band_keys(hashes))
+    if len(hashes) >= 2 * WINDOW_SHINGLES:
+        last = len(hashes) - WINDOW_SHINGLES
+        for start in [*range(0, last, WINDOW_STRIDE), last]:
+            window = hashes[start : start + WINDOW_SHINGLES]
+            keys.update(band_keys(window, WINDOW_BANDS))
+    return sorted(keys)
 
 
 def containment(a: set[int], b: set[int]) -> float:
