@@ -259,3 +259,33 @@ def test_a_huge_body_is_sketched_on_its_start_in_bounded_pieces(
     body = SEED_001.read_text(encoding="utf-8")
     monkeypatch.setattr(sketch, "SKETCH_CHARS", 2000)
     assert sketch.sketch_keys(body) == sketch.sketch_keys(body[:2000] + " more words" * 999)
+
+
+def test_a_document_quoted_inside_a_much_longer_one_is_found(tmp_path: Path) -> None:
+    """A long compilation (three other seeds' bodies) quoting seed 001's body whole: the
+    whole-body sketches are far apart; a window of the long one holds the quote."""
+    bodies = [
+        p.read_text(encoding="utf-8")
+        for p in sorted(SEEDS.iterdir())
+        if p.name[:3] in ("000", "003", "004")
+    ]
+    quote = body_only(SEED_001).split("\n\n", 2)[2]
+    folder = tmp_path / "long"
+    folder.mkdir()
+    text = "A compilation of documents\n\n" + "\n\n".join([bodies[0], quote, *bodies[1:]])
+    (folder / "compilation.txt").write_text(text, encoding="utf-8")
+    store = ingest_all(tmp_path / "f.db", SEED_001, folder)
+    ids = ids_by_name(store)
+    from fonds.copies.sketch import shingles
+
+    long_text = store.get_record(ids["compilation.txt"])["text"]
+    seed_text = store.get_record(ids[SEED_001.name])["text"]
+    assert len(shingles(long_text)) > 4 * len(shingles(seed_text))  # much longer
+    assert copies_of(store, ids[SEED_001.name]) == [
+        {
+            "id": ids["compilation.txt"],
+            "relation": "contained_in",
+            "overlap": pytest.approx(1.0, abs=0.1),
+        }
+    ]
+    store.close()
