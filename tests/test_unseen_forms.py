@@ -213,3 +213,32 @@ def test_numbered_paragraphs_are_no_footnotes(tmp_path: Path) -> None:
     assert "1. The Government will reply" in rec.text
     assert "2. The Minister agreed." in rec.text
     assert rec.notes == "1 Not printed."
+
+
+@pytest.mark.parametrize(
+    "site_lines",
+    [
+        "Wilson Center Digital Archive\n",
+        "Home > Collections > Korean War, 1950-1953\n",
+        "Share | Print | Download\n",
+        "Wilson Center Digital Archive\nHome » Collections » Korean War\nShare | Print\n",
+    ],
+)
+def test_a_digital_archive_page_with_the_sites_own_lines_above_its_header(
+    tmp_path: Path, site_lines: str
+) -> None:
+    """A capture that kept the site's name, a breadcrumb or a button bar above the date
+    line: the header is still the date and title, and the body is still the body."""
+    seed = Path(__file__).parents[1] / "corpus" / "seeds" / "001_fb4c437bd42e66bf.txt"
+    page = site_lines + seed.read_text(encoding="utf-8")
+    reader, (rec,) = read(tmp_path, page)
+    _, (plain,) = read(tmp_path, seed.read_text(encoding="utf-8"), name="plain.txt")
+    assert reader == "wilson-web"
+    assert (
+        rec.title
+        == plain.title
+        == (
+            "Telegram Shtykov to Vyshinsky on a Luncheon at the Ministry of Foreign Affairs of the DPRK"
+        )
+    )
+    assert rec.date == "1950-01-19" and rec.text == plain.text and len(rec.text) > 5000

@@ -278,6 +278,10 @@ def _own_date_line(lines: list[Line]) -> int:
     headers = _dated_titles([ln for _, ln in content])
     if not headers:
         return 0
+    if headers[0] and all(_navigation_like(ln.text) for _, ln in content[: headers[0]]):
+        # a site's own lines above the header ("Home > Collections", "Share | Print"):
+        # the document's header starts at its date line
+        return content[headers[0]][0]
     chosen = headers[0]
     for later in headers[1:]:
         between = content[chosen + 2 : later]
@@ -286,6 +290,20 @@ def _own_date_line(lines: list[Line]) -> int:
         else:
             break
     return content[chosen][0] if chosen != headers[0] else 0
+
+
+# A site's breadcrumb, menu or button bar: words between separators ("Home > Collections",
+# "Share | Print").
+NAVIGATION = re.compile(r"\S\s*(?:>|\||»|›)\s*\S")
+
+
+def _navigation_like(text: str) -> bool:
+    """A line of a site's own above a page's header (its name, a breadcrumb, a menu), never
+    a title: page furniture, or short words between menu separators."""
+    low = text.casefold()
+    if is_furniture(text) or low.endswith("digital archive"):
+        return True
+    return len(text) <= 120 and NAVIGATION.search(text) is not None and not text.endswith(".")
 
 
 def _title_from_citation(lines: list[Line], at: int, stop: int, fields: dict[str, Field]) -> int:
