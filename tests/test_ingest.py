@@ -652,3 +652,15 @@ def test_counts_take_the_number_of_their_noun() -> None:
     assert counted(1, "document") == "1 document" and counted(0, "document") == "0 documents"
     assert counted(2, "person") == "2 people" and counted(1, "person") == "1 person"
     assert counted(1500, "file") == "1500 files"
+
+
+def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "f.db")
+    seed = SEEDS / "001_fb4c437bd42e66bf.txt"
+    result = cli(
+        "ingest", str(SEEDS), str(SEEDS.parent), str(seed), "--db", db, "--no-entities", "-q"
+    )
+    assert result.exit_code == 0
+    assert result.stdout.startswith(
+        "6 files (6 added, 0 updated, 0 unchanged, 0 failed), 46 documents"
+    )

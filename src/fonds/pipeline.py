@@ -79,9 +79,22 @@ def is_folder_note(name: str) -> bool:
 
 
 def iter_files(paths: Iterable[str | Path], skipped: list[Path] | None = None) -> Iterator[Path]:
-    """Files under the given paths, recursively, in a stable order. Hidden files are
-    skipped, and so are a folder's notes about itself (README, LICENSE: appended to
-    ``skipped``); a file given by name is always read."""
+    """Files under the given paths, recursively, in a stable order, each once (``corpus/seeds
+    corpus`` names the seeds twice). Hidden files are skipped, and so are a folder's notes
+    about itself (README, LICENSE: appended to ``skipped``); a file given by name is
+    always read."""
+    seen: set[Path] = set()
+
+    def first_time(path: Path) -> bool:
+        try:
+            key = path.resolve()
+        except OSError:  # reported by the reader, as any file that cannot be read
+            return True
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
     for given in paths:
         p = Path(given)
         if p.is_dir():
@@ -92,14 +105,15 @@ def iter_files(paths: Iterable[str | Path], skipped: list[Path] | None = None) -
                     if name.startswith(".") or name in SKIP_NAMES:
                         continue
                     if is_folder_note(name):
-                        if skipped is not None:
+                        if skipped is not None and first_time(Path(root) / name):
                             skipped.append(Path(root) / name)
                         continue
-                    yield Path(root) / name
+                    if first_time(Path(root) / name):
+                        yield Path(root) / name
             # A folder that cannot be listed is reported like a file that cannot be read.
             for err in unlisted:
                 yield Path(err.filename or p)
-        else:
+        elif first_time(p):
             yield p
 
 
