@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -52,9 +51,24 @@ def ingest_all(db: Path, *paths: Path) -> Store:
     return store
 
 
+def links(store: Store) -> set[tuple[str, str, str]]:
+    rows = store.conn.execute("SELECT document_id, other_id, relation FROM copies")
+    return {tuple(r) for r in rows}  # type: ignore[misc]
+
+
 def ids_by_name(store: Store) -> dict[str, str]:
     rows = store.conn.execute("SELECT source_path, id FROM documents").fetchall()
     return {Path(path).name: doc_id for path, doc_id in rows}
+
+
+@pytest.fixture
+def served(tmp_path: Path, forms: Path) -> tuple[Store, dict[str, str], TestClient]:
+    """The seeds and their other forms, ingested and served: the store, ids by file name,
+    a client of the web app."""
+    db = tmp_path / "f.db"
+    ingest_all(db, SEEDS, forms).close()
+    store = Store(db, readonly=True)
+    return store, ids_by_name(store), TestClient(create_app(str(db)))
 
 
 @pytest.fixture
@@ -107,10 +121,6 @@ def test_a_second_form_of_a_seed_is_linked_to_it(tmp_path: Path, forms: Path) ->
 
 
 def test_links_are_the_same_in_any_order(tmp_path: Path, forms: Path) -> None:
-    def links(store: Store) -> set[tuple[str, str, str]]:
-        rows = store.conn.execute("SELECT document_id, other_id, relation FROM copies")
-        return {tuple(r) for r in rows}  # type: ignore[misc]
-
     first = ingest_all(tmp_path / "a.db", SEEDS, forms)
     second = ingest_all(tmp_path / "b.db", forms, SEEDS)
     assert links(first) == links(second) and len(links(first)) == 4
@@ -185,16 +195,12 @@ def test_an_edited_file_loses_its_links(tmp_path: Path, forms: Path) -> None:
     store.close()
 
 
-def test_copies_in_the_api_the_export_and_the_reader(tmp_path: Path, forms: Path) -> None:
-    db = tmp_path / "f.db"
-    ingest_all(db, SEEDS, forms).close()
-    store = Store(db, readonly=True)
-    ids = ids_by_name(store)
+def test_copies_in_the_api_the_export_and_the_reader(served: tuple) -> None:
+    store, ids, client = served
     seed1, copy1 = ids[SEED_001.name], ids["seed-001-copied.txt"]
-    client = TestClient(create_app(str(db)))
     record = client.get(f"/api/documents/{copy1}").json()
     assert {c["id"] for c in record["copies"]} == {seed1, ids["report-quoting.txt"]}
-    exported = CliRunner().invoke(main, ["export", "--db", str(db), "--format", "jsonl"])
+    exported = CliRunner().invoke(main, ["export", "--db", str(store.path), "--format", "jsonl"])
     lines = {r["id"]: r for r in map(json.loads, exported.stdout.splitlines())}
     assert lines[seed1]["copies"] == copies_of(store, seed1)
     page = client.get(f"/documents/{copy1}").text
@@ -202,36 +208,25 @@ def test_copies_in_the_api_the_export_and_the_reader(tmp_path: Path, forms: Path
     assert f'href="/documents/{seed1}"' in section and "the same document" in section
     assert "adds" in section and "a summary" in section  # the page has what the copy lacks
     assert "quoted whole in" in section
-    shutil.rmtree(tmp_path / "forms", ignore_errors=True)
 
 
 @pytest.mark.slow
 def test_workers_link_the_same_copies(tmp_path: Path, forms: Path) -> None:
     """With two worker processes (the sketch made there, the links made by the writer)."""
 
-    def links(db: Path) -> set[tuple[str, str, str]]:
-        store = Store(db, readonly=True)
-        rows = store.conn.execute("SELECT document_id, other_id, relation FROM copies")
-        found = {tuple(r) for r in rows}
-        store.close()
-        return found  # type: ignore[return-value]
-
     runner = CliRunner()
     for jobs, name in (("1", "one.db"), ("2", "two.db")):
         args = ["ingest", str(SEEDS), str(forms), "--db", str(tmp_path / name), "--jobs", jobs]
         result = runner.invoke(main, [*args, "--no-entities", "-q"])
         assert result.exit_code == 0, result.output
-    assert links(tmp_path / "one.db") == links(tmp_path / "two.db")
-    assert len(links(tmp_path / "one.db")) == 4
+    one, two = (Store(tmp_path / name, readonly=True) for name in ("one.db", "two.db"))
+    assert links(one) == links(two)
+    assert len(links(one)) == 4
 
 
-def test_a_search_lists_a_document_once_with_where_else_it_is(tmp_path: Path, forms: Path) -> None:
-    db = tmp_path / "f.db"
-    ingest_all(db, SEEDS, forms).close()
-    store = Store(db, readonly=True)
-    ids = ids_by_name(store)
+def test_a_search_lists_a_document_once_with_where_else_it_is(served: tuple) -> None:
+    _, ids, client = served
     seed1, copy1 = ids[SEED_001.name], ids["seed-001-copied.txt"]
-    client = TestClient(create_app(str(db)))
     query = {"q": '"Telegram Shtykov to Vyshinsky on a Luncheon"'}
     grouped = client.get("/api/search", params=query).json()
     every = client.get("/api/search", params={**query, "copies": "all"}).json()

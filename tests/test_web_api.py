@@ -22,7 +22,17 @@ from fonds.web.app import create_app
 from fonds.web.state import WebLimits
 from tests.test_web_support import PLACES, Archive, copy_archive
 
-HIT_KEYS = {"id", "score", "title", "date", "doc_type", "snippet", "highlights", "matched", "also_in"}
+HIT_KEYS = {
+    "id",
+    "score",
+    "title",
+    "date",
+    "doc_type",
+    "snippet",
+    "highlights",
+    "matched",
+    "also_in",
+}
 TOKEN = "correct horse battery staple"
 
 

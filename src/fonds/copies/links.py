@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from fonds.copies.sketch import SHINGLE_WORDS, containment, shingles, word_spans
+from fonds.copies.sketch import containment, shingles, word_spans
 from fonds.model import Record
 from fonds.store.sqlite import Store
 
@@ -164,7 +164,6 @@ def evidence_of(store: Store, doc_id: str, other_id: str) -> dict[str, Any] | No
 
 
 __all__ = [
-    "SHINGLE_WORDS",
     "copies_of",
     "copy_group",
     "evidence_of",

@@ -36,15 +36,15 @@ _TOKEN = re.compile(r"\S+")
 _PUNCTUATION = string.punctuation + "“”‘’„«»—–―…•·¶§*"
 
 
+def _word(token: str) -> str:
+    """A token as compared: lower case, punctuation off its ends ("" when nothing is left)."""
+    return token.casefold().strip(_PUNCTUATION)
+
+
 def words(text: str) -> list[str]:
-    """The words of a text, lower case, punctuation off their ends (split at white
-    space: a C loop, where a word pattern costs as much as the rest of the sketch)."""
-    out = []
-    for token in text.casefold().split():
-        word = token.strip(_PUNCTUATION)
-        if word:
-            out.append(word)
-    return out
+    """The words of a text (split at white space: a C loop, where a word pattern costs
+    as much as the rest of the sketch), as ``_word`` folds them."""
+    return [w for w in map(_word, text.split()) if w]
 
 
 # Word hashes: the vocabulary repeats from one document to the next.
@@ -93,10 +93,9 @@ def shingles(text: str) -> set[int]:
 def word_spans(text: str, shared: set[int]) -> list[tuple[int, int]]:
     """The stretches of ``text`` (character offsets) covered by shingles in ``shared``,
     runs that touch merged, the longest first."""
-    found = [
-        m for m in _TOKEN.finditer(text[:SKETCH_CHARS]) if m.group().casefold().strip(_PUNCTUATION)
-    ]
-    hashes = _shingle_array([m.group().casefold().strip(_PUNCTUATION) for m in found]).tolist()
+    tokens = [(m, _word(m.group())) for m in _TOKEN.finditer(text[:SKETCH_CHARS])]
+    found = [m for m, w in tokens if w]
+    hashes = _shingle_array([w for _, w in tokens if w]).tolist()
     runs: list[list[int]] = []
     for i, h in enumerate(hashes):
         if h not in shared:

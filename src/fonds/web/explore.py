@@ -207,7 +207,29 @@ def cached_places(state: WebState) -> tuple[list[dict[str, Any]], list[dict[str,
 
 @router.get("/map", response_class=HTMLResponse)
 def map_page(request: Request, view: str = "") -> HTMLResponse:
-    located, unlocated = cached_places(state_of(request))
+    state = state_of(request)
+    world = view == "world"
+    _, unlocated = cached_places(state)
+    # the labels' placement is computed once per version of the archive and view
+    points, box, widest = state.cached(f"map:{world}", lambda: _map_layout(state, world))
+    return render(
+        request,
+        "map.html",
+        countries=world_paths(),
+        points=points,
+        unlocated=unlocated,
+        viewbox=" ".join(f"{v:g}" for v in box),
+        world=world,
+        label_size=round(box[2] / 80, 2),
+        widest=widest,
+    )
+
+
+def _map_layout(
+    state: WebState, world: bool
+) -> tuple[list[dict[str, Any]], tuple[float, float, float, float], float]:
+    """The places drawn (position, marker, label), the first view, and the widest view."""
+    located, _ = cached_places(state)
     top = max((p["documents"] for p in located), default=1) or 1
     points = []
     for p in located:
@@ -217,19 +239,9 @@ def map_page(request: Request, view: str = "") -> HTMLResponse:
         )
     box = map_view(
         [(p["x"], p["y"]) for p in points],
-        world=view == "world",
+        world=world,
         weights=[p["documents"] for p in points],
     )
     widest = max(box[2], MAP_WIDTH)  # the farthest out the map zooms: the whole world
     label_places(points, box[2] / 80, box[2] / widest)
-    return render(
-        request,
-        "map.html",
-        countries=world_paths(),
-        points=points,
-        unlocated=unlocated,
-        viewbox=" ".join(f"{v:g}" for v in box),
-        world=view == "world",
-        label_size=round(box[2] / 80, 2),
-        widest=widest,
-    )
+    return points, box, widest

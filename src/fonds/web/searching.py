@@ -156,7 +156,21 @@ def group_copies(store: Store, hits: list[dict[str, Any]], grouped: bool = True)
     hits leave the page. With ``grouped`` False every hit stays, each with its copies."""
     seen: dict[tuple[str, ...], dict[str, Any]] = {}
     keep: list[dict[str, Any]] = []
-    groups = {h["id"]: tuple(copy_group(store, h["id"])) for h in hits}
+    ids = [h["id"] for h in hits]
+    marks = ",".join("?" * len(ids))
+    linked = (
+        {  # one query for the page; a group is walked only for hits that have one
+            row[0]
+            for row in store.conn.execute(
+                f"SELECT document_id FROM copies WHERE relation = 'same' AND document_id IN ({marks})"
+                f" UNION SELECT other_id FROM copies WHERE relation = 'same' AND other_id IN ({marks})",
+                [*ids, *ids],
+            )
+        }
+        if ids
+        else set()
+    )
+    groups = {i: tuple(copy_group(store, i)) if i in linked else (i,) for i in ids}
     others = sorted({d for g in groups.values() for d in g} - {h["id"] for h in hits})
     titles = {h["id"]: h["title"] for h in hits}
     for start in range(0, len(others), 500):

@@ -230,12 +230,10 @@ def document_page(
         200: {
             "description": "the file, to download (Content-Disposition: attachment)",
             "content": {
-                "application/x-bibtex": {"schema": {"type": "string"}},
-                "application/vnd.citationstyles.csl+json": {
-                    "schema": {"type": "array", "items": {"type": "object"}}
-                },
-                "application/x-research-info-systems": {"schema": {"type": "string"}},
-                "text/plain": {"schema": {"type": "string"}},
+                media: {"schema": {"type": "array", "items": {"type": "object"}}}
+                if fmt == "json"
+                else {"schema": {"type": "string"}}
+                for fmt, media in CITATION_MEDIA.items()
             },
         },
         404: {
@@ -262,20 +260,17 @@ def document_citation(
     record = state_of(request).reader().get_record(doc_id)
     c = cite(record)
     safe_id = "".join(ch for ch in doc_id if ch.isalnum() or ch in "-_")[:64] or "document"
-    if fmt == "ris":
-        page = str(request.url_for("document_page", doc_id=doc_id))
-        body, media = ris_entry(record, page), "application/x-research-info-systems"
-    elif fmt == "bib":
-        body, media = c.bibtex + "\n", "application/x-bibtex"
-    elif fmt == "json":
-        body, media = (
-            json.dumps([c.csl_json], ensure_ascii=False, indent=2),
-            "application/vnd.citationstyles.csl+json",
-        )
-    elif fmt == "txt":
-        body, media = c.chicago_bibliography + "\n", "text/plain"
-    else:
+    if fmt not in CITATION_MEDIA:
         raise NotFound(f"no citation format {fmt!r}: use bib, json, ris or txt")
+    if fmt == "ris":
+        body = ris_entry(record, str(request.url_for("document_page", doc_id=doc_id)))
+    elif fmt == "bib":
+        body = c.bibtex + "\n"
+    elif fmt == "json":
+        body = json.dumps([c.csl_json], ensure_ascii=False, indent=2)
+    else:
+        body = c.chicago_bibliography + "\n"
+    media = CITATION_MEDIA[fmt]
     return Response(
         body,
         media_type=media + "; charset=utf-8",
