@@ -284,3 +284,97 @@ def test_a_document_quoted_inside_a_much_longer_one_is_found(tmp_path: Path) -> 
         }
     ]
     store.close()
+
+
+@pytest.mark.parametrize("rows", [65_536, 70, 7])
+def test_window_keys_are_the_keys_of_each_window(
+    rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sketch_keys`` makes a long body's window keys from block minima, in pieces of
+    SIGNATURE_ROWS shingles; they are what each window sketched alone gives."""
+    from fonds.copies import sketch
+
+    body = " ".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.iterdir()))
+    body += " the same words again" * 200  # a stretch too repetitive to be compared
+    hashes = sketch._shingle_array(sketch.words(body))
+    starts = sketch.window_starts(len(hashes))
+    assert len(starts) > 20 and starts[-1] % 50  # the last window off the blocks
+    expected = set(sketch.band_keys(hashes))
+    for start in starts:
+        window = hashes[start : start + sketch.WINDOW_SHINGLES]
+        expected.update(sketch.band_keys(window, sketch.WINDOW_BANDS))
+    monkeypatch.setattr(sketch, "SIGNATURE_ROWS", rows)
+    assert sketch.sketch_keys(body) == sorted(expected)
+    no_windows = {
+        k for start in starts[-3:] for k in sketch.band_keys(hashes[start : start + 150], 4)
+    }
+    assert not no_windows, "the repetitive end has too few shingles for a key"
+
+
+def test_a_documents_keys_go_with_it(tmp_path: Path, forms: Path) -> None:
+    store = ingest_all(tmp_path / "f.db", SEEDS, forms)
+    doc_id, rowid = store.conn.execute(
+        "SELECT id, rowid FROM documents WHERE rowid IN (SELECT doc FROM copy_sketches) LIMIT 1"
+    ).fetchone()
+    keys = json.loads(
+        store.conn.execute("SELECT keys FROM copy_sketches WHERE doc = ?", (rowid,)).fetchone()[0]
+    )
+    stored = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT key FROM copy_keys WHERE doc = ? ORDER BY key", (rowid,)
+        )
+    ]
+    assert keys == stored and len(keys) >= 8
+    store.delete_documents({doc_id})
+    orphans = store.conn.execute(
+        "SELECT count(*) FROM copy_keys WHERE doc NOT IN (SELECT rowid FROM documents)"
+    ).fetchone()[0]
+    assert orphans == 0
+    assert (
+        store.conn.execute(
+            "SELECT count(*) FROM copy_sketches WHERE doc NOT IN (SELECT rowid FROM documents)"
+        ).fetchone()[0]
+        == 0
+    )
+    store.close()
+
+
+def test_keys_of_an_older_archive_are_carried_over(tmp_path: Path, forms: Path) -> None:
+    """An archive written before migration 7 (keys by document id, with a second index)
+    keeps its keys, by row number, and finds copies against them."""
+    from fonds.store.migrations import migrate
+
+    store = ingest_all(tmp_path / "f.db", SEEDS)
+    before = {
+        tuple(r)
+        for r in store.conn.execute(
+            "SELECT k.key, d.id FROM copy_keys k JOIN documents d ON d.rowid = k.doc"
+        )
+    }
+    with store.conn:  # back to schema 6
+        store.conn.execute("DROP TRIGGER documents_copy_keys")
+        store.conn.execute("DROP TABLE copy_keys")
+        store.conn.execute("DROP TABLE copy_sketches")
+        store.conn.execute(
+            "CREATE TABLE copy_keys (key INTEGER NOT NULL, document_id TEXT NOT NULL"
+            " REFERENCES documents(id) ON DELETE CASCADE, PRIMARY KEY (key, document_id))"
+            " WITHOUT ROWID"
+        )
+        store.conn.execute("CREATE INDEX copy_keys_document ON copy_keys(document_id)")
+        store.conn.executemany(
+            "INSERT INTO copy_keys(key, document_id) VALUES (?, ?)", sorted(before)
+        )
+        store.conn.execute("DELETE FROM schema_migrations WHERE version = 7")
+    migrate(store.conn)
+    after = {
+        tuple(r)
+        for r in store.conn.execute(
+            "SELECT k.key, d.id FROM copy_keys k JOIN documents d ON d.rowid = k.doc"
+        )
+    }
+    assert after == before and len(before) > 40
+    store.close()
+    store = ingest_all(tmp_path / "f.db", forms)
+    assert len(links(store)) >= 3
+    store.close()

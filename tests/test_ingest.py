@@ -664,3 +664,17 @@ def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
     assert result.stdout.startswith(
         "6 files (6 added, 0 updated, 0 unchanged, 0 failed), 46 documents"
     )
+
+
+def test_a_file_linked_into_a_walked_folder_is_read_once(tmp_path: Path) -> None:
+    from fonds.pipeline import iter_files
+
+    folder = tmp_path / "corpus"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("Title: A\n\nOne text.\n", encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text("Title: B\n\nAnother.\n", encoding="utf-8")
+    (folder / "sub" / "link-to-a.txt").symlink_to(folder / "a.txt")
+    alias = tmp_path / "alias"
+    alias.symlink_to(folder, target_is_directory=True)
+    found = [p.relative_to(tmp_path).as_posix() for p in iter_files([folder, alias])]
+    assert found == ["corpus/a.txt", "corpus/sub/b.txt"]

@@ -84,10 +84,17 @@ def iter_files(paths: Iterable[str | Path], skipped: list[Path] | None = None) -
     about itself (README, LICENSE: appended to ``skipped``); a file given by name is
     always read."""
     seen: set[Path] = set()
+    folders: dict[Path, Path] = {}  # each folder resolved once, not once a file in it
 
     def first_time(path: Path) -> bool:
         try:
-            key = path.resolve()
+            if path.is_symlink():
+                key = path.resolve()
+            else:
+                folder = folders.get(path.parent)
+                if folder is None:
+                    folder = folders[path.parent] = path.parent.resolve()
+                key = folder / path.name
         except OSError:  # reported by the reader, as any file that cannot be read
             return True
         if key in seen:
@@ -104,12 +111,13 @@ def iter_files(paths: Iterable[str | Path], skipped: list[Path] | None = None) -
                 for name in sorted(files):
                     if name.startswith(".") or name in SKIP_NAMES:
                         continue
+                    path = Path(root) / name
                     if is_folder_note(name):
-                        if skipped is not None and first_time(Path(root) / name):
-                            skipped.append(Path(root) / name)
+                        if skipped is not None and first_time(path):
+                            skipped.append(path)
                         continue
-                    if first_time(Path(root) / name):
-                        yield Path(root) / name
+                    if first_time(path):
+                        yield path
             # A folder that cannot be listed is reported like a file that cannot be read.
             for err in unlisted:
                 yield Path(err.filename or p)

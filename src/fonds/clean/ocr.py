@@ -31,10 +31,15 @@ def _il_pattern() -> re.Pattern[str]:
     )
 
 
+# What every slip has, without the surname before it: a cheap test that most texts fail
+# (the full pattern tries a hundred surnames at every word).
+_SLIP = re.compile(r"[ ](?:II|I1|1I|1l|l1|ll|lI)(?=[ \-’'s]|[.,;:)\]]|$)", re.M)
+
+
 def repair_ocr(text: str, field: str) -> tuple[str, list[Repair]]:
     """Repair certain OCR slips in ``text``; return the new text and what was changed."""
     repairs: list[Repair] = []
-    if not text:
+    if not text or _SLIP.search(text) is None:
         return text, repairs
     matches = list(_il_pattern().finditer(text))
     if not matches:

@@ -22,7 +22,7 @@ any order give the same links.
 from __future__ import annotations
 
 import json
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -38,25 +38,50 @@ MAX_GROUP = 200  # documents walked when a copy group is gathered
 EVIDENCE_SPANS = 20  # spans kept per side of a link
 
 
-def store_keys(store: Store, record: Record) -> None:
-    """Store a record's band keys (inside the caller's transaction)."""
-    store.conn.executemany(
-        "INSERT INTO copy_keys(key, document_id) VALUES (?, ?)",
-        [(key, record.id) for key in record.copy_keys],
-    )
-
-
-def candidates(store: Store, record: Record) -> list[str]:
-    """Documents that share a band key with the record, the most shared first."""
+def store_keys(store: Store, record: Record) -> int | None:
+    """Store a record's band keys (inside the caller's transaction, after the record):
+    by the document's row number, one B-tree entry a key, and the list beside it for the
+    trigger that drops them with the document. The row number, or None when it has no keys."""
     if not record.copy_keys:
-        return []
+        return None
+    row = store.conn.execute("SELECT rowid FROM documents WHERE id = ?", (record.id,)).fetchone()
+    doc = row[0]
+    store.conn.execute(
+        "INSERT INTO copy_sketches(doc, keys) VALUES (?, ?)", (doc, json.dumps(record.copy_keys))
+    )
+    store.conn.executemany(
+        "INSERT INTO copy_keys(key, doc) VALUES (?, ?)", [(key, doc) for key in record.copy_keys]
+    )
+    return doc
+
+
+def candidates(store: Store, record: Record, doc: int) -> list[str]:
+    """Documents that share a band key with the record (row number ``doc``), the most
+    shared first (then by id, so that the choice does not depend on the order written)."""
     marks = ",".join("?" * len(record.copy_keys))
-    rows = store.conn.execute(
-        f"SELECT document_id, count(*) AS n FROM copy_keys WHERE key IN ({marks})"
-        " AND document_id != ? GROUP BY document_id ORDER BY n DESC, document_id LIMIT ?",
-        [*record.copy_keys, record.id, MAX_CANDIDATES],
-    ).fetchall()
-    return [r[0] for r in rows]
+    shared = Counter(
+        r[0]
+        for r in store.conn.execute(
+            f"SELECT doc FROM copy_keys WHERE key IN ({marks}) AND doc != ?",
+            [*record.copy_keys, doc],
+        )
+    )  # counted here: SQLite's GROUP BY and ORDER BY would build two temporary B-trees
+    if not shared:
+        return []
+    ranked = sorted(shared.values(), reverse=True)
+    floor = ranked[min(MAX_CANDIDATES, len(ranked)) - 1]
+    rows = [d for d, n in shared.items() if n >= floor]
+    found: list[tuple[int, str]] = []
+    for start in range(0, len(rows), 500):
+        part = rows[start : start + 500]
+        found += [
+            (-shared[r[0]], r[1])
+            for r in store.conn.execute(
+                f"SELECT rowid, id FROM documents WHERE rowid IN ({','.join('?' * len(part))})",
+                part,
+            )
+        ]
+    return [doc_id for _, doc_id in sorted(found)[:MAX_CANDIDATES]]
 
 
 def relation(mine: set[int], theirs: set[int]) -> tuple[str, float] | None:
@@ -76,8 +101,10 @@ def relation(mine: set[int], theirs: set[int]) -> tuple[str, float] | None:
 def link_copies(store: Store, record: Record) -> int:
     """Find the record's copies among the documents stored and link them (inside the
     caller's transaction); how many links were made."""
-    store_keys(store, record)
-    found = candidates(store, record)
+    doc = store_keys(store, record)
+    if doc is None:
+        return 0
+    found = candidates(store, record, doc)
     if not found:
         return 0
     mine = shingles(record.text)

@@ -32,17 +32,16 @@ class Line:
 def split_lines(text: str, strip_bullets: bool = False) -> list[Line]:
     """Every line of ``text`` with its stripped content; blank lines are kept as ''."""
     out = []
-    for m in re.finditer(r"[^\n]*", text):
-        if m.start() > 0 and m.start() == m.end() and text[m.start() - 1 : m.start()] != "\n":
-            continue
-        raw = m.group()
-        left = len(raw) - len(raw.lstrip())
+    start = 0
+    for raw in text.split("\n"):
         content = raw.strip()
+        left = len(raw) - len(raw.lstrip()) if content else len(raw)
         if strip_bullets and content[:1] in _BULLETS and content[1:2] == " ":
             bullet_left = len(content) - len(content[1:].lstrip())
             left += bullet_left
             content = content[1:].strip()
-        out.append(Line(content, m.start() + left, m.start() + left + len(content)))
+        out.append(Line(content, start + left, start + left + len(content)))
+        start += len(raw) + 1
     return out
 
 

@@ -201,6 +201,32 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX copies_other ON copies(other_id);
         """,
     ),
+    (
+        7,
+        "copy keys by the document's row number, with no second index: a key costs one "
+        "B-tree entry (a record's keys are kept beside it, for dropping them with it)",
+        """
+        ALTER TABLE copy_keys RENAME TO copy_keys_old;
+        CREATE TABLE copy_sketches (doc INTEGER PRIMARY KEY, keys TEXT NOT NULL);
+        CREATE TABLE copy_keys (
+            key INTEGER NOT NULL,
+            doc INTEGER NOT NULL,
+            PRIMARY KEY (key, doc)
+        ) WITHOUT ROWID;
+        INSERT INTO copy_sketches(doc, keys)
+            SELECT d.rowid, json_group_array(k.key) FROM copy_keys_old k
+            JOIN documents d ON d.id = k.document_id GROUP BY d.rowid;
+        INSERT INTO copy_keys(key, doc)
+            SELECT k.key, d.rowid FROM copy_keys_old k JOIN documents d ON d.id = k.document_id;
+        DROP TABLE copy_keys_old;
+        CREATE TRIGGER documents_copy_keys AFTER DELETE ON documents BEGIN
+            DELETE FROM copy_keys WHERE doc = old.rowid AND key IN (
+                SELECT value FROM json_each(
+                    (SELECT keys FROM copy_sketches WHERE doc = old.rowid)));
+            DELETE FROM copy_sketches WHERE doc = old.rowid;
+        END;
+        """,
+    ),
 ]
 
 
