@@ -232,9 +232,12 @@ def test_a_search_lists_a_document_once_with_where_else_it_is(served: tuple) -> 
     every = client.get("/api/search", params={**query, "copies": "all"}).json()
     assert {seed1, copy1} <= {h["id"] for h in every["hits"]}
     shown = [h for h in grouped["hits"] if h["id"] in (seed1, copy1)]
-    assert len(shown) == 1  # one hit for the document
-    assert [c["id"] for c in shown[0]["also_in"]] == [copy1 if shown[0]["id"] == seed1 else seed1]
-    assert grouped["total"] == every["total"]  # counts still count every copy
+    assert len(shown) == 1  # one hit for the document: the fuller record, the seed
+    assert shown[0]["id"] == seed1 and [c["id"] for c in shown[0]["also_in"]] == [copy1]
+    assert grouped["total"] == every["total"] - 1  # counted once
+    years = {f["value"]: f["count"] for f in grouped["facets"]["year"]}
+    years_all = {f["value"]: f["count"] for f in every["facets"]["year"]}
+    assert years["1950"] == years_all["1950"] - 1
     page = client.get("/search", params=query).text
     assert page.count("Also in:") == 1 and "copies=all" in page
     assert client.get("/api/search", params={**query, "copies": "some"}).status_code == 400
@@ -377,4 +380,103 @@ def test_keys_of_an_older_archive_are_carried_over(tmp_path: Path, forms: Path) 
     store.close()
     store = ingest_all(tmp_path / "f.db", forms)
     assert len(links(store)) >= 3
+    store.close()
+
+
+def _counts(store: Store) -> dict[str, object]:
+    """What the archive's pages count: the timeline, documents per entity (entity pages,
+    the map, the entity list), who wrote to and met whom, the summary by type and year."""
+    from fonds.web import corpus, entities
+
+    line = corpus.timeline(store, None, None, None)
+    people = [
+        r[0] for r in store.conn.execute("SELECT DISTINCT entity_id FROM mentions ORDER BY 1")
+    ]
+    by_entity = {
+        e: (
+            entities.entity_documents(store, e, 1000, 0)[1],
+            entities.entity_years(store, e),
+            {c["id"]: c["documents"] for c in entities.co_mentioned(store, e, limit=1000)},
+        )
+        for e in people
+    }
+    network = {  # weights (a copy may change which spelling names an unknown person)
+        kind: sorted(e.weight for e in corpus.links(store, kind).edges) for kind in ("wrote", "met")
+    }
+    return {
+        "timeline": (line.total, line.undated, line.buckets, line.spans),
+        "entities": by_entity,
+        "network": network,
+        "types": store.counts_by("doc_type"),
+        "archives": store.counts_by_archive(),
+        "documents": store.count_documents(once=True),
+    }
+
+
+def test_copies_of_documents_change_no_count(tmp_path: Path) -> None:
+    """The timeline, entity pages, the network and the archive's summary count a document
+    kept in several copies once: adding two other forms of seeds changes none of them."""
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "seed-001-copied.txt").write_text(body_only(SEED_001), encoding="utf-8")
+    (forms / "seed-002-body.md").write_text(markdown_body(SEED_002), encoding="utf-8")
+    from fonds.entities.stage import EntityStage
+
+    def with_entities(db: Path, *paths: Path) -> Store:
+        store = Store(db)
+        stage = EntityStage.for_store(store, ner="none")  # names from the authority file
+        assert ingest(store, list(paths), stage.annotate, settle=stage.settle).count("failed") == 0
+        return store
+
+    alone = with_entities(tmp_path / "a.db", SEEDS)
+    expected = _counts(alone)
+    alone.close()
+    both = with_entities(tmp_path / "b.db", SEEDS, forms)
+    assert both.count_documents() == both.count_documents(once=True) + 2
+    assert len(expected["entities"]) > 20 and expected["network"]["met"]  # type: ignore[arg-type]
+    got = _counts(both)
+    for entity, counted in expected["entities"].items():  # type: ignore[attr-defined]
+        total, years, co = got["entities"][entity]  # type: ignore[index]
+        # a copy may name others besides (its own spelling): each counted once
+        assert (total, years) == counted[:2], entity
+        assert {k: v for k, v in co.items() if k in counted[2]} == counted[2], entity
+        assert all(v == 1 for k, v in co.items() if k not in counted[2]), entity
+        got["entities"][entity] = counted  # type: ignore[index]
+    for entity in set(got["entities"]) - set(expected["entities"]):  # type: ignore[arg-type]
+        # named only in a copy (its own spelling): counted for its group, once
+        assert got["entities"][entity][0] == 1, entity  # type: ignore[index]
+        del got["entities"][entity]  # type: ignore[attr-defined]
+    assert got == expected
+    both.close()
+
+
+def test_a_group_dissolves_when_a_copy_is_gone(tmp_path: Path, forms: Path) -> None:
+    store = ingest_all(tmp_path / "f.db", SEEDS, forms)
+    ids = ids_by_name(store)
+    groups = dict(store.conn.execute("SELECT document_id, preferred_id FROM copy_duplicates"))
+    assert groups == {
+        ids["seed-001-copied.txt"]: ids[SEED_001.name],
+        ids["seed-002-body.md"]: ids[SEED_002.name],
+    }
+    (forms / "seed-001-copied.txt").write_text("Now another text altogether.\n", encoding="utf-8")
+    store.close()
+    store = ingest_all(tmp_path / "f.db", SEEDS, forms)
+    ids = ids_by_name(store)
+    groups = dict(store.conn.execute("SELECT document_id, preferred_id FROM copy_duplicates"))
+    assert groups == {ids["seed-002-body.md"]: ids[SEED_002.name]}
+    store.close()
+
+
+def test_groups_of_an_older_archive_are_filled_in(tmp_path: Path, forms: Path) -> None:
+    from fonds.store.migrations import migrate
+
+    store = ingest_all(tmp_path / "f.db", SEEDS, forms)
+    before = set(store.conn.execute("SELECT document_id, preferred_id FROM copy_duplicates"))
+    assert len(before) == 2
+    with store.conn:  # back to schema 7
+        store.conn.execute("DROP TABLE copy_duplicates")
+        store.conn.execute("DELETE FROM schema_migrations WHERE version = 8")
+    migrate(store.conn)
+    after = set(store.conn.execute("SELECT document_id, preferred_id FROM copy_duplicates"))
+    assert {tuple(r) for r in after} == {tuple(r) for r in before}
     store.close()

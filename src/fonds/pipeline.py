@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fonds.copies.links import link_copies
+from fonds.copies.links import link_copies, regroup
 from fonds.counted import counted
 from fonds.errors import FondsError, ReadError
 from fonds.extract.record import build_record
@@ -243,7 +243,9 @@ def _drop_stale(store: Store, path: str, stale: set[str]) -> None:
         if other:
             store.move_source(doc_id, other)
         else:
-            store.delete_documents({doc_id})
+            with store.transaction():
+                store.delete_documents({doc_id})
+                regroup(store, {doc_id})  # its copies may stand for themselves again
 
 
 def fail_file(

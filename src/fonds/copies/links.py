@@ -28,6 +28,7 @@ from typing import Any
 
 from fonds.copies.sketch import containment, shingles, word_spans
 from fonds.model import Record
+from fonds.store.migrations import PREFERRED_ORDER
 from fonds.store.sqlite import Store
 
 SAME_OVERLAP = 0.8
@@ -99,16 +100,12 @@ def relation(mine: set[int], theirs: set[int]) -> tuple[str, float] | None:
 
 
 def link_copies(store: Store, record: Record) -> int:
-    """Find the record's copies among the documents stored and link them (inside the
-    caller's transaction); how many links were made."""
+    """Find the record's copies among the documents stored and link them, and bring its
+    copy group up to date (inside the caller's transaction); how many links were made."""
     doc = store_keys(store, record)
-    if doc is None:
-        return 0
-    found = candidates(store, record, doc)
-    if not found:
-        return 0
-    mine = shingles(record.text)
+    found = candidates(store, record, doc) if doc is not None else []
     made = 0
+    mine = shingles(record.text) if found else set()
     for other_id in found:
         row = store.conn.execute("SELECT text FROM documents WHERE id = ?", (other_id,)).fetchone()
         if row is None:
@@ -141,7 +138,111 @@ def link_copies(store: Store, record: Record) -> int:
             ),
         )
         made += 1
+    if made or was_grouped(store, record.id):
+        regroup(store, {record.id, *found})
     return made
+
+
+def was_grouped(store: Store, doc_id: str) -> bool:
+    """Whether the document is in a copy group, as the table has it."""
+    return (
+        store.conn.execute(
+            "SELECT 1 FROM copy_duplicates WHERE document_id = ?"
+            " UNION ALL SELECT 1 FROM copy_duplicates WHERE preferred_id = ? LIMIT 1",
+            (doc_id, doc_id),
+        ).fetchone()
+        is not None
+    )
+
+
+def preferred(store: Store, members: list[str]) -> str:
+    """The copy that stands for a group: the fullest record (PREFERRED_ORDER)."""
+    marks = ",".join("?" * len(members))
+    return store.conn.execute(
+        f"SELECT d.id FROM documents d WHERE d.id IN ({marks}) ORDER BY {PREFERRED_ORDER} LIMIT 1",
+        members,
+    ).fetchone()[0]
+
+
+def regroup(store: Store, ids: set[str]) -> set[str]:
+    """Bring the copy groups of these documents up to date (inside the caller's
+    transaction), with the members of the groups they were in: each member that is not
+    its group's preferred record names it in ``copy_duplicates``. A document whose standing
+    changed is queued for the search index (which counts a group once); those are returned."""
+    before = _standing(store, _old_groups(store, ids))
+    after: dict[str, str | None] = {}
+    exists = _existing(store, set(before) | ids)
+    for doc_id in sorted(exists):
+        if doc_id in after:
+            continue
+        group = copy_group(store, doc_id)
+        best = preferred(store, group) if len(group) > 1 else doc_id
+        after.update({m: (best if m != best else None) for m in group})
+    changed = {d for d in set(before) | set(after) if before.get(d) != after.get(d)}
+    if not changed:
+        return changed
+    marks = ",".join("?" * len(changed))
+    store.conn.execute(
+        f"DELETE FROM copy_duplicates WHERE document_id IN ({marks})", sorted(changed)
+    )
+    store.conn.executemany(
+        "INSERT INTO copy_duplicates(document_id, preferred_id) VALUES (?, ?)",
+        [(d, after[d]) for d in sorted(changed) if after.get(d)],
+    )
+    # The preferred records index their copies' titles: theirs change too. A deleted
+    # document is queued already.
+    heads = {before.get(d) for d in changed} | {after.get(d) for d in changed}
+    for doc_id in sorted((changed | {h for h in heads if h}) & (exists | set(after))):
+        store.enqueue_for_search(doc_id)
+    return changed
+
+
+def _old_groups(store: Store, ids: set[str]) -> set[str]:
+    """These documents and every member of the groups the table has them in."""
+    marks = ",".join("?" * len(ids))
+    heads = ids | {
+        r[0]
+        for r in store.conn.execute(
+            f"SELECT preferred_id FROM copy_duplicates WHERE document_id IN ({marks})", sorted(ids)
+        )
+    }
+    marks = ",".join("?" * len(heads))
+    members = {
+        r[0]
+        for r in store.conn.execute(
+            f"SELECT document_id FROM copy_duplicates WHERE preferred_id IN ({marks})",
+            sorted(heads),
+        )
+    }
+    return heads | members
+
+
+def _standing(store: Store, ids: set[str]) -> dict[str, str | None]:
+    """Each document's preferred record as the table says (None: it stands for itself)."""
+    marks = ",".join("?" * len(ids))
+    named = dict(
+        store.conn.execute(
+            f"SELECT document_id, preferred_id FROM copy_duplicates WHERE document_id IN ({marks})",
+            sorted(ids),
+        ).fetchall()
+    )
+    return {d: named.get(d) for d in ids}
+
+
+def _existing(store: Store, ids: set[str]) -> set[str]:
+    marks = ",".join("?" * len(ids))
+    return {
+        r[0]
+        for r in store.conn.execute(f"SELECT id FROM documents WHERE id IN ({marks})", sorted(ids))
+    }
+
+
+def preferred_of(store: Store, doc_id: str) -> str | None:
+    """The record that stands for this document's copy group, if another one does."""
+    row = store.conn.execute(
+        "SELECT preferred_id FROM copy_duplicates WHERE document_id = ?", (doc_id,)
+    ).fetchone()
+    return row[0] if row else None
 
 
 def copies_of(store: Store, doc_id: str) -> list[dict[str, Any]]:

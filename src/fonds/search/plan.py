@@ -90,6 +90,7 @@ class Plan:
     sort: str
     names: list[NameMatch] = field(default_factory=list)  # outside exclusions, for display
     filters: list[EntityFilter] = field(default_factory=list)  # likewise
+    once: bool = False  # a document kept in several copies is found once (fonds.copies)
 
 
 class Planner:

@@ -108,6 +108,7 @@ def search(
     offset: int = 0,
     sort: str | None = None,
     facets: bool = True,
+    once: bool = False,
 ) -> SearchResult:
     """Ranked hits for a query in the fonds query language (see QUERY.md).
 
@@ -118,6 +119,8 @@ def search(
         offset: hits to skip (offset + limit at most 10,000).
         sort: ``relevance``, ``date`` or ``-date``; overrides ``sort:`` in the query.
         facets: count by type, year, archive, language, classification, people, places.
+        once: a document kept in several copies is one hit, its group's preferred record
+            (the fullest; ``fonds.copies``), and is counted once in the total and facets.
 
     Returns:
         A :class:`SearchResult`.
@@ -133,6 +136,7 @@ def search(
     parsed = parse(query)
     names, planner = entities_for(store)
     plan = planner.plan(parsed, sort)
+    plan.once = once
     if sort is None and parsed.sort is None and not _ranks_words(parsed.root):
         plan.sort = "date"  # filters alone have no relevance to rank by
     with _engine_errors(query):

@@ -43,7 +43,7 @@ from fonds.errors import StoreError
 from fonds.search.words import INDEX_TOKENIZER, fold
 from fonds.store.sqlite import Store
 
-INDEX_FORMAT = 5  # bump when the schema or the analysis changes: the index is rebuilt
+INDEX_FORMAT = 6  # bump when the schema or the analysis changes: the index is rebuilt
 STATE_FILE = "fonds-index.json"
 ENTITY_CACHE = "entities.pickle"  # written by fonds.search.engine
 WEIGHTS = {"title": 4, "names": 3, "summary": 2, "text": 1}
@@ -58,7 +58,8 @@ TEXT_FIELDS = ("all", "names", "sender_names", "recipient_names")
 ID_FIELDS = ("person", "place", "org", "sender", "recipient")
 VALUE_FIELDS = ("archive", "doc_type", "language", "classification")
 FAST_FIELDS = ("person", "place", *VALUE_FIELDS)  # the facets
-INT_FIELDS = ("date_start", "date_end", "year", "sample")
+INT_FIELDS = ("date_start", "date_end", "year", "sample", "duplicate")
+INDEXED_INTS = ("sample", "duplicate")  # also searched by value, not only read
 TYPE_FIELD = {"person": "person", "place": "place", "organization": "org"}
 MAX_CACHED = 500_000  # distinct mention items, and parties, a build remembers
 
@@ -84,7 +85,7 @@ def build_schema() -> tantivy.Schema:
             name, tokenizer_name="raw", index_option="basic", fast=name in FAST_FIELDS
         )
     for name in INT_FIELDS:  # ranges, sorting and facets all read the fast column
-        sb.add_integer_field(name, fast=True, indexed=name == "sample")
+        sb.add_integer_field(name, fast=True, indexed=name in INDEXED_INTS)
     return sb.build()
 
 
@@ -154,7 +155,10 @@ SELECT d.id, d.title, d.summary, d.text, d.date_start, d.date_end, d.doc_type,
    WHERE m.document_id = d.id) AS mentioned,
   (SELECT group_concat(n || char(31) || coalesce(entity_id, '') || char(31)
      || coalesce(name, ''), char(30)) FROM recipients r WHERE r.document_id = d.id)
-   AS recipients
+   AS recipients,
+  EXISTS (SELECT 1 FROM copy_duplicates c WHERE c.document_id = d.id) AS duplicate,
+  (SELECT group_concat(o.title, char(31)) FROM copy_duplicates c
+   JOIN documents o ON o.id = c.document_id WHERE c.preferred_id = d.id) AS copy_titles
 FROM documents d
 """
 # Plain concatenations: counting, ordering and de-duplicating the few values of one
@@ -193,9 +197,13 @@ class DocumentBuilder:
         (
             doc_id, title, summary, text, date_start, date_end, doc_type, language,
             classification, sender_id, sender_name, archives, mentioned, recipients,
+            duplicate, copy_titles,
         ) = row  # fmt: skip
-        fields: dict[str, Any] = {"id": doc_id}
+        fields: dict[str, Any] = {"id": doc_id, "duplicate": int(duplicate)}
         ranked = [fold(title or "")] * WEIGHTS["title"]
+        if copy_titles:  # a group is found by any copy's title (fonds.copies)
+            for other in dict.fromkeys(copy_titles.split("\x1f")):
+                ranked += [fold(other)] * WEIGHTS["title"]
         if summary:
             ranked += [fold(summary)] * WEIGHTS["summary"]
         ranked.append(fold(text or ""))

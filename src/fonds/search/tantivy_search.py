@@ -148,7 +148,7 @@ class TantivyBackend:
             if time.monotonic() - started > FACET_TIME_LIMIT:
                 out.timed_out = list(FACET_SIZES)
             else:
-                key = ("facets", self.files.generation, repr(plan.root))
+                key = ("facets", self.files.generation, repr(plan.root), plan.once)
                 total = out.total
                 out.counting = _facet_counter().submit(
                     self._cache.get_or, key, lambda: self._facets(searcher, query, total)
@@ -204,20 +204,30 @@ class TantivyBackend:
 
     def _root(self, plan: Plan, searcher: tantivy.Searcher, out: BackendResult) -> Query:
         if plan.root is None:
-            return Query.all_query()
-        query = _Translator(self, searcher, out).node(plan.root)
-        if query is None:
-            raise QuerySyntaxError(
-                "nothing to search for: the query has no letters or digits outside "
-                "exclusions; type a word, a name or a filter"
-            )
+            query = Query.all_query()
+        else:
+            found = _Translator(self, searcher, out).node(plan.root)
+            if found is None:
+                raise QuerySyntaxError(
+                    "nothing to search for: the query has no letters or digits outside "
+                    "exclusions; type a word, a name or a filter"
+                )
+            query = found
+        if plan.once and self._has_duplicates():  # the group's preferred record stands for it
+            duplicate = Query.term_query(self.schema, "duplicate", 1)
+            query = Query.boolean_query([(Occur.Must, query), (Occur.MustNot, duplicate)])
         return query
+
+    def _has_duplicates(self) -> bool:
+        return (
+            self.store.conn.execute("SELECT 1 FROM copy_duplicates LIMIT 1").fetchone() is not None
+        )
 
     def _word_total(self, searcher: tantivy.Searcher, plan: Plan) -> int | None:
         """How many documents hold the query's one word, read from the term dictionary;
         None for any other query, or while deleted documents still count there."""
         node = plan.root
-        if not isinstance(node, Term | Phrase):
+        if not isinstance(node, Term | Phrase) or (plan.once and self._has_duplicates()):
             return None
         tokens = analyzer().analyze(node.text)
         if len(tokens) != 1 or not self.files.without_deletions(searcher):

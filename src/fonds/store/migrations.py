@@ -5,6 +5,21 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+# Which copy of a document stands for its group (fonds.copies): the fullest record, with
+# a citation, an archival reference, a translator; then the one with more of the rest of
+# the record (a summary, a date, the archive's record number and page, the language, the
+# classification); then the most text; then the first by id. An ORDER BY over
+# ``documents d``.
+PREFERRED_ORDER = (
+    "(coalesce(d.citation, '') != '') DESC,"
+    " EXISTS (SELECT 1 FROM archival_refs r WHERE r.document_id = d.id) DESC,"
+    " (coalesce(d.translator, '') != '') DESC,"
+    " ((coalesce(d.summary, '') != '') + (d.date IS NOT NULL) + (coalesce(d.record_id, '') != '')"
+    " + (coalesce(d.url, '') != '') + (coalesce(d.original_language, '') != '')"
+    " + (coalesce(d.classification, '') != '')) DESC,"
+    " length(d.text) DESC, d.id"
+)
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -225,6 +240,33 @@ MIGRATIONS: list[tuple[int, str, str]] = [
                     (SELECT keys FROM copy_sketches WHERE doc = old.rowid)));
             DELETE FROM copy_sketches WHERE doc = old.rowid;
         END;
+        """,
+    ),
+    (
+        8,
+        "copy groups: each copy that another record stands for (the group's preferred "
+        "record, the fullest), so that a document is counted once",
+        f"""
+        CREATE TABLE copy_duplicates (
+            document_id TEXT PRIMARY KEY,
+            preferred_id TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX copy_duplicates_preferred ON copy_duplicates(preferred_id);
+        INSERT INTO copy_duplicates(document_id, preferred_id)
+        WITH RECURSIVE edges(a, b) AS (
+            SELECT document_id, other_id FROM copies WHERE relation = 'same'
+            UNION SELECT other_id, document_id FROM copies WHERE relation = 'same'
+        ), reach(root, node) AS (
+            SELECT a, a FROM edges
+            UNION SELECT reach.root, edges.b FROM reach JOIN edges ON edges.a = reach.node
+        ), component(node, cid) AS (
+            SELECT node, min(root) FROM reach GROUP BY node
+        ), ranked(node, cid, n) AS (
+            SELECT c.node, c.cid, row_number() OVER (PARTITION BY c.cid ORDER BY {PREFERRED_ORDER})
+            FROM component c JOIN documents d ON d.id = c.node
+        )
+        SELECT r.node, p.node FROM ranked r JOIN ranked p ON p.cid = r.cid AND p.n = 1
+        WHERE r.n > 1;
         """,
     ),
 ]

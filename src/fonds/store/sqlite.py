@@ -47,6 +47,13 @@ RECIPIENT_SQL = "INSERT INTO recipients VALUES (?,?,?,?)"
 # Inside ``Store.batch``, a commit at the first record boundary after this many records
 # or seconds: fewer commits (each flushes the full-text index's pending terms and the
 # pages written to the WAL), and a reader or a rerun never waits long for what was written.
+# A document counted once: not a copy that another record of its copy group stands for
+# (fonds.copies). Follows a column holding document ids: f"d.id {COUNTED}".
+COUNTED = "NOT IN (SELECT document_id FROM copy_duplicates)"
+# Rows that name a document (mentions m), counted by copy group: join GROUPED, count
+# DISTINCT GROUP_ID. A copy's mention counts for its group, once.
+GROUPED = "LEFT JOIN copy_duplicates cd ON cd.document_id = m.document_id"
+GROUP_ID = "coalesce(cd.preferred_id, m.document_id)"
 BATCH_RECORDS = 500
 BATCH_SECONDS = 1.0
 
@@ -340,8 +347,10 @@ class Store:
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         return int(version), self.conn.total_changes
 
-    def count_documents(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    def count_documents(self, once: bool = False) -> int:
+        """How many documents; ``once``: a document kept in several copies counts once."""
+        where = f" WHERE id {COUNTED}" if once else ""
+        return self.conn.execute(f"SELECT count(*) FROM documents{where}").fetchone()[0]
 
     def counts_by(self, column: str) -> list[tuple[Any, int]]:
         allowed = {
@@ -354,14 +363,15 @@ class Store:
         if column not in allowed:
             raise StoreError(f"cannot count by {column!r}")
         rows = self.conn.execute(
-            f"SELECT {column} AS k, count(*) FROM documents GROUP BY k ORDER BY k IS NULL, k"
+            f"SELECT {column} AS k, count(*) FROM documents WHERE id {COUNTED}"
+            " GROUP BY k ORDER BY k IS NULL, k"
         )
         return [(r[0], r[1]) for r in rows]
 
     def counts_by_archive(self) -> list[tuple[Any, int]]:
         rows = self.conn.execute(
-            "SELECT archive, count(DISTINCT document_id) FROM archival_refs GROUP BY archive "
-            "ORDER BY 2 DESC"
+            "SELECT archive, count(DISTINCT document_id) FROM archival_refs"
+            f" WHERE document_id {COUNTED} GROUP BY archive ORDER BY 2 DESC"
         )
         return [(r[0], r[1]) for r in rows]
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fonds.errors import QuerySyntaxError
-from fonds.store.sqlite import Store
+from fonds.store.sqlite import COUNTED, Store
 
 EDGE_DOCUMENTS = 20  # documents listed per link; its weight counts them all
 # A date bound as the API takes it: YYYY, YYYY-MM or YYYY-MM-DD (the empty string: none).
@@ -62,7 +62,7 @@ def check_bound(value: str | None, name: str) -> str | None:
 
 
 def _where(start: str | None, end: str | None, person: str | None) -> tuple[str, list[Any]]:
-    where, args = ["d.date_start IS NOT NULL"], []
+    where, args = ["d.date_start IS NOT NULL", f"d.id {COUNTED}"], []
     if start:
         where.append("d.date_start >= ?")
         args.append(start)
@@ -86,7 +86,7 @@ def timeline(store: Store, start: str | None, end: str | None, person: str | Non
         0
         if start or end
         else store.conn.execute(
-            "SELECT count(*) FROM documents WHERE date_start IS NULL"
+            f"SELECT count(*) FROM documents WHERE date_start IS NULL AND id {COUNTED}"
         ).fetchone()[0]
     )
     first = _day(start, False) if start else _day(lo, False)
@@ -235,7 +235,8 @@ class Links:
 
 def links(store: Store, kind: str) -> Links:
     """All "wrote" links (sender → each recipient) or all "met" links (people in one
-    conversation: its speakers and listed participants)."""
+    conversation: its speakers and listed participants). A document kept in several
+    copies counts once: its copy group's preferred record stands for it."""
     edges: dict[tuple[str, str], Edge] = {}
     names: dict[str, str] = {}
 
@@ -256,7 +257,7 @@ def links(store: Store, kind: str) -> Links:
         for r in store.conn.execute(
             "SELECT d.id, d.title, d.date, d.sender_id, d.sender_name, r.entity_id, r.name"
             " FROM documents d JOIN recipients r ON r.document_id = d.id"
-            " WHERE d.sender_id IS NOT NULL AND r.entity_id IS NOT NULL"
+            f" WHERE d.sender_id IS NOT NULL AND r.entity_id IS NOT NULL AND d.id {COUNTED}"
             " ORDER BY d.date_start, d.id, r.n"
         ):
             names.setdefault(r[3], r[4])
@@ -268,10 +269,12 @@ def links(store: Store, kind: str) -> Links:
     for r in store.conn.execute(
         "SELECT d.id, d.title, d.date, s.value FROM turns t JOIN documents d"
         " ON d.id = t.document_id, json_each(t.speaker_ids) s WHERE s.value IS NOT NULL"
+        f" AND d.id {COUNTED}"
         " UNION SELECT d.id, d.title, d.date, json_extract(e.value, '$.id') FROM documents d,"
         " json_each(d.record_json, '$.entities') e WHERE d.doc_type = 'record of conversation'"
         " AND json_extract(e.value, '$.type') = 'person'"
         " AND json_extract(e.value, '$.role') LIKE 'participant%'"
+        f" AND d.id {COUNTED}"
     ):
         docs.setdefault(r[0], {"id": r[0], "title": r[1], "date": r[2]})
         present[r[0]].add(r[3])

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fonds.errors import NotFound
-from fonds.store.sqlite import Store
+from fonds.store.sqlite import COUNTED, GROUP_ID, GROUPED, Store
 from fonds.web import stats
 from fonds.web.state import WebState
 
@@ -99,10 +99,11 @@ def load_entity(store: Store, entity_id: str) -> EntityView:
             )
     view.names = names
     view.document_count = conn.execute(
-        "SELECT count(DISTINCT document_id) FROM mentions WHERE entity_id = ?", (entity_id,)
+        f"SELECT count(DISTINCT {GROUP_ID}) FROM mentions m {GROUPED} WHERE m.entity_id = ?",
+        (entity_id,),
     ).fetchone()[0]
     view.sent = conn.execute(
-        "SELECT count(*) FROM documents WHERE sender_id = ?", (entity_id,)
+        f"SELECT count(*) FROM documents WHERE sender_id = ? AND id {COUNTED}", (entity_id,)
     ).fetchone()[0]
     return view
 
@@ -110,13 +111,18 @@ def load_entity(store: Store, entity_id: str) -> EntityView:
 def entity_documents(
     store: Store, entity_id: str, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """Documents that mention the entity, oldest first, with how often each does."""
+    """Documents that mention the entity, oldest first, with how often each does; a
+    document kept in several copies once, as its group's preferred record."""
     total = store.conn.execute(
-        "SELECT count(DISTINCT document_id) FROM mentions WHERE entity_id = ?", (entity_id,)
+        f"SELECT count(DISTINCT {GROUP_ID}) FROM mentions m {GROUPED} WHERE m.entity_id = ?",
+        (entity_id,),
     ).fetchone()[0]
+    # the mentions of the preferred record, or of a copy when only copies name it
     rows = store.conn.execute(
-        "SELECT d.id, d.title, d.date, d.doc_type, count(*) AS n FROM mentions m"
-        " JOIN documents d ON d.id = m.document_id WHERE m.entity_id = ?"
+        "SELECT d.id, d.title, d.date, d.doc_type,"
+        " CASE WHEN sum(cd.document_id IS NULL) > 0 THEN sum(cd.document_id IS NULL)"
+        f" ELSE count(*) END AS n FROM mentions m {GROUPED}"
+        f" JOIN documents d ON d.id = {GROUP_ID} WHERE m.entity_id = ?"
         " GROUP BY d.id ORDER BY d.date_start IS NULL, d.date_start, d.id LIMIT ? OFFSET ?",
         (entity_id, limit, offset),
     ).fetchall()
@@ -128,8 +134,8 @@ def entity_documents(
 def entity_years(store: Store, entity_id: str) -> list[tuple[str, int]]:
     """Documents mentioning the entity, counted by year (undated ones left out)."""
     rows = store.conn.execute(
-        "SELECT substr(d.date_start, 1, 4) AS y, count(DISTINCT d.id) FROM mentions m"
-        " JOIN documents d ON d.id = m.document_id WHERE m.entity_id = ?"
+        f"SELECT substr(d.date_start, 1, 4) AS y, count(DISTINCT d.id) FROM mentions m {GROUPED}"
+        f" JOIN documents d ON d.id = {GROUP_ID} WHERE m.entity_id = ?"
         " AND d.date_start IS NOT NULL GROUP BY y ORDER BY y",
         (entity_id,),
     ).fetchall()
@@ -139,9 +145,11 @@ def entity_years(store: Store, entity_id: str) -> list[tuple[str, int]]:
 def co_mentioned(store: Store, entity_id: str, limit: int = 24) -> list[dict[str, Any]]:
     """Entities named in the same documents, most shared documents first."""
     rows = store.conn.execute(
-        "SELECT m2.entity_id, count(DISTINCT m2.document_id) AS n, e.name, e.type,"
-        " min(m2.text) FROM mentions m1 JOIN mentions m2 ON m2.document_id = m1.document_id"
-        " AND m2.entity_id != m1.entity_id LEFT JOIN entities e ON e.id = m2.entity_id"
+        "SELECT m2.entity_id, count(DISTINCT coalesce(cd.preferred_id, m2.document_id)) AS n,"
+        " e.name, e.type, min(m2.text) FROM mentions m1 JOIN mentions m2"
+        " ON m2.document_id = m1.document_id AND m2.entity_id != m1.entity_id"
+        " LEFT JOIN copy_duplicates cd ON cd.document_id = m2.document_id"
+        " LEFT JOIN entities e ON e.id = m2.entity_id"
         " WHERE m1.entity_id = ? GROUP BY m2.entity_id ORDER BY n DESC, m2.entity_id LIMIT ?",
         (entity_id, limit),
     ).fetchall()

@@ -203,7 +203,15 @@ def run(
     Copies of one document are one hit unless ``copies`` is "all" (``group_copies``)."""
     _check_text(query, "query", "type a word or a name to search for", max_chars)
     try:
-        result = service.search(store, query, limit=limit, offset=offset, sort=sort, facets=True)
+        result = service.search(
+            store,
+            query,
+            limit=limit,
+            offset=offset,
+            sort=sort,
+            facets=True,
+            once=copies != "all",
+        )
     except ValueError as err:  # a bad sort or option named by the service
         raise QuerySyntaxError(str(err)) from err
     hits = [_hit(h) for h in result.hits]

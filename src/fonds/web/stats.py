@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from fonds.store.sqlite import GROUP_ID, GROUPED
 from fonds.web.state import WebState
 
 log = logging.getLogger("fonds.web")
@@ -35,7 +36,8 @@ def entity_counts(state: WebState) -> dict[str, EntityCount]:
         }
         out = {}
         for entity_id, n in conn.execute(
-            "SELECT entity_id, count(DISTINCT document_id) FROM mentions GROUP BY entity_id"
+            f"SELECT m.entity_id, count(DISTINCT {GROUP_ID}) FROM mentions m {GROUPED}"
+            " GROUP BY m.entity_id"
         ):
             if entity_id in known:
                 name, etype = known[entity_id]
