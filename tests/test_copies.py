@@ -190,7 +190,12 @@ def test_an_edited_file_loses_its_links(tmp_path: Path, forms: Path) -> None:
         == 0
     )
     assert copies_of(store, ids_by_name(store)[SEED_001.name]) == [
-        {"id": ids_by_name(store)["report-quoting.txt"], "relation": "contained_in", "overlap": 1.0}
+        {
+            "id": ids_by_name(store)["report-quoting.txt"],
+            "relation": "contained_in",
+            "overlap": 1.0,
+            "by_hand": False,
+        }
     ]
     store.close()
 
@@ -208,6 +213,7 @@ def test_copies_in_the_api_the_export_and_the_reader(served: tuple) -> None:
     assert f'href="/documents/{seed1}"' in section and "the same document" in section
     assert "adds" in section and "a summary" in section  # the page has what the copy lacks
     assert "quoted whole in" in section
+    assert section.count("stands for this document in counts") == 1  # the seed, not the report
 
 
 @pytest.mark.slow
@@ -284,6 +290,7 @@ def test_a_document_quoted_inside_a_much_longer_one_is_found(tmp_path: Path) -> 
             "id": ids["compilation.txt"],
             "relation": "contained_in",
             "overlap": pytest.approx(1.0, abs=0.1),
+            "by_hand": False,
         }
     ]
     store.close()
@@ -480,3 +487,103 @@ def test_groups_of_an_older_archive_are_filled_in(tmp_path: Path, forms: Path) -
     after = set(store.conn.execute("SELECT document_id, preferred_id FROM copy_duplicates"))
     assert {tuple(r) for r in after} == {tuple(r) for r in before}
     store.close()
+
+
+def _group_rows(store: Store) -> set[tuple[str, str]]:
+    return {
+        tuple(r)
+        for r in store.conn.execute("SELECT document_id, preferred_id FROM copy_duplicates")
+    }  # type: ignore[misc]
+
+
+def test_links_made_and_undone_by_hand(tmp_path: Path, forms: Path) -> None:
+    """Unlink a wrong link, link what the sketch missed: each edit at once, logged, kept
+    when the files are read again, and undone in reverse order."""
+    from fonds.copies import edits
+
+    db = tmp_path / "f.db"
+    store = ingest_all(db, SEEDS, forms)
+    ids = ids_by_name(store)
+    seed1, copy1 = ids[SEED_001.name], ids["seed-001-copied.txt"]
+    others = sorted(d for name, d in ids.items() if name.startswith(("000", "003", "004")))
+    first, second = others[:2]
+    auto = links(store)
+    groups = _group_rows(store)
+
+    unlinked = edits.unlink(store, seed1, copy1)
+    assert not any({seed1, copy1} == {a, b} for a, b, _ in links(store))
+    assert (copy1, seed1) not in _group_rows(store)  # counted on its own again
+    linked = edits.link(store, first, second)
+    assert copies_of(store, first)[0]["id"] == second and copies_of(store, first)[0]["by_hand"]
+    assert linked == unlinked + 1
+    store.close()
+
+    store = ingest_all(db, SEEDS, forms)  # read again: the user's verdicts hold
+    assert not any({seed1, copy1} == {a, b} for a, b, _ in links(store))
+    assert copies_of(store, first)[0]["id"] == second
+
+    assert [e["action"] for e in edits.history(store)] == ["unlink", "link"]
+    assert edits.undo(store)["edit"] == linked
+    assert not copies_of(store, first) or copies_of(store, first)[0]["id"] != second
+    assert edits.undo(store)["edit"] == unlinked
+    assert links(store) == auto
+    assert _group_rows(store) == groups
+    assert edits.undo(store) is None
+    assert all(e["undone_at"] for e in edits.history(store))
+    store.close()
+
+
+def test_hand_edits_refuse_what_cannot_be(tmp_path: Path) -> None:
+    from fonds.copies import edits
+    from fonds.errors import FondsError, NotFound
+
+    store = ingest_all(tmp_path / "f.db", SEEDS)
+    doc = next(iter(ids_by_name(store).values()))
+    with pytest.raises(FondsError, match="itself"):
+        edits.link(store, doc, doc)
+    with pytest.raises(NotFound):
+        edits.unlink(store, doc, "no-such-document")
+    with pytest.raises(FondsError, match="same or contains"):
+        edits.link(store, doc, "x", "translation")
+    assert store.conn.execute("SELECT count(*) FROM copy_edits").fetchone()[0] == 0
+    store.close()
+
+
+def test_copies_commands_and_api(tmp_path: Path, forms: Path) -> None:
+    db = tmp_path / "f.db"
+    ingest_all(db, SEEDS, forms).close()
+    store = Store(db)
+    ids = ids_by_name(store)
+    store.close()
+    seed1, copy1 = ids[SEED_001.name], ids["seed-001-copied.txt"]
+    run = CliRunner()
+    shown = run.invoke(main, ["copies", "show", seed1, "--db", str(db), "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert data["preferred"] == seed1 and copy1 in data["group"]
+    out = run.invoke(main, ["copies", "unlink", seed1, copy1, "--db", str(db)])
+    assert out.exit_code == 0 and "are not copies" in out.output
+    out = run.invoke(main, ["copies", "show", copy1, "--db", str(db)])
+    assert out.exit_code == 0 and seed1 not in out.output
+    out = run.invoke(main, ["copies", "history", "--db", str(db)])
+    assert "unlink" in out.output and "in force" in out.output
+    out = run.invoke(main, ["copies", "undo", "--db", str(db)])
+    assert out.exit_code == 0 and "undone: edit 1" in out.output
+    out = run.invoke(main, ["copies", "show", "nope", "--db", str(db)])
+    assert out.exit_code == 2 and "no document" in out.output
+
+    from fonds.web.app import create_app
+
+    client = TestClient(create_app(str(db), write_token="secret-token-for-tests"))
+    body = {"document": seed1, "other": copy1}
+    assert client.post("/api/copies/unlink", json=body).status_code == 401
+    auth = {"Authorization": "Bearer secret-token-for-tests"}
+    answer = client.post("/api/copies/unlink", json=body, headers=auth)
+    assert answer.status_code == 200 and answer.json()["edit"] == 2
+    assert copy1 not in {c["id"] for c in client.get(f"/api/documents/{seed1}").json()["copies"]}
+    bad = client.post("/api/copies/link", json={**body, "relation": "cousin"}, headers=auth)
+    assert bad.status_code == 400
+    missing = client.post("/api/copies/link", json={**body, "other": "nope"}, headers=auth)
+    assert missing.status_code == 404
+    assert client.post("/api/copies/undo", headers=auth).json()["undone"]["edit"] == 2
+    assert copy1 in {c["id"] for c in client.get(f"/api/documents/{seed1}").json()["copies"]}

@@ -411,10 +411,12 @@ def entity_history(db: str) -> None:
 
 def _register() -> None:
     """Commands owned by other packages (search, web) register on the main group here."""
+    from fonds.copies.commands import register as register_copies
     from fonds.search.commands import register as register_search
     from fonds.web.commands import register as register_web
 
     register_search(main)
+    register_copies(main)
     register_web(main)
 
 

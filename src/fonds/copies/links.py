@@ -115,32 +115,97 @@ def link_copies(store: Store, record: Record) -> int:
         if how is None:
             continue
         kind, overlap = how
-        shared = mine & theirs
-        container, contained = (
-            (record.id, other_id) if kind != "contained_in" else (other_id, record.id)
-        )
-        if kind == "same":
-            container, contained = sorted((record.id, other_id))
-        evidence = {
-            record.id: word_spans(record.text, shared)[:EVIDENCE_SPANS],
-            other_id: word_spans(row[0] or "", shared)[:EVIDENCE_SPANS],
-        }
-        store.conn.execute(
-            "INSERT OR REPLACE INTO copies(document_id, other_id, relation, overlap, shared,"
-            " evidence_json) VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                container,
-                contained,
-                "same" if kind == "same" else "contains",
-                overlap,
-                len(shared),
-                json.dumps(evidence),
-            ),
-        )
+        if kind == "contained_in":
+            write_link(store, other_id, row[0] or "", record.id, record.text, "contains", overlap)
+        else:
+            write_link(store, record.id, record.text, other_id, row[0] or "", kind, overlap)
         made += 1
-    if made or was_grouped(store, record.id):
-        regroup(store, {record.id, *found})
+    verdicts = apply_verdicts(store, record.id)
+    if made or verdicts or was_grouped(store, record.id):
+        regroup(store, {record.id, *found, *verdicts})
     return made
+
+
+def write_link(
+    store: Store,
+    doc_id: str,
+    text: str,
+    other_id: str,
+    other_text: str,
+    kind: str,
+    overlap: float | None = None,
+    by_hand: bool = False,
+) -> None:
+    """Link two documents: "same", or "contains" (the first holds the second), with the
+    shingles they share and the spans of each that the other has (the evidence). A link
+    made by hand measures its overlap here (the smaller body's share in the other)."""
+    mine, theirs = shingles(text), shingles(other_text)
+    shared = mine & theirs
+    if overlap is None:
+        smaller = mine if len(mine) <= len(theirs) else theirs
+        overlap = round(len(shared) / len(smaller), 4) if smaller else 0.0
+    container, contained = (doc_id, other_id) if kind == "contains" else sorted((doc_id, other_id))
+    evidence = {
+        doc_id: word_spans(text, shared)[:EVIDENCE_SPANS],
+        other_id: word_spans(other_text, shared)[:EVIDENCE_SPANS],
+    }
+    store.conn.execute(
+        "DELETE FROM copies WHERE (document_id = ? AND other_id = ?)"
+        " OR (document_id = ? AND other_id = ?)",
+        (doc_id, other_id, other_id, doc_id),
+    )
+    store.conn.execute(
+        "INSERT INTO copies(document_id, other_id, relation, overlap, shared, evidence_json,"
+        " by_hand) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (container, contained, kind, overlap, len(shared), json.dumps(evidence), int(by_hand)),
+    )
+
+
+def apply_verdicts(store: Store, doc_id: str) -> set[str]:
+    """Make the document's links say what a user decided of them (``copy_verdicts``),
+    over what the sketch found; the documents they concern."""
+    rows = store.conn.execute(
+        "SELECT low_id, high_id FROM copy_verdicts WHERE low_id = ?"
+        " UNION SELECT low_id, high_id FROM copy_verdicts WHERE high_id = ?",
+        (doc_id, doc_id),
+    ).fetchall()
+    others = set()
+    for low, high in rows:
+        other = high if low == doc_id else low
+        if apply_verdict(store, doc_id, other):
+            others.add(other)
+    return others
+
+
+def apply_verdict(store: Store, doc_id: str, other_id: str) -> bool:
+    """Make the link between two documents what the verdict on them says (when both are
+    in the archive); whether there was one to apply."""
+    low, high = sorted((doc_id, other_id))
+    row = store.conn.execute(
+        "SELECT relation, container_id FROM copy_verdicts WHERE low_id = ? AND high_id = ?",
+        (low, high),
+    ).fetchone()
+    if row is None:
+        return False
+    texts = dict(
+        store.conn.execute("SELECT id, text FROM documents WHERE id IN (?, ?)", (low, high))
+    )
+    if len(texts) < 2:
+        return False
+    verdict, container = row
+    if verdict == "none":
+        store.conn.execute(
+            "DELETE FROM copies WHERE (document_id = ? AND other_id = ?)"
+            " OR (document_id = ? AND other_id = ?)",
+            (low, high, high, low),
+        )
+    else:
+        first = container if verdict == "contains" else low
+        second = high if first == low else low
+        write_link(
+            store, first, texts[first] or "", second, texts[second] or "", verdict, by_hand=True
+        )
+    return True
 
 
 def was_grouped(store: Store, doc_id: str) -> bool:
@@ -246,16 +311,16 @@ def preferred_of(store: Store, doc_id: str) -> str | None:
 
 
 def copies_of(store: Store, doc_id: str) -> list[dict[str, Any]]:
-    """The document's copies: {id, relation, overlap} from its side ("same", "contains",
-    "contained_in"), the closest first."""
+    """The document's copies: {id, relation, overlap, by_hand} from its side ("same",
+    "contains", "contained_in"; ``by_hand``: a user linked them), the closest first."""
     rows = store.conn.execute(
-        "SELECT other_id, relation, overlap FROM copies WHERE document_id = ?"
+        "SELECT other_id, relation, overlap, by_hand FROM copies WHERE document_id = ?"
         " UNION ALL SELECT document_id,"
-        " CASE relation WHEN 'contains' THEN 'contained_in' ELSE relation END, overlap"
+        " CASE relation WHEN 'contains' THEN 'contained_in' ELSE relation END, overlap, by_hand"
         " FROM copies WHERE other_id = ?",
         (doc_id, doc_id),
     ).fetchall()
-    out = [{"id": r[0], "relation": r[1], "overlap": r[2]} for r in rows]
+    out = [{"id": r[0], "relation": r[1], "overlap": r[2], "by_hand": bool(r[3])} for r in rows]
     return sorted(out, key=lambda c: (c["relation"] != "same", -c["overlap"], c["id"]))
 
 

@@ -269,6 +269,29 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         WHERE r.n > 1;
         """,
     ),
+    (
+        9,
+        "copies linked and unlinked by hand: each pair's verdict (kept through re-ingest), "
+        "the log of edits, and which links a user made",
+        """
+        CREATE TABLE copy_verdicts (
+            low_id TEXT NOT NULL,
+            high_id TEXT NOT NULL,
+            relation TEXT NOT NULL,
+            container_id TEXT,
+            PRIMARY KEY (low_id, high_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX copy_verdicts_high ON copy_verdicts(high_id);
+        CREATE TABLE copy_edits (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            payload_json TEXT NOT NULL,
+            undone_at TEXT
+        );
+        ALTER TABLE copies ADD COLUMN by_hand INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from fonds.copies.links import copies_of
+from fonds.copies.links import copies_of, preferred_of
 from fonds.entities.turns import LABEL
 from fonds.errors import FondsError
 from fonds.export.citations import published_in_note
@@ -196,6 +196,7 @@ def copy_rows(store: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
     """The other copies of a record, for the reader: each with its title, date, how it
     relates, the overlap, and what it has that this one lacks."""
     rows = []
+    stands_for = preferred_of(store, record["id"])
     for link in copies_of(store, record["id"]):
         try:
             other = store.get_record(link["id"])
@@ -225,6 +226,8 @@ def copy_rows(store: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
                 "relation": RELATION_LABELS.get(link["relation"], link["relation"]),
                 "overlap": round(100 * link["overlap"]),
                 "adds": adds,
+                "by_hand": link["by_hand"],
+                "preferred": link["id"] == stands_for,
             }
         )
     return rows

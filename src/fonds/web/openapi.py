@@ -40,6 +40,8 @@ ERRORS_OF = {
         "413": "the file is larger than the server takes, or the uploads folder is full",
         "422": "the file could not be read as a document: why",
     },
+    "/api/copies/link": {"404": "no document has one of these ids"},
+    "/api/copies/unlink": {"404": "no document has one of these ids"},
 }
 ERRORS_OF_WRITES = {
     "401": "no write token was given",

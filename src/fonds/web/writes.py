@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import asdict, is_dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs
 
 import anyio.to_thread
@@ -24,6 +24,7 @@ from fonds.web.state import WebState
 from fonds.web.uploads import file_from_body, store_upload
 
 router = APIRouter()
+COPY_EDITS = "fonds.copies.edits"
 
 
 class MergeRequest(BaseModel):
@@ -63,18 +64,31 @@ def require_token(request: Request) -> None:
         raise HTTPException(403, "the token given is not this server's write token")
 
 
-def _edits() -> Any:
+class CopyLinkRequest(BaseModel):
+    document: str = Field(..., min_length=1, max_length=300, description="a document's id")
+    other: str = Field(..., min_length=1, max_length=300, description="another document's id")
+    relation: Literal["same", "contains"] = Field(
+        "same", description="the same document, or `document` holds `other` whole"
+    )
+
+
+class CopyUnlinkRequest(BaseModel):
+    document: str = Field(..., min_length=1, max_length=300, description="a document's id")
+    other: str = Field(..., min_length=1, max_length=300, description="another document's id")
+
+
+def _edits(module: str) -> Any:
     try:
-        return importlib.import_module("fonds.entities.edits")
+        return importlib.import_module(module)
     except ImportError:
         return None
 
 
-def _run_edit(request: Request, name: str, *args: Any) -> Any:
-    module = _edits()
-    fn = getattr(module, name, None) if module else None
+def _run_edit(request: Request, name: str, *args: Any, module: str = "fonds.entities.edits") -> Any:
+    found = _edits(module)
+    fn = getattr(found, name, None) if found else None
     if fn is None:
-        raise HTTPException(501, f"entity {name} is not available in this version of fonds")
+        raise HTTPException(501, f"{name} is not available in this version of fonds")
     try:
         with state_of(request).writer() as store:
             result = fn(store, *args)
@@ -179,6 +193,28 @@ def api_split(request: Request, body: SplitRequest) -> dict[str, Any]:
 def api_undo(request: Request) -> dict[str, Any]:
     """Undo the last entity edit. Needs the write token."""
     return {"undone": _run_edit(request, "undo")}
+
+
+@router.post("/api/copies/link", tags=["write"], dependencies=[Depends(require_token)])
+def api_copies_link(request: Request, body: CopyLinkRequest) -> dict[str, Any]:
+    """Link two documents by hand: the same document, or `document` holding `other`
+    whole. Kept when the files are read again; undoable. Needs the write token."""
+    edit = _run_edit(request, "link", body.document, body.other, body.relation, module=COPY_EDITS)
+    return {"edit": edit, "linked": [body.document, body.other], "relation": body.relation}
+
+
+@router.post("/api/copies/unlink", tags=["write"], dependencies=[Depends(require_token)])
+def api_copies_unlink(request: Request, body: CopyUnlinkRequest) -> dict[str, Any]:
+    """Say two documents are not copies: their link goes, and stays gone when the files
+    are read again; undoable. Needs the write token."""
+    edit = _run_edit(request, "unlink", body.document, body.other, module=COPY_EDITS)
+    return {"edit": edit, "unlinked": [body.document, body.other]}
+
+
+@router.post("/api/copies/undo", tags=["write"], dependencies=[Depends(require_token)])
+def api_copies_undo(request: Request) -> dict[str, Any]:
+    """Undo the last copy link or unlink made by hand. Needs the write token."""
+    return {"undone": _run_edit(request, "undo", module=COPY_EDITS)}
 
 
 # -- the browser side ------------------------------------------------------------------
