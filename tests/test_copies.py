@@ -543,8 +543,8 @@ def test_hand_edits_refuse_what_cannot_be(tmp_path: Path) -> None:
         edits.link(store, doc, doc)
     with pytest.raises(NotFound):
         edits.unlink(store, doc, "no-such-document")
-    with pytest.raises(FondsError, match="same or contains"):
-        edits.link(store, doc, "x", "translation")
+    with pytest.raises(FondsError, match="same, contains or translation"):
+        edits.link(store, doc, "x", "cousin")
     assert store.conn.execute("SELECT count(*) FROM copy_edits").fetchone()[0] == 0
     store.close()
 
@@ -587,3 +587,98 @@ def test_copies_commands_and_api(tmp_path: Path, forms: Path) -> None:
     assert missing.status_code == 404
     assert client.post("/api/copies/undo", headers=auth).json()["undone"]["edit"] == 2
     assert copy1 in {c["id"] for c in client.get(f"/api/documents/{seed1}").json()["copies"]}
+
+
+RUSSIAN_BODY = (  # written for this test: a Russian record of the seed's kind, not its text
+    "Докладываю о переговорах представителей китайского и корейского руководства о военном "
+    "сотрудничестве. Корейская сторона просила передать ей дивизии, составленные из корейцев, "
+    "служивших в Народно-освободительной армии Китая. Китайские товарищи согласились передать "
+    "две дивизии после окончания боевых действий и обещали помощь оружием и снаряжением. "
+    "Обе стороны договорились о постоянной связи и обмене сведениями о положении в Корее. "
+)
+
+
+OTHER_RUSSIAN_BODY = (
+    "Сообщаю о положении с поставками зерна и угля в Маньчжурию в текущем месяце. Железная "
+    "дорога работает с перебоями из-за нехватки паровозов, и часть грузов задерживается на "
+    "станциях. Местные власти просят ускорить отправку запасных частей и специалистов. "
+)
+
+
+def _russian(title: str, pages: str, body: str = RUSSIAN_BODY) -> str:
+    return (
+        f"Title: {title}\nDate: 1949-05-18\nSource: АП РФ. Ф. 4. Оп. 1. Д. 331. Л. {pages}.\n\n"
+        + body * 3
+    )
+
+
+def test_a_translation_is_linked_by_the_leaves_it_cites(tmp_path: Path) -> None:
+    """Seed 003 (an English translation citing AP RF f. 4, op. 1, d. 331, ll. 59-61) and a
+    Russian text citing the same leaves: translations of each other. The Russian text of
+    other leaves of the same file, and a second English text of the same leaves, are not."""
+    from fonds.copies.translations import body_language
+
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "ru-same-leaves.txt").write_text(
+        _russian("Телеграмма о переговорах", "59–61"), encoding="utf-8"
+    )
+    (folder / "ru-other-leaves.txt").write_text(
+        _russian("Другая телеграмма из того же дела", "62–64", OTHER_RUSSIAN_BODY),
+        encoding="utf-8",
+    )
+    seed3 = SEEDS / "003_f0d78e7d9cb9610e.txt"
+    english = (  # another English rendering of the same leaves: not a translation of it
+        "Title: Telegram on the talks about military cooperation\nDate: 1949-05-18\n"
+        "Source: AP RF, f. 4, op. 1, d. 331, ll. 60-61.\n\n"
+        + "The Korean side asked that the divisions of Koreans who served in the Chinese army"
+        " be handed over to it, and the Chinese comrades agreed to it. " * 4
+    )
+    (folder / "en-other-translation.txt").write_text(english, encoding="utf-8")
+    store = ingest_all(tmp_path / "f.db", seed3, folder)
+    ids = ids_by_name(store)
+    assert body_language(store.get_record(ids["ru-same-leaves.txt"])["text"]) == "ru"
+    assert body_language(store.get_record(ids[seed3.name])["text"]) == "en"
+    assert links(store) == {
+        (*sorted((ids[seed3.name], ids["ru-same-leaves.txt"])), "translation"),
+        (*sorted((ids["en-other-translation.txt"], ids["ru-same-leaves.txt"])), "translation"),
+    }
+    found = copies_of(store, ids[seed3.name])
+    assert found == [
+        {
+            "id": ids["ru-same-leaves.txt"],
+            "relation": "translation",
+            "overlap": 0.0,
+            "by_hand": False,
+        }
+    ]
+    evidence = evidence_of(store, ids[seed3.name], ids["ru-same-leaves.txt"])
+    assert evidence is not None
+    assert evidence["spans"]["languages"] == {
+        ids[seed3.name]: "en",
+        ids["ru-same-leaves.txt"]: "ru",
+    }
+    assert "Д. 331" in evidence["spans"]["references"][ids["ru-same-leaves.txt"]]
+    assert store.count_documents(once=True) == 4  # a translation is not a copy: counted
+    page = TestClient(create_app(str(store.path))).get(f"/documents/{ids[seed3.name]}").text
+    assert "the same document in another language" in page
+    store.close()
+
+
+def test_body_languages() -> None:
+    from fonds.copies.translations import body_language, same_leaves
+    from fonds.model import ArchivalRef
+
+    assert body_language("Der Botschafter sagte, dass die Lage nicht gut ist und die " * 10) == "de"
+    assert body_language("L'ambassadeur a dit que la situation est grave et que les " * 10) == "fr"
+    assert body_language("金日成同志说，朝鲜人民军已经准备好了。" * 20) == "zh"
+    assert body_language("김일성 동지는 조선인민군이 준비되었다고 말하였다. " * 20) == "ko"
+    assert body_language("Too short.") is None
+    a = ArchivalRef("APRF", "45", "1", "348", "71-82")
+    assert same_leaves(a, ArchivalRef("APRF", "45", "1", "348", "80–90"))
+    assert not same_leaves(a, ArchivalRef("APRF", "45", "1", "348", "83-90"))
+    assert not same_leaves(a, ArchivalRef("APRF", "45", "1", "347", "71-82"))
+    assert not same_leaves(a, ArchivalRef("RGASPI", "45", "1", "348", "71-82"))
+    assert not same_leaves(
+        ArchivalRef("APRF", "45", "1", "348"), ArchivalRef("APRF", "45", "1", "348")
+    )

@@ -64,20 +64,27 @@ def copies_show(doc_id: str, as_json: bool, db: str) -> None:
 @click.argument("doc_id")
 @click.argument("other_id")
 @click.option("--contains", is_flag=True, help="DOC_ID holds OTHER_ID whole (not the same).")
+@click.option("--translation", is_flag=True, help="The same document in another language.")
 @db_option
 @friendly_errors
-def copies_link(doc_id: str, other_id: str, contains: bool, db: str) -> None:
-    """Say that DOC_ID and OTHER_ID are one document (or, with --contains, that DOC_ID
-    quotes OTHER_ID whole). Kept when the files are read again; undo with
+def copies_link(doc_id: str, other_id: str, contains: bool, translation: bool, db: str) -> None:
+    """Say that DOC_ID and OTHER_ID are one document (with --contains: DOC_ID quotes
+    OTHER_ID whole; with --translation: one document in two languages). Kept when the files are read again; undo with
     `fonds copies undo`.
 
     Example: fonds copies link 59fe40854ed68dc6 ecef1b9c8431f36a
     """
     from fonds.copies.edits import link
 
-    relation = "contains" if contains else "same"
+    if contains and translation:
+        raise click.UsageError("give --contains or --translation, not both")
+    relation = "contains" if contains else "translation" if translation else "same"
     edit = link(open_store(db, must_exist=True), doc_id, other_id, relation)
-    said = "holds" if contains else "is the same document as"
+    said = {
+        "contains": "holds",
+        "translation": "is in another language",
+        "same": "is the same document as",
+    }[relation]
     click.echo(f"edit {edit}: {doc_id} {said} {other_id}")
 
 

@@ -28,10 +28,11 @@ LINK_COLUMNS = "document_id, other_id, relation, overlap, shared, evidence_json,
 
 
 def link(store: Store, doc_id: str, other_id: str, relation: str = "same") -> int:
-    """Say that two documents are one ("same") or that the first holds the second whole
-    ("contains"); return the edit's number."""
-    if relation not in ("same", "contains"):
-        raise FondsError(f"cannot link as {relation!r}: use same or contains")
+    """Say that two documents are one ("same"), that the first holds the second whole
+    ("contains"), or that they are one document in two languages ("translation"); return
+    the edit's number."""
+    if relation not in ("same", "contains", "translation"):
+        raise FondsError(f"cannot link as {relation!r}: use same, contains or translation")
     return _edit(store, "link", doc_id, other_id, relation)
 
 

@@ -13,6 +13,10 @@ copy only if the real overlap of the two bodies' shingles says so:
     (the shorter is SAME_SIZE of it or more), the two are the same document, one of them
     captured with a little more around it.
 
+``translation``
+    the same document in another language (``fonds.copies.translations``: the two cite
+    the same leaves of one archival file, and their bodies are in different languages).
+
 A link keeps the overlap (the share of the smaller body found in the other), the number
 of shingles in common, and the spans of each body that the other shares (its evidence).
 Links are symmetric and found from whichever record comes second, so the same files in
@@ -27,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fonds.copies.sketch import containment, shingles, word_spans
+from fonds.copies.translations import find_translations
 from fonds.model import Record
 from fonds.store.migrations import PREFERRED_ORDER
 from fonds.store.sqlite import Store
@@ -120,6 +125,10 @@ def link_copies(store: Store, record: Record) -> int:
         else:
             write_link(store, record.id, record.text, other_id, row[0] or "", kind, overlap)
         made += 1
+    for other_id, evidence in find_translations(store, record):
+        if other_id not in found:  # not linked by its text (a translation shares none)
+            write_translation(store, record.id, other_id, evidence)
+            made += 1
     verdicts = apply_verdicts(store, record.id)
     if made or verdicts or was_grouped(store, record.id):
         regroup(store, {record.id, *found, *verdicts})
@@ -161,12 +170,30 @@ def write_link(
     )
 
 
+def write_translation(
+    store: Store, doc_id: str, other_id: str, evidence: dict[str, Any], by_hand: bool = False
+) -> None:
+    """Link two documents as translations of each other (no words in common: the
+    evidence is what says so, such as the archival references that name the same leaves)."""
+    low, high = sorted((doc_id, other_id))
+    store.conn.execute(
+        "DELETE FROM copies WHERE (document_id = ? AND other_id = ?)"
+        " OR (document_id = ? AND other_id = ?)",
+        (low, high, high, low),
+    )
+    store.conn.execute(
+        "INSERT INTO copies(document_id, other_id, relation, overlap, shared, evidence_json,"
+        " by_hand) VALUES (?, ?, 'translation', 0.0, 0, ?, ?)",
+        (low, high, json.dumps(evidence, ensure_ascii=False), int(by_hand)),
+    )
+
+
 def apply_verdicts(store: Store, doc_id: str) -> set[str]:
     """Make the document's links say what a user decided of them (``copy_verdicts``),
     over what the sketch found; the documents they concern."""
     rows = store.conn.execute(
         "SELECT low_id, high_id FROM copy_verdicts WHERE low_id = ?"
-        " UNION SELECT low_id, high_id FROM copy_verdicts WHERE high_id = ?",
+        " UNION ALL SELECT low_id, high_id FROM copy_verdicts WHERE high_id = ?",
         (doc_id, doc_id),
     ).fetchall()
     others = set()
@@ -199,6 +226,8 @@ def apply_verdict(store: Store, doc_id: str, other_id: str) -> bool:
             " OR (document_id = ? AND other_id = ?)",
             (low, high, high, low),
         )
+    elif verdict == "translation":
+        write_translation(store, low, high, {"by_hand": True}, by_hand=True)
     else:
         first = container if verdict == "contains" else low
         second = high if first == low else low

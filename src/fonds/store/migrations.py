@@ -292,6 +292,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE copies ADD COLUMN by_hand INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        10,
+        "archival references by file, for finding a document's translations (the same "
+        "leaves of the same file, cited by records in other languages)",
+        """
+        CREATE INDEX archival_refs_delo ON archival_refs(delo, archive) WHERE delo IS NOT NULL;
+        CREATE INDEX archival_refs_file ON archival_refs(file, archive) WHERE file IS NOT NULL;
+        """,
+    ),
 ]
 
 

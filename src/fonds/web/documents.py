@@ -189,6 +189,7 @@ RELATION_LABELS = {
     "same": "the same document",
     "contains": "quotes it whole",
     "contained_in": "quoted whole in",
+    "translation": "the same document in another language",
 }
 
 
@@ -224,7 +225,9 @@ def copy_rows(store: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
                 "date": other.get("date"),
                 "format": (other.get("source") or {}).get("format"),
                 "relation": RELATION_LABELS.get(link["relation"], link["relation"]),
-                "overlap": round(100 * link["overlap"]),
+                "overlap": None
+                if link["relation"] == "translation"
+                else round(100 * link["overlap"]),
                 "adds": adds,
                 "by_hand": link["by_hand"],
                 "preferred": link["id"] == stands_for,

@@ -67,8 +67,10 @@ def require_token(request: Request) -> None:
 class CopyLinkRequest(BaseModel):
     document: str = Field(..., min_length=1, max_length=300, description="a document's id")
     other: str = Field(..., min_length=1, max_length=300, description="another document's id")
-    relation: Literal["same", "contains"] = Field(
-        "same", description="the same document, or `document` holds `other` whole"
+    relation: Literal["same", "contains", "translation"] = Field(
+        "same",
+        description="the same document, `document` holding `other` whole, or the same"
+        " document in another language",
     )
 
 
