@@ -682,3 +682,42 @@ def test_body_languages() -> None:
     assert not same_leaves(
         ArchivalRef("APRF", "45", "1", "348"), ArchivalRef("APRF", "45", "1", "348")
     )
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_relinking_finds_what_ingest_found(tmp_path: Path, forms: Path, jobs: str) -> None:
+    """An archive ingested before copies were linked (no keys, no links) gets by one
+    `fonds copies relink` the links and groups that ingest makes; a hand verdict holds."""
+    from fonds.copies import edits
+
+    folder = tmp_path / "ru"
+    folder.mkdir()
+    (folder / "ru-same-leaves.txt").write_text(
+        _russian("Телеграмма о переговорах", "59–61"), encoding="utf-8"
+    )
+    db = tmp_path / "f.db"
+    store = ingest_all(db, SEEDS, forms, folder)
+    ids = ids_by_name(store)
+    edits.unlink(store, ids["report-quoting.txt"], ids["seed-001-copied.txt"])
+    expected = (links(store), _group_rows(store))
+    assert ("translation" in {r for _, _, r in expected[0]}) and len(expected[1]) == 2
+    with store.conn:  # as before copies: nothing sketched, nothing linked
+        for table in ("copy_keys", "copy_sketches", "copy_duplicates"):
+            store.conn.execute(f"DELETE FROM {table}")
+        store.conn.execute("DELETE FROM copies WHERE by_hand = 0")
+    keys = store.conn.execute("SELECT count(*) FROM copy_keys").fetchone()[0]
+    store.close()
+    result = CliRunner().invoke(main, ["copies", "relink", "--db", str(db), "--jobs", jobs])
+    assert result.exit_code == 0, result.output
+    assert "2 copies counted with another record" in result.output
+    store = Store(db)
+    assert (links(store), _group_rows(store)) == expected
+    assert keys == 0 < store.conn.execute("SELECT count(*) FROM copy_keys").fetchone()[0]
+    new = tmp_path / "later"  # keys written by the pass find copies at ingest
+    new.mkdir()
+    (new / "seed-001-again.txt").write_text(body_only(SEED_001) + "\nSaved again.\n")
+    store.close()
+    store = ingest_all(db, new)
+    again = ids_by_name(store)["seed-001-again.txt"]
+    assert {c["id"] for c in copies_of(store, again)} >= {ids[SEED_001.name]}
+    store.close()

@@ -149,5 +149,43 @@ def copies_history(as_json: bool, db: str) -> None:
             click.echo(f"      {doc_id}  {title or '(no longer in the archive)'}")
 
 
+@copies.command("relink", short_help="Find every document's copies again, at once.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes sketching the bodies (default: the number of cores).",
+)
+@db_option
+@friendly_errors
+def copies_relink(jobs: int | None, db: str) -> None:
+    """Find every document's copies again over the whole archive, in one pass: for an
+    archive ingested before fonds linked copies. Links made by hand stay.
+
+    Example: fonds copies relink
+    """
+    import os
+
+    from fonds.copies.relink import relink
+    from fonds.counted import counted
+    from fonds.parallel import process_pool
+
+    store = open_store(db, must_exist=True)
+    workers = jobs or os.cpu_count() or 1
+    executor = process_pool(workers) if workers > 1 else None
+    try:
+        summary = relink(store, executor)
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+    links = ", ".join(f"{counted(n, 'link')} {kind}" for kind, n in summary.links.items())
+    took = sum(summary.seconds.values())
+    click.echo(
+        f"{counted(summary.documents, 'document')}: {counted(summary.candidates, 'pair')}"
+        f" sharing a key, {links}; {counted(summary.grouped, 'copy')} counted with"
+        f" another record ({took:.1f} s)"
+    )
+
+
 def register(main: click.Group) -> None:
     main.add_command(copies)

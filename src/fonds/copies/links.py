@@ -125,7 +125,9 @@ def link_copies(store: Store, record: Record) -> int:
         else:
             write_link(store, record.id, record.text, other_id, row[0] or "", kind, overlap)
         made += 1
-    for other_id, evidence in find_translations(store, record):
+    for other_id, evidence in find_translations(
+        store, record.id, record.text, record.archival_refs
+    ):
         if other_id not in found:  # not linked by its text (a translation shares none)
             write_translation(store, record.id, other_id, evidence)
             made += 1

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from fonds.model import ArchivalRef, Record
+from fonds.model import ArchivalRef
 from fonds.store.sqlite import Store
 
 MIN_LETTERS = 200  # a body with fewer letters than this has no language to compare
@@ -92,12 +92,15 @@ def same_leaves(a: ArchivalRef | dict[str, Any], b: ArchivalRef | dict[str, Any]
     )
 
 
-def find_translations(store: Store, record: Record) -> list[tuple[str, dict[str, Any]]]:
-    """The documents stored that are this record in another language: (id, evidence),
-    the evidence being the two references that name the same leaves, and the languages."""
+def find_translations(
+    store: Store, doc_id: str, text: str, archival_refs: list[ArchivalRef]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The documents stored that are this one (its id, body and references) in another
+    language: (id, evidence), the evidence being the two references that name the same
+    leaves, and the languages."""
     refs = [
         r
-        for r in record.archival_refs
+        for r in archival_refs
         if r.archive
         and ((r.archive in FILE_ARCHIVES and r.file) or (r.fond and r.delo and r.pages))
     ]
@@ -108,22 +111,21 @@ def find_translations(store: Store, record: Record) -> list[tuple[str, dict[str,
         rows = store.conn.execute(
             "SELECT document_id, archive, fond, opis, delo, pages, file, raw FROM archival_refs"
             f" WHERE {key} = ? AND archive = ? AND document_id != ?",
-            (value, ref.archive, record.id),
+            (value, ref.archive, doc_id),
         ).fetchall()
-        for doc_id, archive, fond, opis, delo, pages, file, raw in rows:
+        for other_id, archive, fond, opis, delo, pages, file, raw in rows:
             theirs = {"archive": archive, "fond": fond, "opis": opis, "delo": delo}
             theirs |= {"pages": pages, "file": file}
-            if doc_id in found or not same_leaves(ref, theirs):
+            if other_id in found or not same_leaves(ref, theirs):
                 continue
-            mine = mine or body_language(record.text)
-            text = store.conn.execute(
-                "SELECT text FROM documents WHERE id = ?", (doc_id,)
-            ).fetchone()
-            language = body_language(text[0] or "") if text else None
+            mine = mine or body_language(text)
+            row = store.conn.execute("SELECT text FROM documents WHERE id = ?", (other_id,))
+            other_text = row.fetchone()
+            language = body_language(other_text[0] or "") if other_text else None
             if mine is None or language is None or language == mine:
                 continue
-            found[doc_id] = {
-                "references": {record.id: ref.raw, doc_id: raw},
-                "languages": {record.id: mine, doc_id: language},
+            found[other_id] = {
+                "references": {doc_id: ref.raw, other_id: raw},
+                "languages": {doc_id: mine, other_id: language},
             }
     return sorted(found.items())

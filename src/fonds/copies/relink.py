@@ -1,0 +1,255 @@
+"""Every document's copies found again at once: for an archive ingested before copies
+were linked, or after the linking rules changed.
+
+At ingest each record is linked as it is written (``links.link_copies``). Over a whole
+archive that would be a query per document against a key table written in random order;
+the pass here does the same work in bulk:
+
+1. sketch every body (``sketch.sketch_keys``), in the executor's workers, which read the
+   texts themselves by row-number ranges;
+2. write the key table in key order (sequential B-tree pages), after emptying it;
+3. find the pairs of documents that share keys by sorting all (key, document) pairs in
+   numpy, and count the keys each pair shares;
+4. verify the best candidates of each document by the real overlap of the two bodies,
+   exactly as ingest does (``links.relation``), and link them, with translations;
+5. apply the users' verdicts, and rebuild the copy groups.
+
+Links made by hand stay; the others are replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from fonds.copies.links import (
+    MAX_CANDIDATES,
+    apply_verdicts,
+    regroup,
+    relation,
+    write_link,
+    write_translation,
+)
+from fonds.copies.sketch import sketch_keys
+from fonds.copies.translations import find_translations
+from fonds.model import ArchivalRef
+from fonds.store.sqlite import Store
+
+CHUNK_ROWS = 2_000  # documents a worker sketches per task
+MAX_SHARING = 1_000  # a key shared by more documents than this is boilerplate: no pairs
+PAIRS_AT_ONCE = 4_000_000  # candidate pairs counted at once (memory: 16 bytes each)
+
+Progress = Callable[[str, int, int], None]  # (phase, done, of)
+
+
+@dataclass
+class RelinkSummary:
+    documents: int = 0
+    keys: int = 0
+    candidates: int = 0
+    links: dict[str, int] = field(default_factory=dict)
+    grouped: int = 0  # documents that another record of their group now stands for
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def sketch_range(db_path: str, low: int, high: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """In a worker: the band keys of the documents with row numbers in [low, high), as
+    two arrays (keys, row numbers), and each document's keys as the table keeps them."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        keys: list[int] = []
+        docs: list[int] = []
+        sketches: list[str] = []
+        for rowid, text in conn.execute(
+            "SELECT rowid, text FROM documents WHERE rowid >= ? AND rowid < ?", (low, high)
+        ):
+            found = sketch_keys(text or "")
+            if found:
+                keys += found
+                docs += [rowid] * len(found)
+                sketches.append(f"{rowid}\t{json.dumps(found)}")
+    finally:
+        conn.close()
+    return np.array(keys, dtype=np.int64), np.array(docs, dtype=np.int64), sketches
+
+
+def relink(
+    store: Store, executor: Executor | None = None, progress: Progress | None = None
+) -> RelinkSummary:
+    """Find every document's copies again and link them (one transaction: all or
+    nothing); what was found."""
+    import time
+
+    summary = RelinkSummary()
+    said = progress or (lambda phase, done, of: None)
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        summary.seconds[name] = round(time.perf_counter() - clock, 2)
+        clock = time.perf_counter()
+
+    lo, hi, count = store.conn.execute(
+        "SELECT min(rowid), max(rowid), count(*) FROM documents"
+    ).fetchone()
+    summary.documents = count
+    if not count:
+        return summary
+    ranges = [(start, start + CHUNK_ROWS) for start in range(lo, hi + 1, CHUNK_ROWS)]
+    with store.transaction():
+        conn = store.conn
+        conn.execute("DELETE FROM copy_keys")
+        conn.execute("DELETE FROM copy_sketches")
+        key_parts, doc_parts = [], []
+        for n, (keys, docs, sketches) in enumerate(_sketched(store.path, ranges, executor)):
+            key_parts.append(keys)
+            doc_parts.append(docs)
+            conn.executemany(
+                "INSERT INTO copy_sketches(doc, keys) VALUES (?, ?)",
+                (line.split("\t", 1) for line in sketches),
+            )
+            said("sketch", min((n + 1) * CHUNK_ROWS, count), count)
+        keys = np.concatenate(key_parts) if key_parts else np.zeros(0, np.int64)
+        docs = np.concatenate(doc_parts) if doc_parts else np.zeros(0, np.int64)
+        del key_parts, doc_parts
+        order = np.lexsort((docs, keys))
+        keys, docs = keys[order], docs[order]
+        del order
+        lap("sketch")
+        conn.executemany(
+            "INSERT INTO copy_keys(key, doc) VALUES (?, ?)",
+            zip(keys.tolist(), docs.tolist(), strict=True),
+        )
+        summary.keys = len(keys)
+        lap("keys")
+        pairs = _candidate_pairs(keys, docs)
+        del keys, docs
+        summary.candidates = len(pairs)
+        lap("candidates")
+        conn.execute("DELETE FROM copies WHERE by_hand = 0")
+        summary.links = _verify(store, pairs, said)
+        lap("verify")
+        translations = _translations(store)
+        summary.links["translation"] = translations
+        touched = set()
+        for (doc_id,) in conn.execute(
+            "SELECT low_id FROM copy_verdicts UNION SELECT high_id FROM copy_verdicts"
+        ).fetchall():
+            touched |= apply_verdicts(store, doc_id) | {doc_id}
+        linked = {
+            r[0]
+            for r in conn.execute(
+                "SELECT document_id FROM copies WHERE relation = 'same'"
+                " UNION SELECT other_id FROM copies WHERE relation = 'same'"
+                " UNION SELECT document_id FROM copy_duplicates"
+            )
+        }
+        regroup_all(store, linked | touched)
+        summary.grouped = conn.execute("SELECT count(*) FROM copy_duplicates").fetchone()[0]
+        lap("groups")
+    return summary
+
+
+def _sketched(
+    db_path: str, ranges: list[tuple[int, int]], executor: Executor | None
+) -> Iterator[tuple[np.ndarray, np.ndarray, list[str]]]:
+    if executor is None:
+        for low, high in ranges:
+            yield sketch_range(db_path, low, high)
+        return
+    yield from executor.map(
+        sketch_range, [db_path] * len(ranges), [r[0] for r in ranges], [r[1] for r in ranges]
+    )
+
+
+def _candidate_pairs(keys: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Pairs of row numbers (low, high) that share a key, each with how many keys they
+    share, the most shared first: an array of rows (low, high, shared)."""
+    if len(keys) < 2:
+        return np.zeros((0, 3), dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    width = int(docs.max()) + 1
+    encoded: list[np.ndarray] = []
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+        if size > MAX_SHARING:
+            continue
+        members = np.unique(docs[start : start + size])
+        a, b = np.triu_indices(len(members), k=1)
+        encoded.append(members[a] * width + members[b])
+    if not encoded:
+        return np.zeros((0, 3), dtype=np.int64)
+    codes, shared = np.unique(np.concatenate(encoded), return_counts=True)
+    order = np.argsort(-shared, kind="stable")
+    codes, shared = codes[order], shared[order]
+    return np.stack([codes // width, codes % width, shared], axis=1)
+
+
+def _verify(store: Store, pairs: np.ndarray, said: Progress) -> dict[str, int]:
+    """Verify candidate pairs by the real overlap of their bodies (each document's
+    MAX_CANDIDATES most shared first, as at ingest) and link the copies."""
+    from fonds.copies.sketch import shingles
+
+    @lru_cache(maxsize=4096)
+    def body(rowid: int) -> tuple[str, str, frozenset[int]]:
+        row = store.conn.execute("SELECT id, text FROM documents WHERE rowid = ?", (rowid,))
+        doc_id, text = row.fetchone()
+        return doc_id, text or "", frozenset(shingles(text or ""))
+
+    tried: dict[int, int] = {}
+    made = {"same": 0, "contains": 0}
+    for n, (low, high, _shared) in enumerate(pairs.tolist()):
+        if tried.get(low, 0) >= MAX_CANDIDATES and tried.get(high, 0) >= MAX_CANDIDATES:
+            continue
+        tried[low] = tried.get(low, 0) + 1
+        tried[high] = tried.get(high, 0) + 1
+        (a, a_text, mine), (b, b_text, theirs) = body(low), body(high)
+        how = relation(set(mine), set(theirs))
+        if how is None:
+            continue
+        kind, overlap = how
+        if kind == "contained_in":
+            write_link(store, b, b_text, a, a_text, "contains", overlap)
+        else:
+            write_link(store, a, a_text, b, b_text, kind, overlap)
+        made["same" if kind == "same" else "contains"] += 1
+        if n % 10_000 == 0:
+            said("verify", n, len(pairs))
+    return made
+
+
+def _translations(store: Store) -> int:
+    """Link the translations among documents that cite leaves of a file."""
+    rows = store.conn.execute(
+        "SELECT DISTINCT a.document_id, d.text FROM archival_refs a"
+        " JOIN documents d ON d.id = a.document_id"
+        " WHERE a.delo IS NOT NULL OR a.file IS NOT NULL"
+    ).fetchall()
+    made = 0
+    for doc_id, text in rows:
+        refs = [
+            ArchivalRef(archive, fond, opis, delo, pages, raw or "", kind, file=file)
+            for archive, fond, opis, delo, pages, raw, kind, file in store.conn.execute(
+                "SELECT archive, fond, opis, delo, pages, raw, kind, file FROM archival_refs"
+                " WHERE document_id = ?",
+                (doc_id,),
+            )
+        ]
+        for other_id, evidence in find_translations(store, doc_id, text or "", refs):
+            if other_id > doc_id:
+                write_translation(store, doc_id, other_id, evidence)
+                made += 1
+    return made
+
+
+def regroup_all(store: Store, ids: set[str]) -> None:
+    """Bring the copy groups of these documents up to date, in slices."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        regroup(store, set(ordered[start : start + 500]))
