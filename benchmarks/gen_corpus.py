@@ -535,6 +535,8 @@ def fast_json(record: Record) -> dict[str, Any]:
         "repairs": [],
         "date_start": record.date_start,
         "date_end": record.date_end,
+        "place": record.place,
+        "published_in": None,
     }
 
 

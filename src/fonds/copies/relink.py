@@ -37,13 +37,14 @@ from fonds.copies.links import (
     write_translation,
 )
 from fonds.copies.sketch import sketch_keys
-from fonds.copies.translations import find_translations
-from fonds.model import ArchivalRef
+from fonds.copies.translations import FILE_ARCHIVES, body_language, same_leaves
 from fonds.store.sqlite import Store
 
 CHUNK_ROWS = 2_000  # documents a worker sketches per task
 MAX_SHARING = 1_000  # a key shared by more documents than this is boilerplate: no pairs
-PAIRS_AT_ONCE = 4_000_000  # candidate pairs counted at once (memory: 16 bytes each)
+MAX_FILE_DOCUMENTS = 500  # an archival file cited by more documents is not compared
+LANGUAGE_SAMPLE = 2_000  # characters of a body read to tell its language
+REF_FIELDS = ("archive", "fond", "opis", "delo", "pages", "file", "raw")
 
 Progress = Callable[[str, int, int], None]  # (phase, done, of)
 
@@ -122,10 +123,12 @@ def relink(
         keys, docs = keys[order], docs[order]
         del order
         lap("sketch")
-        conn.executemany(
-            "INSERT INTO copy_keys(key, doc) VALUES (?, ?)",
-            zip(keys.tolist(), docs.tolist(), strict=True),
-        )
+        for start in range(0, len(keys), 100_000):  # Python ints for a slice at a time
+            part = slice(start, start + 100_000)
+            conn.executemany(
+                "INSERT INTO copy_keys(key, doc) VALUES (?, ?)",
+                zip(keys[part].tolist(), docs[part].tolist(), strict=True),
+            )
         summary.keys = len(keys)
         lap("keys")
         pairs = _candidate_pairs(keys, docs)
@@ -225,26 +228,45 @@ def _verify(store: Store, pairs: np.ndarray, said: Progress) -> dict[str, int]:
 
 
 def _translations(store: Store) -> int:
-    """Link the translations among documents that cite leaves of a file."""
-    rows = store.conn.execute(
-        "SELECT DISTINCT a.document_id, d.text FROM archival_refs a"
-        " JOIN documents d ON d.id = a.document_id"
-        " WHERE a.delo IS NOT NULL OR a.file IS NOT NULL"
+    """Link the translations: within each archival file that several documents cite,
+    the documents whose bodies are in different languages and whose pages overlap."""
+    files = store.conn.execute(
+        "SELECT archive, fond, opis, delo, NULL FROM archival_refs"
+        " WHERE archive IS NOT NULL AND fond IS NOT NULL AND delo IS NOT NULL"
+        " AND pages IS NOT NULL GROUP BY 1, 2, 3, 4 HAVING count(DISTINCT document_id) > 1"
+        " UNION ALL SELECT archive, NULL, NULL, NULL, file FROM archival_refs"
+        f" WHERE file IS NOT NULL AND archive IN ({','.join('?' * len(FILE_ARCHIVES))})"
+        " GROUP BY 1, 5 HAVING count(DISTINCT document_id) > 1",
+        sorted(FILE_ARCHIVES),
     ).fetchall()
     made = 0
-    for doc_id, text in rows:
-        refs = [
-            ArchivalRef(archive, fond, opis, delo, pages, raw or "", kind, file=file)
-            for archive, fond, opis, delo, pages, raw, kind, file in store.conn.execute(
-                "SELECT archive, fond, opis, delo, pages, raw, kind, file FROM archival_refs"
-                " WHERE document_id = ?",
-                (doc_id,),
-            )
-        ]
-        for other_id, evidence in find_translations(store, doc_id, text or "", refs):
-            if other_id > doc_id:
-                write_translation(store, doc_id, other_id, evidence)
-                made += 1
+    for archive, fond, opis, delo, file in files:
+        members = store.conn.execute(
+            "SELECT a.document_id, a.archive, a.fond, a.opis, a.delo, a.pages, a.file, a.raw,"
+            " substr(d.text, 1, ?) FROM archival_refs a JOIN documents d ON d.id = a.document_id"
+            " WHERE a.archive = ? AND a.fond IS ? AND a.opis IS ? AND a.delo IS ?"
+            " AND a.file IS ? LIMIT ?",
+            (LANGUAGE_SAMPLE, archive, fond, opis, delo, file, MAX_FILE_DOCUMENTS + 1),
+        ).fetchall()
+        if len(members) > MAX_FILE_DOCUMENTS:
+            continue  # not one file of documents: a collection cited whole
+        languages = {m[0]: body_language(m[8] or "", LANGUAGE_SAMPLE) for m in members}
+        if len({lang for lang in languages.values() if lang}) < 2:
+            continue
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                la, lb = languages[a[0]], languages[b[0]]
+                if a[0] == b[0] or not la or not lb or la == lb:
+                    continue
+                x = dict(zip(REF_FIELDS, a[1:8], strict=True))
+                y = dict(zip(REF_FIELDS, b[1:8], strict=True))
+                if same_leaves(x, y):
+                    evidence = {
+                        "references": {a[0]: a[7], b[0]: b[7]},
+                        "languages": {a[0]: la, b[0]: lb},
+                    }
+                    write_translation(store, a[0], b[0], evidence)
+                    made += 1
     return made
 
 
