@@ -721,3 +721,12 @@ def test_relinking_finds_what_ingest_found(tmp_path: Path, forms: Path, jobs: st
     again = ids_by_name(store)["seed-001-again.txt"]
     assert {c["id"] for c in copies_of(store, again)} >= {ids[SEED_001.name]}
     store.close()
+
+
+def test_the_overview_counts_a_document_once(tmp_path: Path, forms: Path) -> None:
+    db = tmp_path / "f.db"
+    ingest_all(db, SEEDS, forms).close()
+    out = CliRunner().invoke(main, ["overview", "--db", str(db)])
+    assert out.exit_code == 0, out.output
+    # 5 seeds + a report quoting one; the copy of seed 001 and the body of seed 002 fold in
+    assert out.output.splitlines()[0] == f"6 documents in {db}, and 2 copies of them"

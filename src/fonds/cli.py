@@ -238,7 +238,9 @@ def overview(db: str) -> None:
     Example: fonds overview --db fonds.db
     """
     store = open_store(db, must_exist=True)
-    click.echo(f"{counted(store.count_documents(), 'document')} in {db}")
+    every, once = store.count_documents(), store.count_documents(once=True)
+    copies = f", and {counted(every - once, 'copy')} of them" if every > once else ""
+    click.echo(f"{counted(once, 'document')} in {db}{copies}")
     for title, rows in (
         ("year", store.counts_by("substr(date_start, 1, 4)")),
         ("type", store.counts_by("doc_type")),
