@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from fonds.copies.sketch import containment, shingles, word_spans
@@ -90,7 +91,7 @@ def candidates(store: Store, record: Record, doc: int) -> list[str]:
     return [doc_id for _, doc_id in sorted(found)[:MAX_CANDIDATES]]
 
 
-def relation(mine: set[int], theirs: set[int]) -> tuple[str, float] | None:
+def relation(mine: AbstractSet[int], theirs: AbstractSet[int]) -> tuple[str, float] | None:
     """How two bodies relate, from their shingles: ("same" | "contains" | "contained_in",
     overlap) from the first one's side, or None when they are not copies."""
     a_in_b, b_in_a = containment(mine, theirs), containment(theirs, mine)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -36,15 +37,15 @@ from fonds.copies.links import (
     write_link,
     write_translation,
 )
-from fonds.copies.sketch import sketch_keys
-from fonds.copies.translations import FILE_ARCHIVES, body_language, same_leaves
+from fonds.copies.sketch import shingles, sketch_keys
+from fonds.copies.translations import FILE_ARCHIVES, SAMPLE, body_language, same_leaves
 from fonds.store.sqlite import Store
 
 CHUNK_ROWS = 2_000  # documents a worker sketches per task
 MAX_SHARING = 1_000  # a key shared by more documents than this is boilerplate: no pairs
 MAX_FILE_DOCUMENTS = 500  # an archival file cited by more documents is not compared
-LANGUAGE_SAMPLE = 2_000  # characters of a body read to tell its language
 REF_FIELDS = ("archive", "fond", "opis", "delo", "pages", "file", "raw")
+VERIFY_PAIRS = 20_000  # candidate pairs a worker verifies per task
 
 Progress = Callable[[str, int, int], None]  # (phase, done, of)
 
@@ -85,8 +86,6 @@ def relink(
 ) -> RelinkSummary:
     """Find every document's copies again and link them (one transaction: all or
     nothing); what was found."""
-    import time
-
     summary = RelinkSummary()
     said = progress or (lambda phase, done, of: None)
     clock = time.perf_counter()
@@ -136,7 +135,7 @@ def relink(
         summary.candidates = len(pairs)
         lap("candidates")
         conn.execute("DELETE FROM copies WHERE by_hand = 0")
-        summary.links = _verify(store, pairs, said)
+        summary.links = _verify(store, pairs, executor, said)
         lap("verify")
         translations = _translations(store)
         summary.links["translation"] = translations
@@ -194,36 +193,68 @@ def _candidate_pairs(keys: np.ndarray, docs: np.ndarray) -> np.ndarray:
     return np.stack([codes // width, codes % width, shared], axis=1)
 
 
-def _verify(store: Store, pairs: np.ndarray, said: Progress) -> dict[str, int]:
-    """Verify candidate pairs by the real overlap of their bodies (each document's
-    MAX_CANDIDATES most shared first, as at ingest) and link the copies."""
-    from fonds.copies.sketch import shingles
+def verify_pairs(db_path: str, pairs: list[tuple[int, int]]) -> list[tuple[int, int, str, float]]:
+    """In a worker: how each pair of documents (row numbers) relates, by the real overlap
+    of their bodies, as at ingest (``links.relation``); the pairs that are copies, with
+    their relation from the first one's side and their overlap."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
 
     @lru_cache(maxsize=4096)
-    def body(rowid: int) -> tuple[str, str, frozenset[int]]:
-        row = store.conn.execute("SELECT id, text FROM documents WHERE rowid = ?", (rowid,))
-        doc_id, text = row.fetchone()
-        return doc_id, text or "", frozenset(shingles(text or ""))
+    def body(rowid: int) -> frozenset[int]:
+        row = conn.execute("SELECT text FROM documents WHERE rowid = ?", (rowid,)).fetchone()
+        return frozenset(shingles(row[0] or "")) if row else frozenset()
 
+    try:
+        found = []
+        for low, high in pairs:
+            how = relation(body(low), body(high))
+            if how is not None:
+                found.append((low, high, *how))
+        return found
+    finally:
+        conn.close()
+
+
+def _verify(
+    store: Store, pairs: np.ndarray, executor: Executor | None, said: Progress
+) -> dict[str, int]:
+    """Verify candidate pairs by the real overlap of their bodies (each document's
+    MAX_CANDIDATES most shared first, as at ingest), in the workers, and link the copies."""
     tried: dict[int, int] = {}
-    made = {"same": 0, "contains": 0}
-    for n, (low, high, _shared) in enumerate(pairs.tolist()):
+    chosen: list[tuple[int, int]] = []
+    for low, high, _shared in pairs.tolist():
         if tried.get(low, 0) >= MAX_CANDIDATES and tried.get(high, 0) >= MAX_CANDIDATES:
             continue
         tried[low] = tried.get(low, 0) + 1
         tried[high] = tried.get(high, 0) + 1
-        (a, a_text, mine), (b, b_text, theirs) = body(low), body(high)
-        how = relation(set(mine), set(theirs))
-        if how is None:
-            continue
-        kind, overlap = how
-        if kind == "contained_in":
-            write_link(store, b, b_text, a, a_text, "contains", overlap)
-        else:
-            write_link(store, a, a_text, b, b_text, kind, overlap)
-        made["same" if kind == "same" else "contains"] += 1
-        if n % 10_000 == 0:
-            said("verify", n, len(pairs))
+        chosen.append((low, high))
+    del tried
+    chosen.sort()  # a document's pairs together: its body is read once
+    parts = [chosen[i : i + VERIFY_PAIRS] for i in range(0, len(chosen), VERIFY_PAIRS)]
+    if executor is None:
+        results: Iterator[list[tuple[int, int, str, float]]] = (
+            verify_pairs(store.path, part) for part in parts
+        )
+    else:
+        results = executor.map(verify_pairs, [store.path] * len(parts), parts)
+    made = {"same": 0, "contains": 0}
+    for n, found in enumerate(results):
+        for low, high, kind, overlap in found:
+            rows = dict(
+                store.conn.execute(
+                    "SELECT rowid, id || char(31) || coalesce(text, '') FROM documents"
+                    " WHERE rowid IN (?, ?)",
+                    (low, high),
+                )
+            )
+            a, a_text = rows[low].split("\x1f", 1)
+            b, b_text = rows[high].split("\x1f", 1)
+            if kind == "contained_in":
+                write_link(store, b, b_text, a, a_text, "contains", overlap)
+            else:
+                write_link(store, a, a_text, b, b_text, kind, overlap)
+            made["same" if kind == "same" else "contains"] += 1
+        said("verify", min((n + 1) * VERIFY_PAIRS, len(chosen)), len(chosen))
     return made
 
 
@@ -241,16 +272,20 @@ def _translations(store: Store) -> int:
     ).fetchall()
     made = 0
     for archive, fond, opis, delo, file in files:
+        where, key = ("a.delo = ? AND a.fond IS ? AND a.opis IS ?", (delo, fond, opis))
+        if delo is None:  # a file number (``a.x = ?`` lets SQLite use the partial index)
+            where, key = ("a.file = ?", (file,))
         members = store.conn.execute(
             "SELECT a.document_id, a.archive, a.fond, a.opis, a.delo, a.pages, a.file, a.raw,"
             " substr(d.text, 1, ?) FROM archival_refs a JOIN documents d ON d.id = a.document_id"
-            " WHERE a.archive = ? AND a.fond IS ? AND a.opis IS ? AND a.delo IS ?"
-            " AND a.file IS ? LIMIT ?",
-            (LANGUAGE_SAMPLE, archive, fond, opis, delo, file, MAX_FILE_DOCUMENTS + 1),
+            f" WHERE {where} AND a.archive = ? LIMIT ?",
+            (SAMPLE, *key, archive, MAX_FILE_DOCUMENTS + 1),
         ).fetchall()
         if len(members) > MAX_FILE_DOCUMENTS:
             continue  # not one file of documents: a collection cited whole
-        languages = {m[0]: body_language(m[8] or "", LANGUAGE_SAMPLE) for m in members}
+        if all((m[8] or "").isascii() for m in members):
+            continue  # one language (English: German and French write accents)
+        languages = {m[0]: body_language(m[8] or "", SAMPLE) for m in members}
         if len({lang for lang in languages.values() if lang}) < 2:
             continue
         for i, a in enumerate(members):

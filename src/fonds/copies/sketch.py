@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import string
 import zlib
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 
@@ -210,6 +211,6 @@ def sketch_keys(text: str) -> list[int]:
     return sorted(keys)
 
 
-def containment(a: set[int], b: set[int]) -> float:
+def containment(a: AbstractSet[int], b: AbstractSet[int]) -> float:
     """How much of ``a`` is in ``b`` (0 to 1)."""
     return len(a & b) / len(a) if a else 0.0

@@ -23,6 +23,7 @@ from fonds.model import ArchivalRef
 from fonds.store.sqlite import Store
 
 MIN_LETTERS = 200  # a body with fewer letters than this has no language to compare
+SAMPLE = 5_000  # characters of a body read to tell its language
 # The most common short words of each language written in Latin letters.
 _LATIN_WORDS = {
     "en": {"the", "of", "and", "to", "in", "that", "is", "was", "for", "with", "it", "on"},
@@ -44,7 +45,7 @@ _SCRIPTS = {
 }
 
 
-def body_language(text: str, sample: int = 5_000) -> str | None:
+def body_language(text: str, sample: int = SAMPLE) -> str | None:
     """The language of a body (a code: "en", "de", "fr", "ru", "zh", "ko", "ja", or
     "latin" for Latin letters of another language), from its first ``sample``
     characters; None when it has too few letters to tell."""
@@ -118,10 +119,14 @@ def find_translations(
             theirs |= {"pages": pages, "file": file}
             if other_id in found or not same_leaves(ref, theirs):
                 continue
-            mine = mine or body_language(text)
-            row = store.conn.execute("SELECT text FROM documents WHERE id = ?", (other_id,))
-            other_text = row.fetchone()
-            language = body_language(other_text[0] or "") if other_text else None
+            row = store.conn.execute(
+                "SELECT substr(text, 1, ?) FROM documents WHERE id = ?", (SAMPLE, other_id)
+            ).fetchone()
+            sample = (row[0] or "") if row else ""
+            if sample.isascii() and text[:SAMPLE].isascii():
+                continue  # both in English (German and French write accents)
+            mine = mine or body_language(text, SAMPLE)
+            language = body_language(sample, SAMPLE)
             if mine is None or language is None or language == mine:
                 continue
             found[other_id] = {
