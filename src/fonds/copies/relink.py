@@ -39,6 +39,7 @@ from fonds.copies.links import (
 )
 from fonds.copies.sketch import shingles, sketch_keys
 from fonds.copies.translations import FILE_ARCHIVES, SAMPLE, body_language, same_leaves
+from fonds.errors import StoreError
 from fonds.store.sqlite import Store
 
 CHUNK_ROWS = 2_000  # documents a worker sketches per task
@@ -46,6 +47,9 @@ MAX_SHARING = 1_000  # a key shared by more documents than this is boilerplate: 
 MAX_FILE_DOCUMENTS = 500  # an archival file cited by more documents is not compared
 REF_FIELDS = ("archive", "fond", "opis", "delo", "pages", "file", "raw")
 VERIFY_PAIRS = 20_000  # candidate pairs a worker verifies per task
+# A key has 35 bits (its band, 3, and a 32-bit hash): with a row number of up to 28 bits
+# the pair sorts as one 63-bit integer.
+DOC_BITS = 28
 
 Progress = Callable[[str, int, int], None]  # (phase, done, of)
 
@@ -60,25 +64,33 @@ class RelinkSummary:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def sketch_range(db_path: str, low: int, high: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+Sketched = tuple[np.ndarray, np.ndarray, list[str], list[int]]
+
+
+def sketch_range(db_path: str, low: int, high: int) -> Sketched:
     """In a worker: the band keys of the documents with row numbers in [low, high), as
-    two arrays (keys, row numbers), and each document's keys as the table keeps them."""
+    two arrays (keys, row numbers); each document's keys as the table keeps them; and
+    the documents whose bodies are not plain ASCII (only they can be in another language
+    than English, for ``_translations``)."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         keys: list[int] = []
         docs: list[int] = []
         sketches: list[str] = []
+        accented: list[int] = []
         for rowid, text in conn.execute(
             "SELECT rowid, text FROM documents WHERE rowid >= ? AND rowid < ?", (low, high)
         ):
             found = sketch_keys(text or "")
+            if not (text or "")[:SAMPLE].isascii():
+                accented.append(rowid)
             if found:
                 keys += found
                 docs += [rowid] * len(found)
                 sketches.append(f"{rowid}\t{json.dumps(found)}")
     finally:
         conn.close()
-    return np.array(keys, dtype=np.int64), np.array(docs, dtype=np.int64), sketches
+    return np.array(keys, dtype=np.int64), np.array(docs, dtype=np.int64), sketches, accented
 
 
 def relink(
@@ -106,21 +118,23 @@ def relink(
         conn = store.conn
         conn.execute("DELETE FROM copy_keys")
         conn.execute("DELETE FROM copy_sketches")
-        key_parts, doc_parts = [], []
-        for n, (keys, docs, sketches) in enumerate(_sketched(store.path, ranges, executor)):
-            key_parts.append(keys)
-            doc_parts.append(docs)
+        parts: list[np.ndarray] = []  # (key << DOC_BITS) | row number: one array to sort
+        if hi >= 1 << DOC_BITS:
+            raise StoreError(f"row numbers past {1 << DOC_BITS}: too many documents to relink")
+        accented: set[int] = set()
+        for n, (keys, docs, sketches, more) in enumerate(_sketched(store.path, ranges, executor)):
+            accented.update(more)
+            parts.append((keys << DOC_BITS) | docs)
             conn.executemany(
                 "INSERT INTO copy_sketches(doc, keys) VALUES (?, ?)",
                 (line.split("\t", 1) for line in sketches),
             )
             said("sketch", min((n + 1) * CHUNK_ROWS, count), count)
-        keys = np.concatenate(key_parts) if key_parts else np.zeros(0, np.int64)
-        docs = np.concatenate(doc_parts) if doc_parts else np.zeros(0, np.int64)
-        del key_parts, doc_parts
-        order = np.lexsort((docs, keys))
-        keys, docs = keys[order], docs[order]
-        del order
+        both = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        del parts
+        both.sort()  # in place: by key, then by document
+        keys, docs = both >> DOC_BITS, both & ((1 << DOC_BITS) - 1)
+        del both
         lap("sketch")
         for start in range(0, len(keys), 100_000):  # Python ints for a slice at a time
             part = slice(start, start + 100_000)
@@ -137,7 +151,7 @@ def relink(
         conn.execute("DELETE FROM copies WHERE by_hand = 0")
         summary.links = _verify(store, pairs, executor, said)
         lap("verify")
-        translations = _translations(store)
+        translations = _translations(store, accented)
         summary.links["translation"] = translations
         touched = set()
         for (doc_id,) in conn.execute(
@@ -160,7 +174,7 @@ def relink(
 
 def _sketched(
     db_path: str, ranges: list[tuple[int, int]], executor: Executor | None
-) -> Iterator[tuple[np.ndarray, np.ndarray, list[str]]]:
+) -> Iterator[Sketched]:
     if executor is None:
         for low, high in ranges:
             yield sketch_range(db_path, low, high)
@@ -258,9 +272,11 @@ def _verify(
     return made
 
 
-def _translations(store: Store) -> int:
+def _translations(store: Store, accented: set[int]) -> int:
     """Link the translations: within each archival file that several documents cite,
-    the documents whose bodies are in different languages and whose pages overlap."""
+    the documents whose bodies are in different languages and whose pages overlap. Only
+    files with a document among ``accented`` (bodies not plain ASCII: every language but
+    English writes letters outside it) are read."""
     files = store.conn.execute(
         "SELECT archive, fond, opis, delo, NULL FROM archival_refs"
         " WHERE archive IS NOT NULL AND fond IS NOT NULL AND delo IS NOT NULL"
@@ -275,16 +291,19 @@ def _translations(store: Store) -> int:
         where, key = ("a.delo = ? AND a.fond IS ? AND a.opis IS ?", (delo, fond, opis))
         if delo is None:  # a file number (``a.x = ?`` lets SQLite use the partial index)
             where, key = ("a.file = ?", (file,))
+        rowids = store.conn.execute(
+            f"SELECT d.rowid FROM archival_refs a JOIN documents d ON d.id = a.document_id"
+            f" WHERE {where} AND a.archive = ? LIMIT ?",
+            (*key, archive, MAX_FILE_DOCUMENTS + 1),
+        ).fetchall()
+        if len(rowids) > MAX_FILE_DOCUMENTS or not any(r[0] in accented for r in rowids):
+            continue  # a collection cited whole; or every body in English
         members = store.conn.execute(
             "SELECT a.document_id, a.archive, a.fond, a.opis, a.delo, a.pages, a.file, a.raw,"
             " substr(d.text, 1, ?) FROM archival_refs a JOIN documents d ON d.id = a.document_id"
-            f" WHERE {where} AND a.archive = ? LIMIT ?",
-            (SAMPLE, *key, archive, MAX_FILE_DOCUMENTS + 1),
+            f" WHERE {where} AND a.archive = ?",
+            (SAMPLE, *key, archive),
         ).fetchall()
-        if len(members) > MAX_FILE_DOCUMENTS:
-            continue  # not one file of documents: a collection cited whole
-        if all((m[8] or "").isascii() for m in members):
-            continue  # one language (English: German and French write accents)
         languages = {m[0]: body_language(m[8] or "", SAMPLE) for m in members}
         if len({lang for lang in languages.values() if lang}) < 2:
             continue
