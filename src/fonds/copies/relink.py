@@ -291,37 +291,41 @@ def _translations(store: Store, accented: set[int]) -> int:
         where, key = ("a.delo = ? AND a.fond IS ? AND a.opis IS ?", (delo, fond, opis))
         if delo is None:  # a file number (``a.x = ?`` lets SQLite use the partial index)
             where, key = ("a.file = ?", (file,))
-        rowids = store.conn.execute(
-            f"SELECT d.rowid FROM archival_refs a JOIN documents d ON d.id = a.document_id"
+        members = store.conn.execute(
+            "SELECT a.document_id, d.rowid, a.archive, a.fond, a.opis, a.delo, a.pages, a.file,"
+            " a.raw FROM archival_refs a JOIN documents d ON d.id = a.document_id"
             f" WHERE {where} AND a.archive = ? LIMIT ?",
             (*key, archive, MAX_FILE_DOCUMENTS + 1),
         ).fetchall()
-        if len(rowids) > MAX_FILE_DOCUMENTS or not any(r[0] in accented for r in rowids):
+        if len(members) > MAX_FILE_DOCUMENTS or not any(m[1] in accented for m in members):
             continue  # a collection cited whole; or every body in English
-        members = store.conn.execute(
-            "SELECT a.document_id, a.archive, a.fond, a.opis, a.delo, a.pages, a.file, a.raw,"
-            " substr(d.text, 1, ?) FROM archival_refs a JOIN documents d ON d.id = a.document_id"
-            f" WHERE {where} AND a.archive = ?",
-            (SAMPLE, *key, archive),
-        ).fetchall()
-        languages = {m[0]: body_language(m[8] or "", SAMPLE) for m in members}
-        if len({lang for lang in languages.values() if lang}) < 2:
-            continue
-        for i, a in enumerate(members):
-            for b in members[i + 1 :]:
-                la, lb = languages[a[0]], languages[b[0]]
-                if a[0] == b[0] or not la or not lb or la == lb:
-                    continue
-                x = dict(zip(REF_FIELDS, a[1:8], strict=True))
-                y = dict(zip(REF_FIELDS, b[1:8], strict=True))
-                if same_leaves(x, y):
-                    evidence = {
-                        "references": {a[0]: a[7], b[0]: b[7]},
-                        "languages": {a[0]: la, b[0]: lb},
-                    }
-                    write_translation(store, a[0], b[0], evidence)
-                    made += 1
+        refs = [dict(zip(REF_FIELDS, m[2:], strict=True)) for m in members]
+        pairs = [  # the same leaves, one body at least not in English: languages to compare
+            (i, j)
+            for i in range(len(members))
+            for j in range(i + 1, len(members))
+            if members[i][0] != members[j][0]
+            and (members[i][1] in accented or members[j][1] in accented)
+            and same_leaves(refs[i], refs[j])
+        ]
+        for i, j in pairs:
+            a, b = members[i][0], members[j][0]
+            la, lb = _language(store, a), _language(store, b)
+            if la and lb and la != lb:
+                evidence = {
+                    "references": {a: refs[i]["raw"], b: refs[j]["raw"]},
+                    "languages": {a: la, b: lb},
+                }
+                write_translation(store, a, b, evidence)
+                made += 1
     return made
+
+
+def _language(store: Store, doc_id: str) -> str | None:
+    row = store.conn.execute(
+        "SELECT substr(text, 1, ?) FROM documents WHERE id = ?", (SAMPLE, doc_id)
+    ).fetchone()
+    return body_language(row[0] or "", SAMPLE) if row else None
 
 
 def regroup_all(store: Store, ids: set[str]) -> None:
