@@ -730,3 +730,19 @@ def test_the_overview_counts_a_document_once(tmp_path: Path, forms: Path) -> Non
     assert out.exit_code == 0, out.output
     # 5 seeds + a report quoting one; the copy of seed 001 and the body of seed 002 fold in
     assert out.output.splitlines()[0] == f"6 documents in {db}, and 2 copies of them"
+
+
+def test_a_one_word_search_counts_a_document_once(served: tuple) -> None:
+    """A one-word query takes its total from the word's frequency (no counting pass):
+    grouped, the copies that hold the word are taken off it and off the page."""
+    _, ids, client = served
+    seed1, copy1 = ids[SEED_001.name], ids["seed-001-copied.txt"]
+    grouped = client.get("/api/search", params={"q": "luncheon"}).json()
+    every = client.get("/api/search", params={"q": "luncheon", "copies": "all"}).json()
+    assert {seed1, copy1} <= {h["id"] for h in every["hits"]}
+    assert copy1 not in {h["id"] for h in grouped["hits"]} and seed1 in {
+        h["id"] for h in grouped["hits"]
+    }
+    assert grouped["total"] == every["total"] - 1 == len(grouped["hits"])
+    second = client.get("/api/search", params={"q": "luncheon", "limit": 1, "offset": 1}).json()
+    assert [h["id"] for h in second["hits"]] == [grouped["hits"][1]["id"]]

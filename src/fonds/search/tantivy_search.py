@@ -112,8 +112,15 @@ class TantivyBackend:
         started = time.monotonic()
         searcher = self.files.index.searcher()
         out = BackendResult()
-        query = self._root(plan, searcher, out)
+        base = self._root(plan, searcher, out)
+        grouped = plan.once and self._has_duplicates()  # a group's preferred record stands for it
+        query = (
+            Query.boolean_query([(Occur.Must, base), (Occur.MustNot, self._duplicate)])
+            if grouped
+            else base
+        )
         known: int | None = None
+        page: list[tuple[float, str]] | None = None
         if plan.sort == "date":
             found = searcher.search(
                 query,
@@ -135,14 +142,20 @@ class TantivyBackend:
         elif (known := self._word_total(searcher, plan)) is not None:
             # one word: its document frequency is the total, so the ranking pass need not
             # count, and block-max WAND skips postings that cannot reach the page
-            found = searcher.search(query, limit, count=False, offset=offset)
+            if grouped:  # less the copies that hold it (few: driven by the rare term)
+                both = Query.boolean_query([(Occur.Must, base), (Occur.Must, self._duplicate)])
+                hidden = searcher.search(both, 1, count=True).count or 0
+                known -= hidden
+                found = searcher.search(base, offset + limit + hidden, count=False)
+                page = self._without_copies(searcher, found.hits)[offset : offset + limit]
+            else:
+                found = searcher.search(query, limit, count=False, offset=offset)
         else:
             found = searcher.search(query, limit, count=True, offset=offset)
         ranked = plan.sort == "relevance"
-        out.hits = [
-            BackendHit(searcher.doc(addr)["id"][0], float(score) if ranked else 0.0)
-            for score, addr in found.hits
-        ]
+        if page is None:
+            page = [(float(score), searcher.doc(addr)["id"][0]) for score, addr in found.hits]
+        out.hits = [BackendHit(doc_id, score if ranked else 0.0) for score, doc_id in page]
         out.total = found.count if found.count is not None else known or 0
         if facets:
             if time.monotonic() - started > FACET_TIME_LIMIT:
@@ -213,10 +226,31 @@ class TantivyBackend:
                     "exclusions; type a word, a name or a filter"
                 )
             query = found
-        if plan.once and self._has_duplicates():  # the group's preferred record stands for it
-            duplicate = Query.term_query(self.schema, "duplicate", 1)
-            query = Query.boolean_query([(Occur.Must, query), (Occur.MustNot, duplicate)])
         return query
+
+    @property
+    def _duplicate(self) -> Query:
+        """The copies that another record of their group stands for (fonds.copies)."""
+        return Query.term_query(self.schema, "duplicate", 1)
+
+    def _without_copies(
+        self, searcher: tantivy.Searcher, hits: list[tuple[float, Any]]
+    ) -> list[tuple[float, str]]:
+        """Ranked hits (score, id), less the copies another record stands for."""
+        page = [(float(score), searcher.doc(addr)["id"][0]) for score, addr in hits]
+        ids = [doc_id for _, doc_id in page]
+        marks = ",".join("?" * len(ids))
+        copies = (
+            {
+                r[0]
+                for r in self.store.conn.execute(
+                    f"SELECT document_id FROM copy_duplicates WHERE document_id IN ({marks})", ids
+                )
+            }
+            if ids
+            else set()
+        )
+        return [(score, doc_id) for score, doc_id in page if doc_id not in copies]
 
     def _has_duplicates(self) -> bool:
         return (
@@ -227,7 +261,7 @@ class TantivyBackend:
         """How many documents hold the query's one word, read from the term dictionary;
         None for any other query, or while deleted documents still count there."""
         node = plan.root
-        if not isinstance(node, Term | Phrase) or (plan.once and self._has_duplicates()):
+        if not isinstance(node, Term | Phrase):
             return None
         tokens = analyzer().analyze(node.text)
         if len(tokens) != 1 or not self.files.without_deletions(searcher):
