@@ -20,7 +20,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from fonds.copies.links import apply_verdict, regroup
+from fonds.copies.links import apply_verdict, drop_link, regroup
 from fonds.errors import FondsError, NotFound
 from fonds.store.sqlite import Store
 
@@ -62,7 +62,7 @@ def undo(store: Store) -> dict[str, Any] | None:
                 " VALUES (?, ?, ?, ?)",
                 (low, high, *payload["before"]["verdict"]),
             )
-        _drop_links(store, a, b)
+        drop_link(store, a, b)
         if store.has_document(a) and store.has_document(b):  # else: nothing to link
             store.conn.executemany(
                 f"INSERT INTO copies({LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -134,14 +134,6 @@ def _edit(store: Store, action: str, doc_id: str, other_id: str, relation: str) 
             (_now(), action, json.dumps(payload)),
         )
     return int(cur.lastrowid or 0)
-
-
-def _drop_links(store: Store, a: str, b: str) -> None:
-    store.conn.execute(
-        "DELETE FROM copies WHERE (document_id = ? AND other_id = ?)"
-        " OR (document_id = ? AND other_id = ?)",
-        (a, b, b, a),
-    )
 
 
 def _now() -> str:

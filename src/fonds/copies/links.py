@@ -161,15 +161,20 @@ def write_link(
         doc_id: word_spans(text, shared)[:EVIDENCE_SPANS],
         other_id: word_spans(other_text, shared)[:EVIDENCE_SPANS],
     }
-    store.conn.execute(
-        "DELETE FROM copies WHERE (document_id = ? AND other_id = ?)"
-        " OR (document_id = ? AND other_id = ?)",
-        (doc_id, other_id, other_id, doc_id),
-    )
+    drop_link(store, doc_id, other_id)
     store.conn.execute(
         "INSERT INTO copies(document_id, other_id, relation, overlap, shared, evidence_json,"
         " by_hand) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (container, contained, kind, overlap, len(shared), json.dumps(evidence), int(by_hand)),
+    )
+
+
+def drop_link(store: Store, doc_id: str, other_id: str) -> None:
+    """Unlink two documents, whichever way their link runs."""
+    store.conn.execute(
+        "DELETE FROM copies WHERE (document_id = ? AND other_id = ?)"
+        " OR (document_id = ? AND other_id = ?)",
+        (doc_id, other_id, other_id, doc_id),
     )
 
 
@@ -179,11 +184,7 @@ def write_translation(
     """Link two documents as translations of each other (no words in common: the
     evidence is what says so, such as the archival references that name the same leaves)."""
     low, high = sorted((doc_id, other_id))
-    store.conn.execute(
-        "DELETE FROM copies WHERE (document_id = ? AND other_id = ?)"
-        " OR (document_id = ? AND other_id = ?)",
-        (low, high, high, low),
-    )
+    drop_link(store, low, high)
     store.conn.execute(
         "INSERT INTO copies(document_id, other_id, relation, overlap, shared, evidence_json,"
         " by_hand) VALUES (?, ?, 'translation', 0.0, 0, ?, ?)",
@@ -224,11 +225,7 @@ def apply_verdict(store: Store, doc_id: str, other_id: str) -> bool:
         return False
     verdict, container = row
     if verdict == "none":
-        store.conn.execute(
-            "DELETE FROM copies WHERE (document_id = ? AND other_id = ?)"
-            " OR (document_id = ? AND other_id = ?)",
-            (low, high, high, low),
-        )
+        drop_link(store, low, high)
     elif verdict == "translation":
         write_translation(store, low, high, {"by_hand": True}, by_hand=True)
     else:
@@ -389,9 +386,19 @@ def evidence_of(store: Store, doc_id: str, other_id: str) -> dict[str, Any] | No
 
 
 __all__ = [
+    "apply_verdict",
+    "apply_verdicts",
     "copies_of",
     "copy_group",
+    "drop_link",
     "evidence_of",
     "link_copies",
+    "preferred",
+    "preferred_of",
+    "regroup",
+    "relation",
+    "was_grouped",
     "with_copies",
+    "write_link",
+    "write_translation",
 ]
