@@ -38,7 +38,7 @@ from fonds.copies.links import (
     write_translation,
 )
 from fonds.copies.sketch import shingles, sketch_keys
-from fonds.copies.translations import FILE_ARCHIVES, SAMPLE, body_language, same_leaves
+from fonds.copies.translations import FILE_ARCHIVES, SAMPLE, same_leaves, stored_language
 from fonds.errors import StoreError
 from fonds.store.sqlite import Store
 
@@ -310,7 +310,7 @@ def _translations(store: Store, accented: set[int]) -> int:
         ]
         for i, j in pairs:
             a, b = members[i][0], members[j][0]
-            la, lb = _language(store, a), _language(store, b)
+            la, lb = stored_language(store, a), stored_language(store, b)
             if la and lb and la != lb:
                 evidence = {
                     "references": {a: refs[i]["raw"], b: refs[j]["raw"]},
@@ -319,13 +319,6 @@ def _translations(store: Store, accented: set[int]) -> int:
                 write_translation(store, a, b, evidence)
                 made += 1
     return made
-
-
-def _language(store: Store, doc_id: str) -> str | None:
-    row = store.conn.execute(
-        "SELECT substr(text, 1, ?) FROM documents WHERE id = ?", (SAMPLE, doc_id)
-    ).fetchone()
-    return body_language(row[0] or "", SAMPLE) if row else None
 
 
 def regroup_all(store: Store, ids: set[str]) -> None:

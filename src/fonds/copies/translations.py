@@ -93,6 +93,19 @@ def same_leaves(a: ArchivalRef | dict[str, Any], b: ArchivalRef | dict[str, Any]
     )
 
 
+def stored_sample(store: Store, doc_id: str) -> str:
+    """The first SAMPLE characters of a stored document's body ("" when it is gone)."""
+    row = store.conn.execute(
+        "SELECT substr(text, 1, ?) FROM documents WHERE id = ?", (SAMPLE, doc_id)
+    ).fetchone()
+    return (row[0] or "") if row else ""
+
+
+def stored_language(store: Store, doc_id: str) -> str | None:
+    """The language of a stored document's body (``body_language``)."""
+    return body_language(stored_sample(store, doc_id))
+
+
 def find_translations(
     store: Store, doc_id: str, text: str, archival_refs: list[ArchivalRef]
 ) -> list[tuple[str, dict[str, Any]]]:
@@ -119,10 +132,7 @@ def find_translations(
             theirs |= {"pages": pages, "file": file}
             if other_id in found or not same_leaves(ref, theirs):
                 continue
-            row = store.conn.execute(
-                "SELECT substr(text, 1, ?) FROM documents WHERE id = ?", (SAMPLE, other_id)
-            ).fetchone()
-            sample = (row[0] or "") if row else ""
+            sample = stored_sample(store, other_id)
             if sample.isascii() and text[:SAMPLE].isascii():
                 continue  # both in English (German and French write accents)
             mine = mine or body_language(text, SAMPLE)
