@@ -340,3 +340,22 @@ def test_recognizer_batches_keep_order_and_bound_their_length() -> None:
     assert all(len(b) <= BATCH for b in batches)
     assert all(sum(map(len, b)) <= BATCH_CHARS or len(b) == 1 for b in batches)
     assert [len(b) for b in batches[-2:]] == [BATCH, 3]
+
+
+def test_the_characters_taken_by_mentions_are_kept_a_bit_each_and_answer_as_bytes() -> None:
+    """``DocState`` marks a mention's characters in a bit mask (a volume's text of 50 MB:
+    6 MB, not 50): overlaps answer as a byte per character would, at any offset."""
+    import random
+
+    from fonds.entities.stage import DocState
+
+    rng = random.Random(1950)
+    state, mask = DocState(), bytearray(5_000)
+    spans = [(a, a + rng.randint(0, 30)) for a in (rng.randint(0, 4_900) for _ in range(600))]
+    for n, (a, b) in enumerate(spans):
+        if n % 3 == 0:
+            state.take("text", a, b)
+            mask[a:b] = b"\x01" * (b - a)
+        assert state.overlaps("text", a, b) == any(mask[a:b])
+    assert all(state.overlaps("text", a, b) == any(mask[a:b]) for a, b in spans)
+    assert not state.overlaps("title", 0, 10)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from itertools import pairwise
 
-from fonds.search import engine
+import pytest
+
+from fonds.search import engine, tantivy_index
 from fonds.search.tantivy_index import WEIGHTS, DocumentBuilder, entity_word
 from fonds.search.words import Analyzer, fold
 from fonds.store.sqlite import Store
@@ -16,7 +18,7 @@ from .search_fixtures import seeds_copy, seeds_store  # noqa: F401
 def _built(store: Store) -> dict[str, dict]:
     names, _ = engine.entities_for(store)
     builder = DocumentBuilder(names)
-    return {row[0]: builder.document(row).to_dict() for row in builder.rows(store)}
+    return {row[0]: builder.document(row, store).to_dict() for row in builder.rows(store)}
 
 
 def test_names_listed_canonical_first_then_by_use(seeds_store: Store) -> None:  # noqa: F811
@@ -101,10 +103,10 @@ def test_what_a_build_remembers_never_leaks_into_another_document(
 ) -> None:
     names, _ = engine.entities_for(seeds_store)
     rows = list(DocumentBuilder(names).rows(seeds_store))
-    alone = [DocumentBuilder(names).document(row).to_dict() for row in rows]
+    alone = [DocumentBuilder(names).document(row, seeds_store).to_dict() for row in rows]
     shared = DocumentBuilder(names)  # one builder, every document twice, in two orders
-    first = [shared.document(row).to_dict() for row in rows]
-    again = [shared.document(row).to_dict() for row in reversed(rows)][::-1]
+    first = [shared.document(row, seeds_store).to_dict() for row in rows]
+    again = [shared.document(row, seeds_store).to_dict() for row in reversed(rows)][::-1]
     assert first == alone
     assert again == alone
 
@@ -115,3 +117,27 @@ def test_an_entity_word_is_one_word_no_query_word_meets() -> None:
     assert Analyzer().analyze(f"{word} {word}") == [word, word]  # kept whole, as written
     typed = Analyzer().analyze("Joseph Stalin person joseph stalin " + word[1:])
     assert word not in typed and not any(w.startswith(word[:1]) for w in typed)
+
+
+def test_a_big_body_indexed_a_piece_at_a_time_is_indexed_the_same(
+    seeds_store: Store,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A body over ``BIG_TEXT`` is read from the database in pieces (here of 64 bytes:
+    many per seed) and its mentions come grouped by form: the pieces join into the body,
+    and every other field of the document is what the whole row gives."""
+    whole = _built(seeds_store)
+    monkeypatch.setattr(tantivy_index, "BIG_TEXT", 0)
+    monkeypatch.setattr(tantivy_index, "TEXT_PIECE_BYTES", 64)
+    pieces = _built(seeds_store)
+    assert pieces.keys() == whole.keys() and len(whole) == 5
+    for doc_id, doc in whole.items():
+        body = seeds_store.conn.execute(
+            "SELECT text FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()[0]
+        piecewise, together = pieces[doc_id].pop("all"), doc.pop("all")
+        together.remove(fold(body))  # the rest, in order, then the body's pieces
+        assert piecewise[: len(together)] == together
+        assert "".join(piecewise[len(together) :]) == fold(body)
+        assert len(piecewise) - len(together) > 10
+        assert pieces[doc_id] == doc, doc_id

@@ -249,3 +249,57 @@ def test_the_full_text_table_stays_true_to_the_documents_through_edits(
     undo(store)
     check()
     store.close()
+
+
+def test_a_record_with_its_mentions_as_rows_reads_and_edits_as_one_with_them_in_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A volume's text keeps its mentions in the mentions table only (``MENTIONS_IN_ROWS``):
+    every record of the seeds stored that way reads back the same, and the same merges,
+    splits, renames and undos leave the same records and the same mention rows."""
+    from fonds.entities.edits import rename, split
+    from fonds.entities.stage import EntityStage
+    from fonds.pipeline import ingest
+    from fonds.store import sqlite as store_module
+
+    seeds = Path(__file__).parents[1] / "corpus" / "seeds"
+
+    def stored(name: str) -> Store:
+        store = Store(tmp_path / name)
+        ingest(store, [seeds], EntityStage.for_store(store, ner="none").annotate)
+        return store
+
+    in_json = stored("json.db")
+    monkeypatch.setattr(store_module, "MENTIONS_IN_ROWS", 1)
+    in_rows = stored("rows.db")
+    heads = [json.loads(r[0]) for r in in_rows.conn.execute("SELECT record_json FROM documents")]
+    assert all(h.get("mentions_in_rows") for h in heads)
+    assert all(e["mentions"] == [] for h in heads for e in h["entities"])
+
+    def same() -> None:
+        assert list(in_rows.iter_records()) == list(in_json.iter_records())
+        sql = (
+            "SELECT document_id, entity_id, field, start, end, text FROM mentions ORDER BY 1, 3, 4"
+        )
+        assert in_rows.conn.execute(sql).fetchall() == in_json.conn.execute(sql).fetchall()
+
+    same()
+    assert in_rows.conn.execute("SELECT count(*) FROM mentions").fetchone()[0] > 100
+    for store in (in_json, in_rows):
+        merge(store, "person-pelishenko", "person-aleksandr-ignatiev")
+    same()
+    new_ids = [
+        split(store, "person-kim-il-sung", ["Kim"], "Kim (unresolved)")
+        for store in (in_json, in_rows)
+    ]
+    assert new_ids[0] == new_ids[1]
+    same()
+    for store in (in_json, in_rows):
+        rename(store, "person-kim-il-sung", "Kim Il-sung (Kim Song-ju)")
+    same()
+    for store in (in_json, in_rows):
+        undo(store)
+        undo(store)
+    same()
+    in_json.close()
+    in_rows.close()

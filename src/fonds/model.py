@@ -130,7 +130,7 @@ class EntityRef:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     start: int
     end: int

@@ -191,16 +191,18 @@ def _read_file(path: str, known_sha: str | None) -> FileRead:
         read.error = folder_message(Path(path))
         return read
     try:
-        source = load_source(Path(path), stream_over=None)  # volumes never come here
+        source = load_source(Path(path))  # a large file's head, when its reader streams
+        read.sha256 = source.sha256
+        if known_sha == source.sha256:
+            read.unchanged = True
+            return read
+        reader = choose_reader(source)
+        if source.streamed and not reader.streams:
+            source = load_source(Path(path), stream_over=None)
     except ReadError as err:
         read.error = str(err)
         return read
-    read.sha256 = source.sha256
-    if known_sha == source.sha256:
-        read.unchanged = True
-        return read
     try:
-        reader = choose_reader(source)
         read.reader = reader.name
         for draft in reader.read(source):
             read.records.append(build_record(source, draft, path))
@@ -401,37 +403,43 @@ def ner_task(config: WorkerConfig, passages: list[str]) -> list[list[NerSpan]]:
 def _ingest_big(run: Parallel, store: Store, planned: Planned, ahead: int) -> FileOutcome:
     """One big document file (a whole volume's text): read and resolved here, the
     recognizer's passages read by the workers in parts, in order, then written here."""
-    assert run.stage is not None
     read = _read_file(planned.display, planned.known)
     if read.unchanged or read.sha256 is None or not read.records:
         return _write(store, planned.display, planned.previous, read, run.absorb)
     try:
-        pending = run.stage.recognizer_input(read.records, recognize=True)
-        total = -(-pending.count // PART_PASSAGES)
-        parts: deque[Future[list[list[NerSpan]]]] = deque()
-        found: list[list[NerSpan]] = []
-
-        done = 0
-
-        def take_part() -> None:
-            nonlocal done
-            found.extend(parts.popleft().result())
-            done += 1
-            if run.on_part:
-                run.on_part(planned.display, done, total)
-
-        for passages in pending.parts(PART_PASSAGES):
-            parts.append(run.executor.submit(ner_task, run.config, passages))
-            if len(parts) >= ahead:
-                take_part()
-        while parts:
-            take_part()
-        run.stage.complete(pending, found)
+        _annotate_big(run, read.records, planned.display, ahead)
     except BrokenProcessPool:
         raise
     except Exception as err:  # an annotation failure keeps nothing of the file
         read.records, read.error = [], failure_message(planned.display, err)
     return _write(store, planned.display, planned.previous, read, run.absorb)
+
+
+def _annotate_big(run: Parallel, records: list[Record], display: str, ahead: int) -> None:
+    """Annotate a big file's records, the recognizer's passages read by the workers in
+    parts; what the stage held between its passes is gone when this returns, before the
+    records are written."""
+    assert run.stage is not None
+    pending = run.stage.recognizer_input(records, recognize=True)
+    total = -(-pending.count // PART_PASSAGES)
+    parts: deque[Future[list[list[NerSpan]]]] = deque()
+    found: list[list[NerSpan]] = []
+    done = 0
+
+    def take_part() -> None:
+        nonlocal done
+        found.extend(parts.popleft().result())
+        done += 1
+        if run.on_part:
+            run.on_part(display, done, total)
+
+    for passages in pending.parts(PART_PASSAGES):
+        parts.append(run.executor.submit(ner_task, run.config, passages))
+        if len(parts) >= ahead:
+            take_part()
+    while parts:
+        take_part()
+    run.stage.complete(pending, found)
 
 
 def _ingest_volume(

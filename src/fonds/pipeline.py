@@ -138,8 +138,8 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
     if previous and previous.sha256 == source.sha256 and previous.status == "ok":
         return FileOutcome(display, "unchanged", previous.documents, previous.reader)
     reader = choose_reader(source)
-    if source.streamed and reader.name != "tei":
-        source = load_source(path, stream_over=None)  # only TEI is read as a stream
+    if source.streamed and not reader.streams:
+        source = load_source(path, stream_over=None)  # TEI and plain text read as a stream
     old_ids = store.document_ids_for_path(display)
     new_ids: list[str] = []
     existed = 0

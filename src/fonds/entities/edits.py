@@ -15,12 +15,12 @@ from typing import Any
 from fonds.entities.names import plain_key, slugify
 from fonds.errors import FondsError, NotFound
 from fonds.store.sqlite import (
+    ROWS_MARK,
     EntityTables,
     Store,
     now,
     replace_entities_of,
-    searchable_names,
-    stored_json,
+    update_record_json,
 )
 
 Move = tuple[str, str, int, int, str, str]  # (doc_id, field, start, end, from_id, to_id)
@@ -250,8 +250,12 @@ def _apply(
         by_doc.setdefault(doc_id, {})
     redirected: list[tuple[str, RefPath, str]] = []
     for doc_id, moved in by_doc.items():
-        data = store.get_record(doc_id)
-        data["entities"] = _regroup(store, data["entities"], moved)
+        data = store.record_head(doc_id)
+        if data.get(ROWS_MARK):  # a volume's text: its mentions are moved as rows
+            data["entities"] = _regroup_rows(store, doc_id, data["entities"], moved)
+        else:
+            data = store.get_record(doc_id)
+            data["entities"] = _regroup(store, data["entities"], moved)
         for path, ref in _references(data):
             to = (restore or {}).get((doc_id, json.dumps(path)))
             if to is None and ref.get("id") in whole:
@@ -317,6 +321,52 @@ def _regroup(
     return out
 
 
+def _regroup_rows(
+    store: Store, doc_id: str, hits: list[dict[str, Any]], moved: dict[tuple[str, int, int], str]
+) -> list[dict[str, Any]]:
+    """``_regroup`` for a record that keeps its mentions as rows: the moved rows are
+    updated in place, then each entity's aliases and first mention read off the rows in
+    the order they were written (by entity, then position), one row at a time."""
+    conn = store.conn
+    if moved:
+        updates = [
+            (to, rowid)
+            for rowid, fld, start, end in conn.execute(
+                "SELECT rowid, field, start, end FROM mentions WHERE document_id = ?", (doc_id,)
+            )
+            if (to := moved.get((fld, start, end))) is not None
+        ]
+        conn.executemany("UPDATE mentions SET entity_id = ? WHERE rowid = ?", updates)
+    roles = {hit["id"]: hit["role"] for hit in hits if hit.get("role")}
+    grouped: dict[str, dict[str, Any]] = {}
+    seen: dict[str, set[str]] = {}
+    first: dict[str, int] = {}
+    for entity_id, fld, start, text in conn.execute(
+        "SELECT entity_id, field, start, text FROM mentions WHERE document_id = ? ORDER BY rowid",
+        (doc_id,),
+    ):
+        target = grouped.get(entity_id)
+        if target is None:
+            row = _entity(store, entity_id)
+            target = grouped[entity_id] = {
+                "id": entity_id,
+                "name": row["name"],
+                "type": row["type"],
+                "aliases": [],
+                "mentions": [],
+            }
+            if entity_id in roles:
+                target["role"] = roles[entity_id]
+            seen[entity_id] = set()
+            first[entity_id] = 10**9
+        if text != target["name"] and text not in seen[entity_id]:
+            seen[entity_id].add(text)
+            target["aliases"].append(text)
+        if fld == "text" and start < first[entity_id]:
+            first[entity_id] = start
+    return sorted(grouped.values(), key=lambda h: (first[h["id"]], h["id"]))
+
+
 def rename(store: Store, entity_id: str, name: str) -> None:
     """Give an entity another display name, in the store and in every record that names
     it (its mentions stay as they are)."""
@@ -349,20 +399,34 @@ def rename_all(store: Store, names: dict[str, str]) -> None:
                 "UPDATE documents SET sender_name = ? WHERE sender_id = ?", (name, entity_id)
             )
         for doc_id in sorted(by_doc):
-            data = store.get_record(doc_id)
+            data = store.record_head(doc_id)  # the body is not rewritten
             for hit in data["entities"]:
                 if hit["id"] in names:
                     name = names[hit["id"]]
                     hit["name"] = name
-                    texts = dict.fromkeys(m["text"] for m in hit["mentions"])
+                    texts = dict.fromkeys(_mention_texts(store, doc_id, hit, data))
                     hit["aliases"] = [t for t in texts if t != name]
             for _path, ref in _references(data):
                 if ref.get("id") in names:
                     ref["name"] = names[ref["id"]]
-            store.conn.execute(
-                "UPDATE documents SET record_json = ?, entity_names = ? WHERE id = ?",
-                (stored_json(data), searchable_names(data["entities"]), doc_id),
-            )
+            update_record_json(store, doc_id, data, sender=False)
             enqueue = getattr(store, "enqueue_for_search", None)
             if enqueue is not None:
                 enqueue(doc_id)
+
+
+def _mention_texts(
+    store: Store, doc_id: str, hit: dict[str, Any], data: dict[str, Any]
+) -> list[str]:
+    """The texts of an entity's mentions in a record, in the record's order (from the
+    mentions table where the record keeps them as rows)."""
+    if not data.get(ROWS_MARK):
+        return [m["text"] for m in hit["mentions"]]
+    return [
+        text
+        for (text,) in store.conn.execute(
+            "SELECT text FROM mentions WHERE document_id = ? AND entity_id = ?"
+            " ORDER BY field != 'text', field, start",
+            (doc_id, hit["id"]),
+        )
+    ]

@@ -197,7 +197,8 @@ def distinct_word(word: str, body: str) -> bool:
 def words_of(body: str) -> frozenset[str]:
     """The words of a text (runs of letters, digits and hyphens), once per text: asked of
     every candidate name of a document, so made once, not searched for each. A long
-    text is read a piece at a time: a volume's words are never all listed at once."""
+    text is read a piece at a time: a volume's words are never all listed at once. The
+    entity stage clears the cache when a batch is done (it holds the bodies)."""
     words: set[str] = set()
     for start, end in pieces(body, 1 << 20):
         words.update(WORD.findall(body, start, end))

@@ -66,7 +66,7 @@ class Tok(NamedTuple):
     capitalized: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     start: int
     end: int

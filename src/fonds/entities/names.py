@@ -80,9 +80,9 @@ HONORIFICS = {
     "delegate",
     "the",
 }
-# Surface forms whose keys are kept (each of three caches, some 25 MB when full): the
+# Surface forms whose keys are kept (each of three caches, some 6 MB when full): the
 # names that recur across documents are not worked out again.
-NAME_CACHE = 200_000
+NAME_CACHE = 50_000
 OCR_IL = {"ii", "i1", "1i", "1l", "l1", "ll"}
 _OCR_CAPITAL_I = re.compile(r"(?<=[a-z])I(?=[a-z]|\b)")
 _APOSTROPHES = re.compile(r"[’'ʼ`´‘ʻʿ]")

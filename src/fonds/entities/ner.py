@@ -30,7 +30,7 @@ BATCH_CHARS = 24_000
 LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place", "FAC": "place"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NerSpan:
     start: int
     end: int

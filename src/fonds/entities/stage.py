@@ -122,7 +122,7 @@ class DocState:
     """What the stage learns about one record while annotating it."""
 
     hits: dict[str, EntityHit] = field(default_factory=dict)
-    taken: dict[str, bytearray] = field(default_factory=dict)  # characters already in a mention
+    taken: dict[str, bytearray] = field(default_factory=dict)  # a bit a character: in a mention?
     # People by the next-to-last word of a mention of three words or more ("Trujillo" of
     # "Rafael Leonidas Trujillo Molina"), kept as mentions are added: no rescan per name.
     next_to_last: dict[str, list[str]] = field(default_factory=dict)  # in order of mention
@@ -131,15 +131,30 @@ class DocState:
 
     def overlaps(self, fld: str, start: int, end: int) -> bool:
         mask = self.taken.get(fld)
-        return mask is not None and any(mask[start:end])
+        if mask is None or end <= start:
+            return False
+        low, high = start >> 3, ((end - 1) >> 3) + 1
+        chunk = mask[low:high]
+        if not any(chunk):  # the usual answer, without making a number of the bits
+            return False
+        bits = int.from_bytes(chunk, "little") >> (start & 7)
+        return bits & ((1 << (end - start)) - 1) != 0
 
-    def take(self, fld: str, start: int, end: int, size: int) -> None:
+    def take(self, fld: str, start: int, end: int) -> None:
+        """Mark a mention's characters as taken: a bit each, so that a volume's text of
+        50 MB costs 6 MB of mask, not 50."""
+        if end <= start:
+            return
+        low, high = start >> 3, ((end - 1) >> 3) + 1
         mask = self.taken.get(fld)
         if mask is None:  # made once (a default to setdefault would be made every time)
-            mask = self.taken[fld] = bytearray(size)
-        if len(mask) < end:  # grown by half again at least: not copied at every mention
-            mask.extend(bytes(max(end - len(mask), len(mask) // 2)))
-        mask[start:end] = b"\x01" * (end - start)
+            mask = self.taken[fld] = bytearray(high)
+        if len(mask) < high:  # grown by half again at least: not copied at every mention
+            mask.extend(bytes(max(high - len(mask), len(mask) // 2)))
+        bits = int.from_bytes(mask[low:high], "little") | (
+            ((1 << (end - start)) - 1) << (start & 7)
+        )
+        mask[low:high] = bits.to_bytes(high - low, "little")
 
     def ends(self) -> dict[int, str]:
         """Entity id by end offset of each text mention."""
@@ -425,18 +440,23 @@ class EntityStage:
         return Pending(records, work, windows)
 
     def complete(self, pending: Pending, spans_by_passage: list[list[NerSpan]]) -> None:
-        """Resolve the rest of a batch once the recognizer has read its passages."""
+        """Resolve the rest of a batch once the recognizer has read its passages (the
+        lists of ``spans_by_passage`` are emptied as they are read, and the batch's
+        passages forgotten)."""
         records, work = pending.records, pending.work
+        recognized = pending.windows is not None
         found: list[list[tuple[str, NerSpan]]] = [[] for _ in records]
         if pending.windows is not None:
-            results = iter(spans_by_passage)
+            n = 0
             for i, wins in enumerate(pending.windows):
                 for fld, offset, _ in wins:
                     found[i] += [
                         (fld, NerSpan(x.start + offset, x.end + offset, x.text, x.type))
-                        for x in next(results)
+                        for x in spans_by_passage[n]
                     ]
-        recognized = pending.windows is not None
+                    spans_by_passage[n] = []  # each span held once (a volume has 10^5)
+                    n += 1
+            pending.windows = None
         for record, (state, unresolved), spans in zip(records, work, found, strict=True):
             self._office_holders(state, record)
             self._dateline_place(state, record)
@@ -459,6 +479,7 @@ class EntityStage:
             )
             for hit in record.entities:
                 hit.mentions.sort(key=lambda m: (m.field != "text", m.field, m.start))
+        words_of.cache_clear()  # keyed by the bodies: a volume's text would outlive its record
 
     def _first_pass(self, record: Record) -> tuple[DocState, Iterable[tuple[str, Candidate]]]:
         """Authority matches, bracketed alternates and surnames in context."""
@@ -521,7 +542,7 @@ class EntityStage:
                 holders.append(entity_id)
         if text != entity.name and text not in hit.aliases:
             hit.aliases.append(text)
-        state.take(fld, start, end, end)
+        state.take(fld, start, end)
 
     def _brackets(self, state: DocState, text: str) -> None:
         """'A [B]': B is another name of A's entity (or A of B's, when only B resolved)."""

@@ -14,10 +14,12 @@ class Reader(Protocol):
     ``match`` looks at the file name and the start of its decoded text and returns a
     bid: 0 means "not mine", higher wins. ``read`` yields one draft per document in
     the file (a TEI volume holds hundreds). A file the reader cannot understand
-    raises ``fonds.errors.ReadError``.
+    raises ``fonds.errors.ReadError``. A reader with ``streams`` true reads a large
+    file (``SourceFile.streamed``) from disk itself; others are given its whole text.
     """
 
     name: str
+    streams: bool
 
     def match(self, path: str, head: str) -> int: ...
 

@@ -159,6 +159,7 @@ class FrusTextReader:
     """Reads a FRUS document copied from the web or extracted from the printed volume."""
 
     name = "frus-text"
+    streams = False
 
     def match(self, path: str, head: str) -> int:
         if head.lstrip().startswith(("<", "#")):

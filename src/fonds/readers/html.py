@@ -19,6 +19,7 @@ class HtmlReader:
     """Reads an HTML page: main content via trafilatura, Digital Archive pages as such."""
 
     name = "html"
+    streams = False
 
     def match(self, path: str, head: str) -> int:
         if HTML_START.match(head) or ("<html" in head[:2000].lower() and "</" in head):

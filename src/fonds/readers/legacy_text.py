@@ -46,6 +46,7 @@ class LegacyTextReader:
     """Reads the labelled plain-text form of older Digital Archive documents."""
 
     name = "legacy-text"
+    streams = False
 
     def match(self, path: str, head: str) -> int:
         starts = {

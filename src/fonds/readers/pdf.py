@@ -30,6 +30,7 @@ class PdfTextReader:
     """Reads a PDF's text layer; a scanned PDF without one is reported, not guessed."""
 
     name = "pdf"
+    streams = False
 
     def match(self, path: str, head: str) -> int:
         return 0  # chosen by its magic number in fonds.readers.choose_reader

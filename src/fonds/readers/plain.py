@@ -7,11 +7,13 @@ file number, the classification and a dateline ("[Washington,] January 5, 1949."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from fonds.clean.dates import find_dates
 from fonds.model import Draft, Field, SourceFile
-from fonds.readers.lines import Line, join_body, paragraphs, split_lines
+from fonds.readers.lines import Line, joined_paragraphs, numbered_lines, raw_lines
+from fonds.readers.source import open_text
 
 DOC_NUMBER = re.compile(r"^(\d{1,4})\.\s+(?=\S)")
 DECIMAL_FILE = re.compile(r"^\d{3}[A-Z]?\.[\w.]+(?:\s+[\w()]+)*/\d{1,2}[–-]\d{2,6}(?::\s*\w.*)?$")
@@ -23,20 +25,54 @@ CLASSIFICATION = re.compile(
 
 
 class PlainTextReader:
-    """Reads any text; bids lowest so that a specific reader always wins."""
+    """Reads any text; bids lowest so that a specific reader always wins. A large file
+    is read line by line from disk (never held whole beside its body)."""
 
     name = "text"
+    streams = True
 
     def match(self, path: str, head: str) -> int:
         return 1
 
     def read(self, source: SourceFile) -> Iterator[Draft]:
-        yield parse_plain(source.text, "text")
+        if source.streamed:
+            with open_text(source) as lines:
+                yield parse_plain_lines(lines, "text")
+        else:
+            yield parse_plain(source.text, "text")
 
 
 def parse_plain(text: str, fmt: str) -> Draft:
-    lines = split_lines(text)
-    content = [ln for ln in lines if ln.text]
+    return parse_plain_lines(raw_lines(text), fmt)
+
+
+# The title and the opener are found in the first lines that are not blank.
+OPENING_LINES = 5
+
+
+def parse_plain_lines(raw: Iterable[str], fmt: str) -> Draft:
+    """A plain text's draft from its lines (without their line breaks), read once, in
+    order: the opening lines are looked at, the rest only joined into the body, so a
+    volume's text is never split into a list of lines."""
+    raw_head: list[str] = []  # the opening lines as written: a title, when there is no body
+    reading_head = True
+
+    def kept(raw: Iterable[str]) -> Iterator[str]:
+        for line in raw:
+            if reading_head:
+                raw_head.append(line)
+            yield line
+
+    head: list[Line] = []
+    seen = 0
+    lines = numbered_lines(kept(raw))
+    for line in lines:
+        head.append(line)
+        seen += bool(line.text)
+        if seen == OPENING_LINES:
+            break
+    reading_head = False
+    content = [ln for ln in head if ln.text]
     fields: dict[str, Field] = {}
     if not content:
         return Draft(format=fmt, body="")
@@ -60,12 +96,14 @@ def parse_plain(text: str, fmt: str) -> Draft:
         else:
             break
         start += 1
-    body_from = content[start].start if start < len(content) else len(text)
-    body_lines = [ln for ln in lines if ln.start >= body_from]
-    blocks = [" ".join(ln.text for ln in p) for p in paragraphs(body_lines)]
+    body_from = content[start].start if start < len(content) else None
+    body_lines = chain(
+        (ln for ln in head if body_from is not None and ln.start >= body_from), lines
+    )
+    blocks = list(joined_paragraphs(body_lines))
     if "title" not in fields:
-        fields["title"] = Field(_title_from_text(blocks[0] if blocks else text))
-    return Draft(format=fmt, body=join_body(blocks), fields=fields)
+        fields["title"] = Field(_title_from_text(blocks[0] if blocks else "\n".join(raw_head)))
+    return Draft(format=fmt, body="\n\n".join(blocks), fields=fields)
 
 
 def _is_dateline(line: Line) -> bool:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -71,8 +74,42 @@ def _load_head(path: Path) -> SourceFile:
         return SourceFile(str(path), digest.hexdigest(), "", "pdf", size)
     if head.startswith(BINARY_MAGICS) or _looks_binary(head):
         raise ReadError(f"{path}: a binary file, not a document fonds can read")
-    text = head.decode("utf-8-sig", errors="ignore")
-    return SourceFile(str(path), digest.hexdigest(), text, "utf-8", size, streamed=True)
+    encoding = head_encoding(head)
+    text = codecs.getincrementaldecoder(encoding)("replace").decode(head)  # may end mid-way
+    name = "utf-8" if encoding == "utf-8-sig" else encoding
+    return SourceFile(str(path), digest.hexdigest(), text, name, size, streamed=True)
+
+
+def head_encoding(head: bytes) -> str:
+    """The encoding of a large file, told by its head as ``decode_text`` tells a whole
+    file's: UTF-16 by its mark, else UTF-8 (with or without BOM, a few broken bytes
+    replaced), else the most likely legacy encoding."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head)  # a character cut at the end
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    lenient = head.decode("utf-8", errors="replace")
+    broken = lenient.count("\ufffd")
+    multibyte = sum(1 for ch in lenient if ord(ch) > 127) - broken
+    if multibyte > 0 and broken <= max(3, multibyte // 10):
+        return "utf-8-sig"
+    best = from_bytes(head[:200_000]).best()
+    return best.encoding if best is not None else "cp1252"
+
+
+@contextmanager
+def open_text(source: SourceFile) -> Iterator[Iterator[str]]:
+    """The lines of a large text file (``streamed``), read from disk in its encoding, one
+    at a time, without their line feeds (as ``str.split("\\n")`` gives them)."""
+    encoding = "utf-8-sig" if source.encoding == "utf-8" else source.encoding
+    try:
+        with open(source.path, encoding=encoding, errors="replace", newline="\n") as fh:
+            yield (line[:-1] if line.endswith("\n") else line for line in fh)
+    except OSError as err:
+        raise ReadError(f"{source.path}: cannot be read ({err.strerror or err})") from err
 
 
 def decode_text(data: bytes) -> tuple[str, str]:

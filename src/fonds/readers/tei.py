@@ -173,6 +173,7 @@ class TeiReader:
     """Reads a TEI file, FRUS volumes in particular: one draft per document div."""
 
     name = "tei"
+    streams = True
 
     def match(self, path: str, head: str) -> int:
         return 90 if TEI_NS in head or _TEI_HEAD.search(head) else 0

@@ -47,6 +47,7 @@ class WilsonMarkdownReader:
     """Reads a Digital Archive PDF turned into markdown."""
 
     name = "wilson-markdown"
+    streams = False
 
     def match(self, path: str, head: str) -> int:
         labels = 0

@@ -119,6 +119,7 @@ class WilsonWebReader:
     """Reads the text of a Digital Archive document page."""
 
     name = "wilson-web"
+    streams = False
 
     def match(self, path: str, head: str) -> int:
         """Two site markers, or one with the page's own layout (a date line above the

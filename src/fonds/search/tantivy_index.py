@@ -18,6 +18,7 @@ phrases of its spellings only meet the documents that write them.
 
 from __future__ import annotations
 
+import codecs
 import gc
 import hashlib
 import json
@@ -146,21 +147,39 @@ class IndexState:
 
 # -- the documents, as SQLite holds them ---------------------------------------------------
 
-_DOC_SQL = """
-SELECT d.id, d.title, d.summary, d.text, d.date_start, d.date_end, d.doc_type,
+# A body longer than this (characters) is left out of the row and read a piece at a
+# time into the document (a volume's text of 50 MB is never one string here), and its
+# mentions come grouped by form (it has 10^5 and more).
+BIG_TEXT = 4_000_000
+TEXT_PIECE_BYTES = 1 << 20
+
+
+def doc_sql() -> str:
+    """The row a document is indexed from (``BIG_TEXT`` read when called)."""
+    return f"""
+SELECT d.id, d.title, d.summary,
+  CASE WHEN length(d.text) > {BIG_TEXT} THEN NULL ELSE d.text END AS text,
+  d.date_start, d.date_end, d.doc_type,
   d.original_language, d.classification, d.sender_id, d.sender_name,
   (SELECT group_concat(archive, char(31)) FROM archival_refs a
    WHERE a.document_id = d.id AND archive IS NOT NULL) AS archives,
-  (SELECT group_concat(entity_id || char(31) || text, char(30)) FROM mentions m
-   WHERE m.document_id = d.id) AS mentioned,
+  CASE WHEN length(d.text) > {BIG_TEXT} THEN
+    (SELECT group_concat(entity_id || char(31) || text, char(30)) FROM
+      (SELECT entity_id, text FROM mentions m WHERE m.document_id = d.id
+       GROUP BY entity_id, text ORDER BY count(*) DESC, min(m.rowid)))
+  ELSE (SELECT group_concat(entity_id || char(31) || text, char(30)) FROM mentions m
+    WHERE m.document_id = d.id) END AS mentioned,
   (SELECT group_concat(n || char(31) || coalesce(entity_id, '') || char(31)
      || coalesce(name, ''), char(30)) FROM recipients r WHERE r.document_id = d.id)
    AS recipients,
   EXISTS (SELECT 1 FROM copy_duplicates c WHERE c.document_id = d.id) AS duplicate,
   (SELECT group_concat(o.title, char(31)) FROM copy_duplicates c
-   JOIN documents o ON o.id = c.document_id WHERE c.preferred_id = d.id) AS copy_titles
+   JOIN documents o ON o.id = c.document_id WHERE c.preferred_id = d.id) AS copy_titles,
+  CASE WHEN length(d.text) > {BIG_TEXT} THEN d.rowid END AS big_text
 FROM documents d
 """
+
+
 # Plain concatenations: counting, ordering and de-duplicating the few values of one
 # document is cheaper in Python than a temporary B-tree per document in SQLite (half
 # the reading time of a rebuild).
@@ -170,6 +189,26 @@ Known = tuple[str, str | None, str | None, str]  # canonical id, name folded, id
 # and the entity's word weighted (``entity_word`` × the names weight, one value of `all`)
 Mention = tuple[Known, list[str]]  # (entity, the names it goes by in the document)
 Party = tuple[list[str], list[str]]  # (entity ids, names) of a sender or recipient
+
+
+def text_pieces(store: Store, rowid: int) -> Iterator[str]:
+    """A document's body read from the database a megabyte at a time, each piece ending
+    at a space or a line break (no word is cut in two)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    carry = ""
+    with store.conn.blobopen("documents", "text", rowid, readonly=True) as blob:
+        while chunk := blob.read(TEXT_PIECE_BYTES):
+            text = carry + decoder.decode(chunk)
+            cut = max(text.rfind(" "), text.rfind("\n")) + 1
+            if cut <= 0 and len(text) < 4 * TEXT_PIECE_BYTES:
+                carry = text  # one word this long: read on
+                continue
+            cut = cut if cut > 0 else len(text)
+            yield text[:cut]
+            carry = text[cut:]
+    carry += decoder.decode(b"", final=True)
+    if carry:
+        yield carry
 
 
 class DocumentBuilder:
@@ -183,21 +222,22 @@ class DocumentBuilder:
 
     def rows(self, store: Store, ids: Iterable[str] | None = None) -> Iterator[sqlite3.Row]:
         if ids is None:
-            yield from store.conn.execute(_DOC_SQL)
+            yield from store.conn.execute(doc_sql())
             return
         chosen = list(ids)
         for start in range(0, len(chosen), 500):
             chunk = chosen[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            yield from store.conn.execute(f"{_DOC_SQL} WHERE d.id IN ({marks})", chunk)
+            yield from store.conn.execute(f"{doc_sql()} WHERE d.id IN ({marks})", chunk)
 
-    def document(self, row: Sequence[Any]) -> tantivy.Document:
-        """One Tantivy document from a row of ``_DOC_SQL``; built as a dict of lists,
-        handed over in one call (much faster than field by field)."""
+    def document(self, row: Sequence[Any], store: Store) -> tantivy.Document:
+        """One Tantivy document from a row of ``doc_sql()``; built as a dict of lists,
+        handed over in one call (much faster than field by field). A big body
+        (``BIG_TEXT``) is read from ``store`` and added a piece at a time."""
         (
             doc_id, title, summary, text, date_start, date_end, doc_type, language,
             classification, sender_id, sender_name, archives, mentioned, recipients,
-            duplicate, copy_titles,
+            duplicate, copy_titles, big_text,
         ) = row  # fmt: skip
         fields: dict[str, Any] = {"id": doc_id, "duplicate": int(duplicate)}
         ranked = [fold(title or "")] * WEIGHTS["title"]
@@ -206,7 +246,8 @@ class DocumentBuilder:
                 ranked += [fold(other)] * WEIGHTS["title"]
         if summary:
             ranked += [fold(summary)] * WEIGHTS["summary"]
-        ranked.append(fold(text or ""))
+        if big_text is None:
+            ranked.append(fold(text or ""))
         if mentioned:
             self._names(fields, ranked, mentioned)
         fields["all"] = ranked
@@ -236,7 +277,11 @@ class DocumentBuilder:
         if end:
             fields["date_end"] = end
         fields["sample"] = zlib.crc32(doc_id.encode()) % SAMPLE_BUCKETS
-        return tantivy.Document.from_dict(fields)
+        document = tantivy.Document.from_dict(fields)
+        if big_text is not None:
+            for piece in text_pieces(store, big_text):
+                document.add_text("all", fold(piece))
+        return document
 
     def _names(self, fields: dict[str, Any], ranked: list[str], mentioned: str) -> None:
         """For each entity the document is linked to: its id in its type's field, its word
@@ -563,7 +608,7 @@ def drain(
             for doc_id in ids:
                 writer.delete_documents_by_term("id", doc_id)
             for row in builder.rows(store, ids):
-                writer.add_document(builder.document(row))
+                writer.add_document(builder.document(row, store))
             writer.commit()
         except BaseException:
             writer.rollback()
@@ -586,7 +631,7 @@ def rebuild(files: IndexFiles, store: Store, builder: DocumentBuilder) -> int:
         try:
             writer.delete_all_documents()
             for row in _prefetched(store, builder):
-                writer.add_document(builder.document(row))
+                writer.add_document(builder.document(row, store))
                 count += 1
             writer.commit()
         except BaseException:
@@ -618,7 +663,7 @@ def _prefetched(store: Store, builder: DocumentBuilder) -> Iterator[sqlite3.Row]
         try:
             conn = sqlite3.connect(f"file:{Path(store.path).resolve()}?mode=ro", uri=True)
             try:
-                cursor = conn.execute(_DOC_SQL)
+                cursor = conn.execute(doc_sql())
                 while not stop.is_set():
                     batch = cursor.fetchmany(PREFETCH_ROWS)
                     batches.put(batch or None)

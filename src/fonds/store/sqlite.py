@@ -77,25 +77,40 @@ def stored_json(data: dict[str, Any]) -> str:
 
 # From this many entities on, a record's JSON is written entity by entity.
 MANY_ENTITIES = 1_000
+# A record with this many mentions keeps them as rows of the mentions table only, not
+# also in its JSON (a volume's text has 10^5 and more): its entities carry an empty
+# "mentions" list and the JSON this mark; ``get_record`` puts the mentions back.
+MENTIONS_IN_ROWS = 20_000
+ROWS_MARK = "mentions_in_rows"
 
 
 def record_json_text(record: Record) -> str:
     """``stored_json(record.as_json())``, written one entity at a time: the mentions of a
-    big document (hundreds of thousands) never exist as dicts all at once."""
-    if len(record.entities) < MANY_ENTITIES:
+    big document (hundreds of thousands) never exist as dicts all at once, and from
+    ``MENTIONS_IN_ROWS`` on they are left to the mentions table."""
+    if len(record.entities) < MANY_ENTITIES and not in_rows(record):
         return stored_json(record.as_json())
-    head = stored_json(replace(record, entities=[], text="").as_json())
-    before, after = head.split('"entities": []', 1)  # a key: never inside a JSON string
+    rows = in_rows(record)
+    head = replace(record, entities=[], text="").as_json()
+    if rows:
+        head[ROWS_MARK] = True
+    before, after = stored_json(head).split('"entities": []', 1)  # a key: never in a string
     out = io.StringIO()
     out.write(before)
     out.write('"entities": [')
     for n, entity in enumerate(record.entities):
         if n:
             out.write(", ")
-        out.write(json.dumps(entity.as_json(), ensure_ascii=False))
+        data = replace(entity, mentions=[]).as_json() if rows else entity.as_json()
+        out.write(json.dumps(data, ensure_ascii=False))
     out.write("]")
     out.write(after)
     return out.getvalue()
+
+
+def in_rows(record: Record) -> bool:
+    """Whether a record keeps its mentions as rows only (``MENTIONS_IN_ROWS``)."""
+    return sum(len(e.mentions) for e in record.entities) >= MENTIONS_IN_ROWS
 
 
 def searchable_names(entities: list[dict[str, Any]]) -> str:
@@ -330,16 +345,44 @@ class Store:
         ).fetchone()
         if row is None:
             raise NotFound(f"no document with id {doc_id!r}")
-        return _record(row)
+        return self._with_mentions(doc_id, _record(row))
+
+    def record_head(self, doc_id: str) -> dict[str, Any]:
+        """A record's JSON as stored: no body, and no mentions where it keeps them as rows
+        (``ROWS_MARK``); for edits that rewrite its entities, not its text."""
+        row = self.conn.execute(
+            "SELECT record_json FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no document with id {doc_id!r}")
+        data: dict[str, Any] = json.loads(row[0])
+        return data
 
     def iter_records(self) -> Iterator[dict[str, Any]]:
         """Every record as its JSON object, in a stable order (date, then id)."""
         cur = self.conn.execute(
-            "SELECT record_json, text FROM documents"
+            "SELECT record_json, text, id FROM documents"
             " ORDER BY date_start IS NULL, date_start, source_path, id"
         )
         for row in cur:
-            yield _record(row)
+            yield self._with_mentions(row[2], _record(row))
+
+    def _with_mentions(self, doc_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """A record kept with its mentions as rows, with them back in its entities, in
+        the order the entity stage writes them."""
+        if not data.pop(ROWS_MARK, False):
+            return data
+        hits = {hit["id"]: hit for hit in data["entities"]}
+        for entity_id, fld, start, end, text in self.conn.execute(
+            "SELECT entity_id, field, start, end, text FROM mentions WHERE document_id = ?"
+            " ORDER BY field != 'text', field, start",
+            (doc_id,),
+        ):
+            mention = {"start": start, "end": end, "text": text}
+            if fld != "text":
+                mention["field"] = fld
+            hits[entity_id]["mentions"].append(mention)
+        return data
 
     def change_marker(self) -> tuple[int, int]:
         """A value that differs whenever the database may have changed since it was read:
@@ -477,19 +520,31 @@ def _record(row: Sequence[Any]) -> dict[str, Any]:
     return data
 
 
+EDIT = ("edit", 1.0)  # a mention's method and confidence once edited by hand
+
+
+def update_record_json(store: Store, doc_id: str, data: dict[str, Any], sender: bool) -> None:
+    """Store a record's JSON again (and its sender's id, when ``sender``), with the
+    names its full-text entry holds only when they changed: else the full-text index is
+    left alone (re-indexing a volume's text tokenizes its 50 MB twice)."""
+    names = searchable_names(data["entities"])
+    sets, values = ["record_json = ?"], [stored_json(data)]
+    if sender:
+        sets.append("sender_id = ?")
+        values.append((data.get("sender") or {}).get("id"))
+    row = store.conn.execute("SELECT entity_names FROM documents WHERE id = ?", (doc_id,))
+    if names != (row.fetchone() or (None,))[0]:
+        sets.append("entity_names = ?")
+        values.append(names)
+    store.conn.execute(f"UPDATE documents SET {', '.join(sets)} WHERE id = ?", (*values, doc_id))
+
+
 def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None:
     """Rewrite a stored record after an entity merge or split: its JSON and the rows made
-    from its entities (mentions, recipients, speaker turns)."""
+    from its entities (mentions, recipients, speaker turns). A record that keeps its
+    mentions as rows (``ROWS_MARK``) has had them moved already: its JSON is rewritten."""
     with store.transaction():
-        store.conn.execute(
-            "UPDATE documents SET record_json = ?, entity_names = ?, sender_id = ? WHERE id = ?",
-            (
-                stored_json(data),
-                searchable_names(data["entities"]),
-                (data.get("sender") or {}).get("id"),
-                doc_id,
-            ),
-        )
+        update_record_json(store, doc_id, data, sender=True)
         store.conn.execute("DELETE FROM turns WHERE document_id = ?", (doc_id,))
         store.conn.executemany(
             TURN_SQL,
@@ -506,24 +561,24 @@ def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None
                 for n, r in enumerate(data.get("recipients") or [])
             ],
         )
-        store.conn.execute("DELETE FROM mentions WHERE document_id = ?", (doc_id,))
-        store.conn.executemany(
-            MENTION_SQL,
-            [
+        if not data.get(ROWS_MARK):
+            store.conn.execute("DELETE FROM mentions WHERE document_id = ?", (doc_id,))
+            store.conn.executemany(  # rows made while written: a volume's text has 10^5
+                MENTION_SQL,
                 (
-                    doc_id,
-                    e["id"],
-                    m.get("field", "text"),
-                    m["start"],
-                    m["end"],
-                    m["text"],
-                    "edit",
-                    1.0,
-                )
-                for e in data["entities"]
-                for m in e["mentions"]
-            ],
-        )
+                    (
+                        doc_id,
+                        e["id"],
+                        m.get("field", "text"),
+                        m["start"],
+                        m["end"],
+                        m["text"],
+                        *EDIT,
+                    )
+                    for e in data["entities"]
+                    for m in e["mentions"]
+                ),
+            )
         enqueue = getattr(store, "enqueue_for_search", None)
         if enqueue is not None:
             enqueue(doc_id)
