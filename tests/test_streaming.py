@@ -95,3 +95,22 @@ def test_white_space_folded_a_piece_at_a_time_is_folded_as_whole(monkeypatch) ->
         )
         monkeypatch.setattr(lines, "SPACE_PIECE", rng.randint(1, 40))
         assert lines.fold_spaces(text) == lines.SPACES.sub(" ", text), repr(text)
+
+
+def test_a_worker_reads_a_large_plain_text_from_disk_as_it_would_read_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``fonds.parallel._read_file`` (what a worker and a big file's writer run) streams a
+    large plain text too, and builds the record it builds from the whole file."""
+    import fonds.readers.source as source_module
+    from fonds.parallel import _read_file
+
+    path = tmp_path / "long.txt"
+    path.write_text("A Long Report\n\n" + "Second  line of the\tparagraph.\n\n" * 50, "utf-8")
+    whole = _read_file(str(path), None)
+    monkeypatch.setattr(source_module, "STREAM_OVER_BYTES", 1_000)
+    assert load_source(path).streamed
+    streamed = _read_file(str(path), None)
+    assert streamed.error is None and streamed.reader == whole.reader == "text"
+    assert [r.as_json() for r in streamed.records] == [r.as_json() for r in whole.records]
+    assert streamed.records[0].text.count("Second line of the paragraph.") == 50
