@@ -1,4 +1,4 @@
-"""A real server keeps answering while it works: `/api/status` stays under 100 ms while a
+"""A real server keeps answering while it works: `/api/status` stays under 250 ms while a
 200 KB document is rendered six times in parallel and while a 5 MB upload is ingested
 (before, the upload ran on the event loop and every request waited for it)."""
 
@@ -18,7 +18,10 @@ from tests.serve_support import running_server
 
 pytestmark = pytest.mark.slow
 TOKEN = "a token long enough to be accepted by fonds serve"
-STATUS_BUDGET = 0.100
+# A status request that waited for a render or an upload took seconds before; on the event
+# loop it takes 10-80 ms here, and up to about 115 ms when seven threads contend for the
+# interpreter lock on two cores (the bound of 100 ms failed about one run in three).
+STATUS_BUDGET = 0.250
 PARAGRAPH = (
     "On day {i} Kim Il Sung met Pak Hon Yong in Pyongyang, and Shtykov reported the talk "
     "to Moscow with the figures of the army's supply."

@@ -79,6 +79,8 @@ def create_app(
         sys.setswitchinterval(state.limits.switch_interval)
         if Path(state.db_path).exists():  # first visitors should not pay for the counts
             jobs = [
+                # the count /api/status gives: then a health check never waits for a thread
+                lambda s: s.cached("documents", lambda: s.reader().count_documents()),
                 lambda s: service.warm(s.reader()),
                 lambda s: explore.cached_network(s, "both", None),
                 explore.cached_places,
