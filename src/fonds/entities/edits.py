@@ -250,11 +250,10 @@ def _apply(
         by_doc.setdefault(doc_id, {})
     redirected: list[tuple[str, RefPath, str]] = []
     for doc_id, moved in by_doc.items():
-        data = store.record_head(doc_id)
+        data = store.record_head(doc_id)  # the body is not rewritten
         if data.get(ROWS_MARK):  # a volume's text: its mentions are moved as rows
             data["entities"] = _regroup_rows(store, doc_id, data["entities"], moved)
         else:
-            data = store.get_record(doc_id)
             data["entities"] = _regroup(store, data["entities"], moved)
         for path, ref in _references(data):
             to = (restore or {}).get((doc_id, json.dumps(path)))

@@ -441,8 +441,7 @@ class EntityStage:
 
     def complete(self, pending: Pending, spans_by_passage: list[list[NerSpan]]) -> None:
         """Resolve the rest of a batch once the recognizer has read its passages (the
-        lists of ``spans_by_passage`` are emptied as they are read, and the batch's
-        passages forgotten)."""
+        lists of ``spans_by_passage`` are emptied as they are read)."""
         records, work = pending.records, pending.work
         recognized = pending.windows is not None
         found: list[list[tuple[str, NerSpan]]] = [[] for _ in records]
@@ -456,7 +455,6 @@ class EntityStage:
                     ]
                     spans_by_passage[n] = []  # each span held once (a volume has 10^5)
                     n += 1
-            pending.windows = None
         for record, (state, unresolved), spans in zip(records, work, found, strict=True):
             self._office_holders(state, record)
             self._dateline_place(state, record)

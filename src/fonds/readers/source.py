@@ -91,13 +91,9 @@ def head_encoding(head: bytes) -> str:
         return "utf-8-sig"
     except UnicodeDecodeError:
         pass
-    lenient = head.decode("utf-8", errors="replace")
-    broken = lenient.count("\ufffd")
-    multibyte = sum(1 for ch in lenient if ord(ch) > 127) - broken
-    if multibyte > 0 and broken <= max(3, multibyte // 10):
+    if _mostly_utf8(head.decode("utf-8", errors="replace")):
         return "utf-8-sig"
-    best = from_bytes(head[:200_000]).best()
-    return best.encoding if best is not None else "cp1252"
+    return _legacy_encoding(head)
 
 
 @contextmanager
@@ -122,18 +118,28 @@ def decode_text(data: bytes) -> tuple[str, str]:
     # Mostly valid UTF-8 with a few broken bytes (a truncated download, a bad copy):
     # keep it UTF-8 and mark the broken bytes rather than misreading every accent.
     lenient = data.decode("utf-8", errors="replace")
-    broken = lenient.count("\ufffd")
-    multibyte = sum(1 for ch in lenient if ord(ch) > 127) - broken
-    if multibyte > 0 and broken <= max(3, multibyte // 10):
+    if _mostly_utf8(lenient):
         return lenient, "utf-8 (invalid bytes replaced)"
-    # charset-normalizer on a bounded sample keeps big files fast; the guess is then
-    # applied to the whole file.
-    best = from_bytes(data[:200_000]).best()
-    encoding = best.encoding if best is not None else "cp1252"
+    encoding = _legacy_encoding(data)
     try:
         return data.decode(encoding), encoding
     except (UnicodeDecodeError, LookupError):
         return lenient, "utf-8 (invalid bytes replaced)"
+
+
+def _mostly_utf8(lenient: str) -> bool:
+    """Whether UTF-8 decoded leniently (broken bytes replaced) is still UTF-8: a few
+    broken bytes among many characters beyond ASCII."""
+    broken = lenient.count("\ufffd")
+    multibyte = sum(1 for ch in lenient if ord(ch) > 127) - broken
+    return multibyte > 0 and broken <= max(3, multibyte // 10)
+
+
+def _legacy_encoding(data: bytes) -> str:
+    """The most likely legacy encoding of ``data`` (cp1251, latin-1 ...), guessed by
+    charset-normalizer on a bounded sample (fast on big files)."""
+    best = from_bytes(data[:200_000]).best()
+    return best.encoding if best is not None else "cp1252"
 
 
 # Every byte but the control bytes (below 9, 14–31): deleting these leaves the controls.
