@@ -141,3 +141,19 @@ def test_a_big_body_indexed_a_piece_at_a_time_is_indexed_the_same(
         assert "".join(piecewise[len(together) :]) == fold(body)
         assert len(piecewise) - len(together) > 10
         assert pieces[doc_id] == doc, doc_id
+
+
+def test_a_record_with_its_mentions_as_rows_only_is_indexed_the_same(
+    seeds_copy: Store,  # noqa: F811
+) -> None:
+    """A record that keeps its mentions as rows only (a volume's text) has them come
+    grouped by form, counted in SQL: its document is the one its mentions, one by one,
+    give. And a body is read the same from its blob, whatever its size."""
+    whole = _built(seeds_copy)
+    seeds_copy.conn.execute(
+        "UPDATE documents SET record_json = json_set(record_json, '$.mentions_in_rows', 1)"
+    )
+    assert seeds_copy.conn.execute(
+        f"SELECT count(*) FROM documents d WHERE {tantivy_index.ROWS_ONLY}"
+    ).fetchone()[0] == len(whole)
+    assert _built(seeds_copy) == whole

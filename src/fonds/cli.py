@@ -6,13 +6,17 @@ import contextlib
 import json
 import os
 import sys
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from fonds.cli_common import SETTINGS, column_width, cut, db_option, friendly_errors, open_store
 from fonds.counted import counted
+
+if TYPE_CHECKING:
+    from fonds.entities.stage import EntityStage
 
 SMALL_RUN_FILES = 32
 SMALL_RUN_BYTES = 2_000_000
@@ -85,7 +89,7 @@ def ingest(
 
         # With workers, they recognize names; this process only learns and settles.
         stage = EntityStage.for_store(store, ner=SETTINGS.ner_model if workers == 1 else "none")
-        annotate, settle = stage.annotate, stage.settle
+        annotate, settle = stage.annotate, partial(_settle, stage)
     big = workers > 1 and max(sizes, default=0) > BIG_FILE_BYTES  # see fonds.parallel
     few = len(files) < 20 and not big  # a big document's parts move the bar too
     bar = tqdm(total=len(files), unit="file", disable=quiet or few, file=sys.stderr)
@@ -133,6 +137,13 @@ def ingest(
     click.echo(line)
     store.close()
     sys.exit(1 if failed else 0)
+
+
+def _settle(stage: EntityStage) -> None:
+    """Settle the run's names, then let the stage go of them: the search index, built
+    next, loads its own."""
+    stage.settle()
+    stage.close()
 
 
 def _workers(jobs: int | None, files: int, size: int) -> int:

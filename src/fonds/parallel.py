@@ -4,7 +4,8 @@ alone writes them, in order, one transaction a document (SQLite keeps one writer
     planner (here):  for each group of small files (or one big file), a task: read them,
                      build their records, annotate them together
     workers:         run the tasks; a big TEI volume is parsed here and each of its
-                     documents is sent as XML to the workers, so it uses every core too
+                     documents is sent as XML to the workers, and a big text's body is
+                     sent in parts (fonds.entities.parts), so it uses every core too
     writer (here):   takes the results in the order they were planned, makes the
                      identities the workers made up known, writes every record
 
@@ -28,7 +29,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from fonds.entities.ner import NerModel, NerSpan, load_ner
+from fonds.entities.ner import NerModel, load_ner
+from fonds.entities.parts import in_parts, part_bounds, part_record
 from fonds.entities.stage import Discovery, EntityStage
 from fonds.errors import FondsError, ReadError
 from fonds.extract.record import build_record
@@ -40,6 +42,7 @@ from fonds.pipeline import (
     failure_message,
     finish_file,
     folder_message,
+    store_in_parts,
     store_record,
 )
 from fonds.readers import choose_reader, load_source
@@ -54,16 +57,18 @@ AHEAD_PER_WORKER = 4
 # 16 documents costs two thirds of what it costs on each alone.
 GROUP_FILES = 16
 GROUP_BYTES = 1 << 20
-# A document file bigger than this is read here and its recognizer passages spread over
-# the workers, in parts of PART_PASSAGES: one big document does not hold one core alone.
+# A document file bigger than this is read here, and a big body of it is annotated in
+# parts spread over the workers (fonds.entities.parts): one big document does not hold
+# one core alone, nor its mentions the writer's memory.
 BIG_FILE_BYTES = 2 << 20
-PART_PASSAGES = 512
 
 
 # The writer's part in entities: make what workers made up known, name it as known.
 Absorb = Callable[[list[Record], list[Discovery]], None]
 # Progress within one big document: (file, parts done, parts in all).
 OnPart = Callable[[str, int, int], None]
+# A big record's parts, each annotated, with its offset in the body.
+Parts = Callable[[Record], Iterator[tuple[int, Record]]]
 
 
 class WorkerLost(FondsError):
@@ -363,7 +368,10 @@ def _write(
     previous: SourceStatus | None,
     read: FileRead,
     absorb: Absorb,
+    parts: Parts | None = None,
 ) -> FileOutcome:
+    """Write what was read of a file (annotated, but for a big body: ``parts`` annotates
+    it while it is written) and say how the file went."""
     if read.unchanged and previous is not None:
         return FileOutcome(display, "unchanged", previous.documents, previous.reader)
     if read.sha256 is None:
@@ -371,7 +379,13 @@ def _write(
     absorb(read.records, [])
     old_ids = store.document_ids_for_path(display)
     new_ids: list[str] = []
-    existed = _store_records(store, read.records, old_ids, new_ids)
+    try:
+        existed = _store_records(store, read.records, old_ids, new_ids, parts)
+    except BrokenProcessPool:
+        raise
+    except Exception as err:  # a part that failed: the file's records before it stay
+        message = failure_message(display, err)
+        return fail_file(store, display, read.sha256, read.reader, message, len(new_ids))
     if read.error:
         return fail_file(store, display, read.sha256, read.reader, read.error, len(new_ids))
     return finish_file(
@@ -380,66 +394,83 @@ def _write(
 
 
 def _store_records(
-    store: Store, records: list[Record], old_ids: set[str], new_ids: list[str]
+    store: Store,
+    records: list[Record],
+    old_ids: set[str],
+    new_ids: list[str],
+    parts: Parts | None = None,
 ) -> int:
     """Write a file's records, one transaction each, noting their ids in ``new_ids``;
-    how many were already stored from another file (the same content, another name)."""
+    how many were already stored from another file (the same content, another name).
+    With ``parts``, a big body is annotated in parts as it is written."""
     existed = 0
     for record in records:
         if store.has_document(record.id) and record.id not in old_ids:
             existed += 1
+        elif parts is not None and in_parts(record):
+            store_in_parts(store, record, parts(record))
         else:
             store_record(store, record)
         new_ids.append(record.id)
     return existed
 
 
-def ner_task(config: WorkerConfig, passages: list[str]) -> list[list[NerSpan]]:
-    """What the recognizer finds in a part of a big document's passages."""
-    recognizer = _recognizer(config.ner or "none")
-    return recognizer.find(passages) if recognizer is not None else [[] for _ in passages]
-
-
 def _ingest_big(run: Parallel, store: Store, planned: Planned, ahead: int) -> FileOutcome:
-    """One big document file (a whole volume's text): read and resolved here, the
-    recognizer's passages read by the workers in parts, in order, then written here."""
+    """One big document file (a whole volume's text): read here; its records annotated
+    by the workers, a big body in parts (``fonds.entities.parts``) spread over them,
+    each part's mentions written as it comes back, in order."""
     read = _read_file(planned.display, planned.known)
     if read.unchanged or read.sha256 is None or not read.records:
         return _write(store, planned.display, planned.previous, read, run.absorb)
-    try:
-        _annotate_big(run, read.records, planned.display, ahead)
-    except BrokenProcessPool:
-        raise
-    except Exception as err:  # an annotation failure keeps nothing of the file
-        read.records, read.error = [], failure_message(planned.display, err)
-    return _write(store, planned.display, planned.previous, read, run.absorb)
+    whole = [record for record in read.records if not in_parts(record)]
+    if whole:
+        try:
+            annotated, discovered = run.executor.submit(annotate_task, run.config, whole).result()
+        except BrokenProcessPool:
+            raise
+        except Exception as err:  # an annotation failure keeps nothing of the file
+            read.records, read.error = [], failure_message(planned.display, err)
+            return _write(store, planned.display, planned.previous, read, run.absorb)
+        run.absorb([], discovered)
+        done = iter(annotated)
+        read.records = [r if in_parts(r) else next(done) for r in read.records]
+
+    def parts(record: Record) -> Iterator[tuple[int, Record]]:
+        return _parts_on_workers(run, record, planned.display, ahead)
+
+    return _write(store, planned.display, planned.previous, read, run.absorb, parts)
 
 
-def _annotate_big(run: Parallel, records: list[Record], display: str, ahead: int) -> None:
-    """Annotate a big file's records, the recognizer's passages read by the workers in
-    parts; what the stage held between its passes is gone when this returns, before the
-    records are written."""
-    assert run.stage is not None
-    pending = run.stage.recognizer_input(records, recognize=True)
-    total = -(-pending.count // PART_PASSAGES)
-    parts: deque[Future[list[list[NerSpan]]]] = deque()
-    found: list[list[NerSpan]] = []
+def _parts_on_workers(
+    run: Parallel, record: Record, display: str, ahead: int
+) -> Iterator[tuple[int, Record]]:
+    """A big record's parts, annotated by the workers (at most ``ahead`` at a time), each
+    with its offset in the body, in order; what a worker made up is learned first."""
+    bounds = part_bounds(record.text)
+    running: deque[tuple[int, Future[tuple[list[Record], list[Discovery]]]]] = deque()
     done = 0
 
-    def take_part() -> None:
+    def take() -> tuple[int, Record]:
         nonlocal done
-        found.extend(parts.popleft().result())
+        offset, future = running.popleft()
+        (part,), discovered = future.result()
+        run.absorb([part], discovered)
         done += 1
         if run.on_part:
-            run.on_part(display, done, total)
+            run.on_part(display, done, len(bounds))
+        return offset, part
 
-    for passages in pending.parts(PART_PASSAGES):
-        parts.append(run.executor.submit(ner_task, run.config, passages))
-        if len(parts) >= ahead:
-            take_part()
-    while parts:
-        take_part()
-    run.stage.complete(pending, found)
+    try:
+        for start, end in bounds:
+            part = part_record(record, start, end)
+            running.append((start, run.executor.submit(annotate_task, run.config, [part])))
+            if len(running) >= ahead:
+                yield take()
+        while running:
+            yield take()
+    finally:
+        for _, future in running:
+            future.cancel()
 
 
 def _ingest_volume(

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING
 
 from fonds.copies.links import link_copies, regroup
 from fonds.counted import counted
+from fonds.entities.parts import JoinedParts, annotated_parts, in_parts
 from fonds.errors import FondsError, ReadError
 from fonds.extract.record import build_record
+from fonds.memory import release_free_memory
 from fonds.model import Record
 from fonds.readers import choose_reader, load_source
 from fonds.store.sqlite import SourceStatus, Store
@@ -148,10 +150,14 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
 
     def flush() -> None:
         writing[0] = True
-        if annotate is not None and batch:
-            annotate(batch)
+        whole = [record for record in batch if not in_parts(record)]
+        if annotate is not None and whole:
+            annotate(whole)
         for record in batch:
-            store_record(store, record)
+            if annotate is not None and in_parts(record):
+                store_in_parts(store, record, annotated_parts(record, annotate))
+            else:
+                store_record(store, record)
             new_ids.append(record.id)
         batch.clear()
         writing[0] = False
@@ -198,6 +204,22 @@ def store_record(store: Store, record: Record) -> None:
     """Write a record, and link it to its copies among the documents stored, in one
     transaction."""
     store.write_record(record, also=link_copies)
+
+
+def store_in_parts(store: Store, record: Record, parts: Iterable[tuple[int, Record]]) -> None:
+    """Write a big record whose body is annotated in parts (``fonds.entities.parts``):
+    ``parts`` yields each part once annotated, with its offset in the body. Each part's
+    mentions are written as it is joined, then the record, naming its entities only,
+    and its copy links: all in one transaction, as for any record."""
+    joined = JoinedParts()
+    release_free_memory()  # what reading the body freed: the peak is the write's to make
+    with store.transaction():
+        store.delete_documents({record.id})  # its mentions as stored before, if it was
+        for offset, part in parts:
+            store.add_mentions(record.id, joined.add(part, offset))
+        joined.finish(record)
+        release_free_memory()  # what the parts freed, before SQLite copies the body
+        store.write_record(record, also=link_copies, mentions_written=True)
 
 
 def finish_file(
@@ -282,6 +304,7 @@ def ingest(
                 progress(outcome)
     if settle is not None:
         settle()
+    release_free_memory()  # what the documents and settling freed, before indexing
     from fonds.search.service import index_pending
 
     index_pending(store)

@@ -365,6 +365,13 @@ class EntityStage:
             self.index.add_name(entity_id, name)
         return pairs
 
+    def close(self) -> None:
+        """Let go of the name index once a run is settled: tens of megabytes after a
+        volume's text, while the search index then builds its own from the archive. The
+        stage annotates nothing after this."""
+        self.index = NameIndex()
+        self.tables = None
+
     # -- resolution of one name ----------------------------------------------------------
 
     def resolve_name(self, name: str) -> dict[str, Any] | None:

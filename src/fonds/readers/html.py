@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import trafilatura
-
 from fonds.errors import ReadError
 from fonds.model import Draft, Field, SourceFile
 from fonds.readers.plain import parse_plain
@@ -27,6 +25,8 @@ class HtmlReader:
         return 30 if path.lower().endswith((".html", ".htm")) else 0
 
     def read(self, source: SourceFile) -> Iterator[Draft]:
+        import trafilatura  # when a page is read: 28 MB in every process otherwise
+
         text = trafilatura.extract(
             source.text,
             output_format="txt",

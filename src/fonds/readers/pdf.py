@@ -10,15 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from pypdf import PdfReader, apply_configuration
-from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
-
 from fonds.errors import ReadError
 from fonds.model import Draft, SourceFile
 from fonds.readers.plain import parse_plain
 from fonds.readers.wilson_web import MARKERS, parse_page
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+# pypdf is imported when a PDF is read: 17 MB in every process otherwise.
 
 MAX_PAGES = 2_000  # a FRUS volume in print runs to about 1,500 pages
 MAX_TEXT_CHARS = 20_000_000  # text extracted from all the pages
@@ -51,6 +49,9 @@ class PdfTextReader:
 
 def _pages(path: str) -> list[str]:
     """The text of every page, within the budget."""
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
+
     limits = {
         "zlib_maximum_output_length": MAX_STREAM_BYTES,
         "lzw_maximum_output_length": MAX_STREAM_BYTES,

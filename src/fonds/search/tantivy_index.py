@@ -41,8 +41,9 @@ import tantivy
 
 from fonds.entities.index import NameIndex
 from fonds.errors import StoreError
+from fonds.memory import release_free_memory
 from fonds.search.words import INDEX_TOKENIZER, fold
-from fonds.store.sqlite import Store
+from fonds.store.sqlite import ROWS_MARK, Store
 
 INDEX_FORMAT = 6  # bump when the schema or the analysis changes: the index is rebuilt
 STATE_FILE = "fonds-index.json"
@@ -147,23 +148,27 @@ class IndexState:
 
 # -- the documents, as SQLite holds them ---------------------------------------------------
 
-# A body longer than this (characters) is left out of the row and read a piece at a
-# time into the document (a volume's text of 50 MB is never one string here), and its
-# mentions come grouped by form (it has 10^5 and more).
+# A body longer than this (bytes of UTF-8) is read a piece at a time into the document
+# (a volume's text of 50 MB is never one string here). Every body is read from its blob,
+# whose length SQLite knows without loading it: ``length(text)`` in SQL would load a
+# volume's text to count its characters, once for each time it is named.
 BIG_TEXT = 4_000_000
 TEXT_PIECE_BYTES = 1 << 20
+# A record that keeps its mentions as rows only (a volume's text, 10^5 mentions and more)
+# has them come grouped by form. The mark is a key of its JSON, there only when true: a
+# string value holding it would have its quotes escaped.
+ROWS_ONLY = f"instr(d.record_json, '\"{ROWS_MARK}\"')"
 
 
 def doc_sql() -> str:
-    """The row a document is indexed from (``BIG_TEXT`` read when called)."""
+    """The row a document is indexed from (its body is read from its blob, by rowid)."""
     return f"""
-SELECT d.id, d.title, d.summary,
-  CASE WHEN length(d.text) > {BIG_TEXT} THEN NULL ELSE d.text END AS text,
+SELECT d.id, d.title, d.summary, d.rowid AS text_rowid,
   d.date_start, d.date_end, d.doc_type,
   d.original_language, d.classification, d.sender_id, d.sender_name,
   (SELECT group_concat(archive, char(31)) FROM archival_refs a
    WHERE a.document_id = d.id AND archive IS NOT NULL) AS archives,
-  CASE WHEN length(d.text) > {BIG_TEXT} THEN
+  CASE WHEN {ROWS_ONLY} THEN
     (SELECT group_concat(entity_id || char(31) || text, char(30)) FROM
       (SELECT entity_id, text FROM mentions m WHERE m.document_id = d.id
        GROUP BY entity_id, text ORDER BY count(*) DESC, min(m.rowid)))
@@ -174,8 +179,7 @@ SELECT d.id, d.title, d.summary,
    AS recipients,
   EXISTS (SELECT 1 FROM copy_duplicates c WHERE c.document_id = d.id) AS duplicate,
   (SELECT group_concat(o.title, char(31)) FROM copy_duplicates c
-   JOIN documents o ON o.id = c.document_id WHERE c.preferred_id = d.id) AS copy_titles,
-  CASE WHEN length(d.text) > {BIG_TEXT} THEN d.rowid END AS big_text
+   JOIN documents o ON o.id = c.document_id WHERE c.preferred_id = d.id) AS copy_titles
 FROM documents d
 """
 
@@ -189,6 +193,13 @@ Known = tuple[str, str | None, str | None, str]  # canonical id, name folded, id
 # and the entity's word weighted (``entity_word`` × the names weight, one value of `all`)
 Mention = tuple[Known, list[str]]  # (entity, the names it goes by in the document)
 Party = tuple[list[str], list[str]]  # (entity ids, names) of a sender or recipient
+
+
+def small_body(store: Store, rowid: int) -> str | None:
+    """A document's body, or None when it is over ``BIG_TEXT`` (``text_pieces`` reads
+    it then)."""
+    with store.conn.blobopen("documents", "text", rowid, readonly=True) as blob:
+        return blob.read().decode("utf-8", "replace") if len(blob) <= BIG_TEXT else None
 
 
 def text_pieces(store: Store, rowid: int) -> Iterator[str]:
@@ -235,9 +246,9 @@ class DocumentBuilder:
         handed over in one call (much faster than field by field). A big body
         (``BIG_TEXT``) is read from ``store`` and added a piece at a time."""
         (
-            doc_id, title, summary, text, date_start, date_end, doc_type, language,
+            doc_id, title, summary, text_rowid, date_start, date_end, doc_type, language,
             classification, sender_id, sender_name, archives, mentioned, recipients,
-            duplicate, copy_titles, big_text,
+            duplicate, copy_titles,
         ) = row  # fmt: skip
         fields: dict[str, Any] = {"id": doc_id, "duplicate": int(duplicate)}
         ranked = [fold(title or "")] * WEIGHTS["title"]
@@ -246,8 +257,9 @@ class DocumentBuilder:
                 ranked += [fold(other)] * WEIGHTS["title"]
         if summary:
             ranked += [fold(summary)] * WEIGHTS["summary"]
-        if big_text is None:
-            ranked.append(fold(text or ""))
+        text = small_body(store, text_rowid)
+        if text is not None:
+            ranked.append(fold(text))
         if mentioned:
             self._names(fields, ranked, mentioned)
         fields["all"] = ranked
@@ -278,9 +290,10 @@ class DocumentBuilder:
             fields["date_end"] = end
         fields["sample"] = zlib.crc32(doc_id.encode()) % SAMPLE_BUCKETS
         document = tantivy.Document.from_dict(fields)
-        if big_text is not None:
-            for piece in text_pieces(store, big_text):
+        if text is None:
+            for piece in text_pieces(store, text_rowid):
                 document.add_text("all", fold(piece))
+            release_free_memory()  # the pieces read and folded, before Tantivy indexes it
         return document
 
     def _names(self, fields: dict[str, Any], ranked: list[str], mentioned: str) -> None:

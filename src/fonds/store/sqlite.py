@@ -39,6 +39,17 @@ DOCUMENT_SQL = (
     " source_sha256, source_format, source_part, record_json, ingested_at)"
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
+# A body over this many characters is written to its row a piece at a time (the row
+# made with as many zero bytes, then filled through the blob), and given to the full-text
+# index from there: SQLite never holds the bound text beside the row being built and its
+# index's copy, nor Python a UTF-8 copy beside the string.
+BODY_IN_PIECES_OVER = 4_000_000
+BODY_PIECE_CHARS = 1 << 20
+TEXT_COLUMN = 16  # the body's place in DOCUMENT_SQL's values
+BIG_DOCUMENT_SQL = (
+    DOCUMENT_SQL.split(" VALUES ")[0]
+    + f" VALUES ({'?,' * TEXT_COLUMN}CAST(zeroblob(?) AS TEXT){',?' * (24 - TEXT_COLUMN)})"
+)
 REF_SQL = "INSERT INTO archival_refs VALUES (?,?,?,?,?,?,?,?,?)"
 MENTION_SQL = "INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)"
 TURN_SQL = "INSERT INTO turns VALUES (?,?,?,?,?)"
@@ -84,13 +95,14 @@ MENTIONS_IN_ROWS = 20_000
 ROWS_MARK = "mentions_in_rows"
 
 
-def record_json_text(record: Record) -> str:
+def record_json_text(record: Record, rows_only: bool = False) -> str:
     """``stored_json(record.as_json())``, written one entity at a time: the mentions of a
     big document (hundreds of thousands) never exist as dicts all at once, and from
-    ``MENTIONS_IN_ROWS`` on they are left to the mentions table."""
-    if len(record.entities) < MANY_ENTITIES and not in_rows(record):
+    ``MENTIONS_IN_ROWS`` on (or when ``rows_only``: a body annotated in parts) they are
+    left to the mentions table."""
+    rows = rows_only or in_rows(record)
+    if len(record.entities) < MANY_ENTITIES and not rows:
         return stored_json(record.as_json())
-    rows = in_rows(record)
     head = replace(record, entities=[], text="").as_json()
     if rows:
         head[ROWS_MARK] = True
@@ -288,16 +300,24 @@ class Store:
         )
 
     def write_record(
-        self, record: Record, also: Callable[[Store, Record], object] | None = None
+        self,
+        record: Record,
+        also: Callable[[Store, Record], object] | None = None,
+        mentions_written: bool = False,
     ) -> None:
         """Insert or replace one record with its references, mentions and turns, and do
-        ``also`` (linking its copies), atomically."""
-        rows = record_rows(record, record_json_text(record), now())
+        ``also`` (linking its copies), atomically. With ``mentions_written``, its
+        mentions are in the table already (``add_mentions``, in the same transaction) and
+        its entities carry none: its JSON says so (``ROWS_MARK``)."""
+        rows = record_rows(record, record_json_text(record, mentions_written), now())
         try:
             with self.transaction() as conn:
                 conn.execute("DELETE FROM documents WHERE id = ?", (record.id,))
                 self.enqueue_for_search(record.id)
-                conn.execute(DOCUMENT_SQL, rows.document)
+                if len(record.text) > BODY_IN_PIECES_OVER:
+                    self._insert_big_document(record.text, rows.document)
+                else:
+                    conn.execute(DOCUMENT_SQL, rows.document)
                 conn.executemany(REF_SQL, rows.refs)
                 conn.executemany(MENTION_SQL, rows.mentions)
                 conn.executemany(TURN_SQL, rows.turns)
@@ -306,6 +326,36 @@ class Store:
                     also(self, record)
         except sqlite3.Error as err:
             raise StoreError(f"could not store record {record.id} ({err})") from err
+
+    def _insert_big_document(self, text: str, row: tuple[Any, ...]) -> None:
+        """Insert a document row whose body is written a piece at a time, then index it
+        in full text (its insert trigger indexed a body of zero bytes: no word)."""
+        pieces = range(0, len(text), BODY_PIECE_CHARS)
+        size = sum(len(text[i : i + BODY_PIECE_CHARS].encode()) for i in pieces)
+        row = (*row[:TEXT_COLUMN], size, *row[TEXT_COLUMN + 1 :])
+        rowid = self.conn.execute(BIG_DOCUMENT_SQL, row).lastrowid
+        assert rowid is not None
+        with self.conn.blobopen("documents", "text", rowid) as blob:
+            for i in pieces:
+                blob.write(text[i : i + BODY_PIECE_CHARS].encode())
+        self.conn.execute(
+            "INSERT INTO documents_fts(documents_fts, rowid, title, summary, text,"
+            " entity_names) SELECT 'delete', rowid, title, summary, '', entity_names"
+            " FROM documents WHERE rowid = ?",
+            (rowid,),
+        )
+        self.conn.execute(
+            "INSERT INTO documents_fts(rowid, title, summary, text, entity_names)"
+            " SELECT rowid, title, summary, text, entity_names FROM documents WHERE rowid = ?",
+            (rowid,),
+        )
+
+    def add_mentions(self, doc_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Write mentions of a record before the record itself (a body annotated in
+        parts), inside the transaction that then writes the record: until then their
+        document is checked at the commit, not row by row."""
+        self.conn.execute("PRAGMA defer_foreign_keys = ON")  # off again at the commit
+        self.conn.executemany(MENTION_SQL, ((doc_id, *row) for row in rows))
 
     def other_holder(self, doc_id: str, path: str) -> str | None:
         """Another ingested file with the same content as this record's source, if any."""
