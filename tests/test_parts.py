@@ -190,3 +190,37 @@ def test_a_big_body_written_in_pieces_reads_and_searches_as_one(
     store.delete_documents({"doc-big"})
     check("zedong", 0)
     store.close()
+
+
+@pytest.mark.parametrize("pieces_over", [10, 10**9])
+def test_new_entity_names_are_given_to_the_full_text_index_by_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pieces_over: int
+) -> None:
+    """A record's entity names, renamed after it was written, are what its full-text
+    entry holds (migration 11: the store replaces the entry, no trigger), for a body
+    written whole and one written through its blob; the index agrees with the table."""
+    from fonds.store import sqlite as store_module
+
+    monkeypatch.setattr(store_module, "BODY_IN_PIECES_OVER", pieces_over)
+    store = Store(tmp_path / "a.db")
+    stage = EntityStage.for_store(store, ner="none")
+    record = _record("Kim Il Sung met Stalin in Moscow. " * 20)
+    stage.annotate([record])
+    store.write_record(record)
+
+    def found(words: str) -> int:
+        store.conn.execute("INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')")
+        return store.conn.execute(
+            "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", (words,)
+        ).fetchone()[0]
+
+    assert found('entity_names: "Kim Il Sung"') == 1
+    data = store.record_head("doc-big")
+    kim = next(e for e in data["entities"] if e["id"] == "person-kim-il-sung")
+    kim["name"], kim["aliases"] = "Kim Song-ju", []
+    with store.transaction():
+        store_module.update_record_json(store, "doc-big", data, sender=False)
+    assert found('entity_names: "Kim Song ju"') == 1
+    assert found('entity_names: "Kim Il Sung"') == 0
+    assert found("moscow") == 1  # the body's words are still there, once
+    store.close()

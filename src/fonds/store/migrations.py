@@ -301,6 +301,24 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX archival_refs_file ON archival_refs(file, archive) WHERE file IS NOT NULL;
         """,
     ),
+    (
+        11,
+        "a record's entity names are given to the full-text index by the store, one "
+        "statement at a time (the trigger held a volume's text four times at once: the old "
+        "row's, the new row's, and its tokens deleted and added)",
+        """
+        DROP TRIGGER documents_au;
+        CREATE TRIGGER documents_au AFTER UPDATE OF title, summary, text ON documents
+        WHEN old.title IS NOT new.title OR old.summary IS NOT new.summary
+            OR old.text IS NOT new.text
+        BEGIN
+            INSERT INTO documents_fts(documents_fts, rowid, title, summary, text, entity_names)
+            VALUES ('delete', old.rowid, old.title, old.summary, old.text, old.entity_names);
+            INSERT INTO documents_fts(rowid, title, summary, text, entity_names)
+            VALUES (new.rowid, new.title, new.summary, new.text, new.entity_names);
+        END;
+        """,
+    ),
 ]
 
 

@@ -50,6 +50,15 @@ BIG_DOCUMENT_SQL = (
     DOCUMENT_SQL.split(" VALUES ")[0]
     + f" VALUES ({'?,' * TEXT_COLUMN}CAST(zeroblob(?) AS TEXT){',?' * (24 - TEXT_COLUMN)})"
 )
+# A document's full-text entry taken out and put back from its row (by id).
+FTS_DELETE_SQL = (
+    "INSERT INTO documents_fts(documents_fts, rowid, title, summary, text, entity_names)"
+    " SELECT 'delete', rowid, title, summary, text, entity_names FROM documents WHERE id = ?"
+)
+FTS_INSERT_SQL = (
+    "INSERT INTO documents_fts(rowid, title, summary, text, entity_names)"
+    " SELECT rowid, title, summary, text, entity_names FROM documents WHERE id = ?"
+)
 REF_SQL = "INSERT INTO archival_refs VALUES (?,?,?,?,?,?,?,?,?)"
 MENTION_SQL = "INSERT INTO mentions VALUES (?,?,?,?,?,?,?,?)"
 TURN_SQL = "INSERT INTO turns VALUES (?,?,?,?,?)"
@@ -344,11 +353,7 @@ class Store:
             " FROM documents WHERE rowid = ?",
             (rowid,),
         )
-        self.conn.execute(
-            "INSERT INTO documents_fts(rowid, title, summary, text, entity_names)"
-            " SELECT rowid, title, summary, text, entity_names FROM documents WHERE rowid = ?",
-            (rowid,),
-        )
+        self.conn.execute(FTS_INSERT_SQL.replace("WHERE id = ?", "WHERE rowid = ?"), (rowid,))
 
     def add_mentions(self, doc_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """Write mentions of a record before the record itself (a body annotated in
@@ -583,10 +588,19 @@ def update_record_json(store: Store, doc_id: str, data: dict[str, Any], sender: 
         sets.append("sender_id = ?")
         values.append((data.get("sender") or {}).get("id"))
     row = store.conn.execute("SELECT entity_names FROM documents WHERE id = ?", (doc_id,))
-    if names != (row.fetchone() or (None,))[0]:
-        sets.append("entity_names = ?")
-        values.append(names)
+    if names == (row.fetchone() or (None,))[0]:
+        store.conn.execute(
+            f"UPDATE documents SET {', '.join(sets)} WHERE id = ?", (*values, doc_id)
+        )
+        return
+    # The full-text entry is replaced here, not by a trigger (migration 11): its old
+    # tokens taken out, the row written, the new ones put in, each statement reading the
+    # body once.
+    store.conn.execute(FTS_DELETE_SQL, (doc_id,))
+    sets.append("entity_names = ?")
+    values.append(names)
     store.conn.execute(f"UPDATE documents SET {', '.join(sets)} WHERE id = ?", (*values, doc_id))
+    store.conn.execute(FTS_INSERT_SQL, (doc_id,))
 
 
 def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None:
