@@ -193,6 +193,7 @@ def main() -> None:
             "precision": round(precision, 3),
             "recall": round(recall, 3),
             "wrong": sorted(sorted(p) for p in found[relation] - want[relation])[:10],
+            "missed": sorted(sorted(p) for p in want[relation] - found[relation])[:12],
         }
     report["near_miss_links"] = boiler_links
     report["ingest_s"] = {"with_links": round(times[True], 2), "without": round(times[False], 2)}
