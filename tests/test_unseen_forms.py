@@ -215,6 +215,23 @@ def test_numbered_paragraphs_are_no_footnotes(tmp_path: Path) -> None:
     assert rec.notes == "1 Not printed."
 
 
+def test_numbered_paragraphs_after_a_colon_are_no_footnotes(tmp_path: Path) -> None:
+    """Paragraphs numbered from 1 under a line that ends in a colon are a list of the
+    text, though a mark of note 1 stands above them: the body keeps them."""
+    page = (
+        "740.00119 EW/6–2446: Telegram\n"
+        "The Ambassador in Czechoslovakia (Halloran) to the Secretary of State1\n"
+        "Prague, June 24, 1946—5 p.m.\n"
+        "1122. ReDeptel 770, June 20. In my opinion:\n"
+        "1. The Czechoslovak control of any barges would be purely nominal.\n"
+        "2. The Soviets would use them as best served their purposes.\n"
+    )
+    _, (rec,) = read(tmp_path, page)
+    assert rec.text.rstrip().endswith("as best served their purposes.")
+    assert "1. The Czechoslovak control" in rec.text
+    assert not rec.notes
+
+
 @pytest.mark.parametrize(
     "site_lines",
     [

@@ -269,13 +269,14 @@ def _split_footnotes(lines: list[Line], heading: str) -> tuple[list[Line], list[
     content = [i for i, ln in enumerate(lines) if ln.text]
     # The last "1 ..." line after a short one, with the mark of note 1 in the text above
     # it ("meeting1", "August 28[1]"): a numbered paragraph "1. The Government ..." right
-    # under the dateline has no such mark before it.
+    # under the dateline has no such mark before it, and one under a line that ends in a
+    # colon ("In my opinion:") opens a list, not the notes.
     for k in range(len(content) - 1, 0, -1):
         i = content[k]
         if not FIRST_FOOTNOTE.match(lines[i].text):
             continue
         before = lines[content[k - 1]].text
-        if len(before) > 60 or FIRST_FOOTNOTE.match(before):
+        if len(before) > 60 or FIRST_FOOTNOTE.match(before) or before.endswith(":"):
             continue
         above = " ".join([heading] + [lines[j].text for j in content[:k]])
         if NOTE_ONE_MARK.search(above):
