@@ -27,7 +27,7 @@ SIGNATURE_ROWS = 65_536  # shingles hashed at once
 # shares a key with the window that holds it: windows of this many shingles, this far
 # apart, each giving the first WINDOW_BANDS of its bands.
 WINDOW_SHINGLES = 150
-WINDOW_STRIDE = 100
+WINDOW_STRIDE = 50
 WINDOW_BANDS = 4
 SEED = 1950
 _TOKEN = re.compile(r"\S+")
