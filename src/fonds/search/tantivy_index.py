@@ -41,7 +41,6 @@ import tantivy
 
 from fonds.entities.index import NameIndex
 from fonds.errors import StoreError
-from fonds.memory import release_free_memory
 from fonds.search.words import INDEX_TOKENIZER, fold
 from fonds.store.sqlite import ROWS_MARK, Store
 
@@ -160,9 +159,8 @@ TEXT_PIECE_BYTES = 1 << 20
 ROWS_ONLY = f"instr(d.record_json, '\"{ROWS_MARK}\"')"
 
 
-def doc_sql() -> str:
-    """The row a document is indexed from (its body is read from its blob, by rowid)."""
-    return f"""
+# The row a document is indexed from (its body is read from its blob, by rowid).
+_DOC_SQL = f"""
 SELECT d.id, d.title, d.summary, d.rowid AS text_rowid,
   d.date_start, d.date_end, d.doc_type,
   d.original_language, d.classification, d.sender_id, d.sender_name,
@@ -233,16 +231,16 @@ class DocumentBuilder:
 
     def rows(self, store: Store, ids: Iterable[str] | None = None) -> Iterator[sqlite3.Row]:
         if ids is None:
-            yield from store.conn.execute(doc_sql())
+            yield from store.conn.execute(_DOC_SQL)
             return
         chosen = list(ids)
         for start in range(0, len(chosen), 500):
             chunk = chosen[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            yield from store.conn.execute(f"{doc_sql()} WHERE d.id IN ({marks})", chunk)
+            yield from store.conn.execute(f"{_DOC_SQL} WHERE d.id IN ({marks})", chunk)
 
     def document(self, row: Sequence[Any], store: Store) -> tantivy.Document:
-        """One Tantivy document from a row of ``doc_sql()``; built as a dict of lists,
+        """One Tantivy document from a row of ``_DOC_SQL``; built as a dict of lists,
         handed over in one call (much faster than field by field). A big body
         (``BIG_TEXT``) is read from ``store`` and added a piece at a time."""
         (
@@ -293,7 +291,6 @@ class DocumentBuilder:
         if text is None:
             for piece in text_pieces(store, text_rowid):
                 document.add_text("all", fold(piece))
-            release_free_memory()  # the pieces read and folded, before Tantivy indexes it
         return document
 
     def _names(self, fields: dict[str, Any], ranked: list[str], mentioned: str) -> None:
@@ -676,7 +673,7 @@ def _prefetched(store: Store, builder: DocumentBuilder) -> Iterator[sqlite3.Row]
         try:
             conn = sqlite3.connect(f"file:{Path(store.path).resolve()}?mode=ro", uri=True)
             try:
-                cursor = conn.execute(doc_sql())
+                cursor = conn.execute(_DOC_SQL)
                 while not stop.is_set():
                     batch = cursor.fetchmany(PREFETCH_ROWS)
                     batches.put(batch or None)

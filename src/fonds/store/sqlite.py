@@ -50,11 +50,15 @@ BIG_DOCUMENT_SQL = (
     DOCUMENT_SQL.split(" VALUES ")[0]
     + f" VALUES ({'?,' * TEXT_COLUMN}CAST(zeroblob(?) AS TEXT){',?' * (24 - TEXT_COLUMN)})"
 )
-# A document's full-text entry taken out and put back from its row (by id).
-FTS_DELETE_SQL = (
+# A document's full-text entry taken out and put back from its row (by id). Taking out
+# the entry of a body written through its blob names no body: the insert trigger indexed
+# its zero bytes, no word.
+_FTS_DELETE = (
     "INSERT INTO documents_fts(documents_fts, rowid, title, summary, text, entity_names)"
-    " SELECT 'delete', rowid, title, summary, text, entity_names FROM documents WHERE id = ?"
+    " SELECT 'delete', rowid, title, summary, {body}, entity_names FROM documents WHERE id = ?"
 )
+FTS_DELETE_SQL = _FTS_DELETE.format(body="text")
+FTS_DELETE_ZEROS_SQL = _FTS_DELETE.format(body="''")
 FTS_INSERT_SQL = (
     "INSERT INTO documents_fts(rowid, title, summary, text, entity_names)"
     " SELECT rowid, title, summary, text, entity_names FROM documents WHERE id = ?"
@@ -324,7 +328,7 @@ class Store:
                 conn.execute("DELETE FROM documents WHERE id = ?", (record.id,))
                 self.enqueue_for_search(record.id)
                 if len(record.text) > BODY_IN_PIECES_OVER:
-                    self._insert_big_document(record.text, rows.document)
+                    self._insert_big_document(record, rows.document)
                 else:
                     conn.execute(DOCUMENT_SQL, rows.document)
                 conn.executemany(REF_SQL, rows.refs)
@@ -336,9 +340,12 @@ class Store:
         except sqlite3.Error as err:
             raise StoreError(f"could not store record {record.id} ({err})") from err
 
-    def _insert_big_document(self, text: str, row: tuple[Any, ...]) -> None:
+    def _insert_big_document(self, record: Record, row: tuple[Any, ...]) -> None:
         """Insert a document row whose body is written a piece at a time, then index it
-        in full text (its insert trigger indexed a body of zero bytes: no word)."""
+        in full text (its insert trigger indexed a body of zero bytes: no word). Each
+        piece is encoded twice, once to size the row and once to fill it: never the
+        whole body at once."""
+        text = record.text
         pieces = range(0, len(text), BODY_PIECE_CHARS)
         size = sum(len(text[i : i + BODY_PIECE_CHARS].encode()) for i in pieces)
         row = (*row[:TEXT_COLUMN], size, *row[TEXT_COLUMN + 1 :])
@@ -347,13 +354,8 @@ class Store:
         with self.conn.blobopen("documents", "text", rowid) as blob:
             for i in pieces:
                 blob.write(text[i : i + BODY_PIECE_CHARS].encode())
-        self.conn.execute(
-            "INSERT INTO documents_fts(documents_fts, rowid, title, summary, text,"
-            " entity_names) SELECT 'delete', rowid, title, summary, '', entity_names"
-            " FROM documents WHERE rowid = ?",
-            (rowid,),
-        )
-        self.conn.execute(FTS_INSERT_SQL.replace("WHERE id = ?", "WHERE rowid = ?"), (rowid,))
+        self.conn.execute(FTS_DELETE_ZEROS_SQL, (record.id,))
+        self.conn.execute(FTS_INSERT_SQL, (record.id,))
 
     def add_mentions(self, doc_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """Write mentions of a record before the record itself (a body annotated in
@@ -588,19 +590,17 @@ def update_record_json(store: Store, doc_id: str, data: dict[str, Any], sender: 
         sets.append("sender_id = ?")
         values.append((data.get("sender") or {}).get("id"))
     row = store.conn.execute("SELECT entity_names FROM documents WHERE id = ?", (doc_id,))
-    if names == (row.fetchone() or (None,))[0]:
-        store.conn.execute(
-            f"UPDATE documents SET {', '.join(sets)} WHERE id = ?", (*values, doc_id)
-        )
-        return
-    # The full-text entry is replaced here, not by a trigger (migration 11): its old
+    renamed = names != (row.fetchone() or (None,))[0]
+    # New names replace the full-text entry here, not in a trigger (migration 11): its old
     # tokens taken out, the row written, the new ones put in, each statement reading the
     # body once.
-    store.conn.execute(FTS_DELETE_SQL, (doc_id,))
-    sets.append("entity_names = ?")
-    values.append(names)
+    if renamed:
+        store.conn.execute(FTS_DELETE_SQL, (doc_id,))
+        sets.append("entity_names = ?")
+        values.append(names)
     store.conn.execute(f"UPDATE documents SET {', '.join(sets)} WHERE id = ?", (*values, doc_id))
-    store.conn.execute(FTS_INSERT_SQL, (doc_id,))
+    if renamed:
+        store.conn.execute(FTS_INSERT_SQL, (doc_id,))
 
 
 def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None:
