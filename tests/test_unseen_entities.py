@@ -200,7 +200,12 @@ def test_the_entity_stage_grows_with_the_document_not_its_square(tmp_path: Path)
     """Ten times the paragraphs (and the names) cost about ten times the CPU: a name's
     neighbours in a list are found by bisection, and a bare surname's people by an index
     kept as mentions are added, not by scanning every person of the document (a 500 KB
-    report took 323 s that way, 4 s now)."""
+    report took 323 s that way, 4 s now).
+
+    Measured with the garbage collector off: its full collections walk every object the
+    test session holds, so in a long run they grow with the session, not with the
+    document (CI once measured 20.3 times for ten times the text that way)."""
+    import gc
     import time
 
     from fonds.pipeline import ingest_file
@@ -219,12 +224,18 @@ def test_the_entity_stage_grows_with_the_document_not_its_square(tmp_path: Path)
         path.write_text("A long report\n\n" + body + "\n", encoding="utf-8")
         store = Store(folder / "a.db")
         stage = EntityStage.for_store(store, ner="none")
-        start = time.process_time()
-        assert ingest_file(store, path, stage.annotate).status == "added"
-        took = time.process_time() - start
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.process_time()
+            assert ingest_file(store, path, stage.annotate).status == "added"
+            took = time.process_time() - start
+        finally:
+            gc.enable()
         store.close()
         return took
 
     cpu(30)  # the first run loads the lexicons (places, institutions): not counted
-    small, large = cpu(300), cpu(3000)
+    small = min(cpu(300), cpu(301))  # the smaller of two: a short run is the noisier
+    large = cpu(3000)
     assert large < 20 * max(small, 0.01), (small, large)
