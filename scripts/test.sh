@@ -10,8 +10,12 @@ bash scripts/setup.sh
 if [ "${FONDS_TEST_SEMANTIC:-auto}" = 1 ] || {
     [ "${FONDS_TEST_SEMANTIC:-auto}" = auto ] && .venv/bin/python scripts/cpu_torch_wheel.py
 }; then
-    .venv/bin/python -m pip install --quiet -e '.[dev,semantic]'
+    .venv/bin/python -m pip install --quiet -e '.[dev,server,semantic]'
 fi
 if [ -f scripts/browser-setup.sh ]; then bash scripts/browser-setup.sh; fi
+# PostgreSQL (Debian's package) for the store tests on both stores: each test session
+# starts a throwaway server of its own (tests/conftest.py), and here it must.
+bash scripts/postgres.sh install
+export FONDS_REQUIRE_POSTGRES=1
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/python -m pytest -q "$@"

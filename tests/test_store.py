@@ -12,7 +12,7 @@ from fonds.entities.edits import merge, undo
 from fonds.errors import StoreError
 from fonds.model import Record
 from fonds.store.migrations import migrate
-from fonds.store.sqlite import SourceStatus, Store
+from fonds.store.sqlite import Store
 
 
 def _copy(db: Path, target: Path) -> Store:
@@ -124,20 +124,6 @@ def test_merging_a_speaker_rewrites_turn_rows_and_undo_restores_them(
     assert _snapshot(store) == before
 
 
-def test_change_marker_sees_commits_of_other_connections(tmp_path: Path) -> None:
-    writer = Store(tmp_path / "m.db")
-    reader = Store(tmp_path / "m.db", readonly=True)
-    before = reader.change_marker()
-    assert reader.change_marker() == before  # nothing happened
-    with writer.conn:
-        writer.conn.execute("INSERT INTO meta VALUES ('k', 'v')")
-    assert reader.change_marker() != before
-    own = writer.change_marker()
-    with writer.conn:
-        writer.conn.execute("UPDATE meta SET value = 'w' WHERE key = 'k'")
-    assert writer.change_marker() != own
-
-
 # --- writing in batches ----------------------------------------------------------------
 
 
@@ -155,16 +141,6 @@ def _stored(path: Path) -> int:
         return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
 
 
-def test_a_batch_commits_every_so_many_records_and_at_its_end(tmp_path: Path) -> None:
-    store = Store(tmp_path / "b.db")
-    with store.batch(records=3, seconds=3600):
-        for n in range(5):
-            store.write_record(_record(n))
-            assert _stored(tmp_path / "b.db") == (3 if n >= 2 else 0)
-    assert _stored(tmp_path / "b.db") == 5
-    store.close()
-
-
 def test_a_failed_record_in_a_batch_is_undone_alone(tmp_path: Path) -> None:
     store = Store(tmp_path / "b.db")
     with store.batch(records=100, seconds=3600):
@@ -180,19 +156,6 @@ def test_a_failed_record_in_a_batch_is_undone_alone(tmp_path: Path) -> None:
             "doc-3",
         ]
         assert conn.execute("SELECT count(*) FROM documents_fts").fetchone()[0] == 2
-    store.close()
-
-
-def test_leaving_a_batch_by_an_error_keeps_what_was_written(tmp_path: Path) -> None:
-    store = Store(tmp_path / "b.db")
-    with pytest.raises(KeyboardInterrupt), store.batch(records=100, seconds=3600):
-        store.write_record(_record(1))
-        store.set_source_status(SourceStatus("1.txt", "1", "ok", "plain", None, 1))
-        raise KeyboardInterrupt
-    assert _stored(tmp_path / "b.db") == 1
-    assert not store.conn.in_transaction
-    store.write_record(_record(2))  # the store goes on, a transaction per record again
-    assert _stored(tmp_path / "b.db") == 2
     store.close()
 
 
@@ -249,57 +212,3 @@ def test_the_full_text_table_stays_true_to_the_documents_through_edits(
     undo(store)
     check()
     store.close()
-
-
-def test_a_record_with_its_mentions_as_rows_reads_and_edits_as_one_with_them_in_json(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A volume's text keeps its mentions in the mentions table only (``MENTIONS_IN_ROWS``):
-    every record of the seeds stored that way reads back the same, and the same merges,
-    splits, renames and undos leave the same records and the same mention rows."""
-    from fonds.entities.edits import rename, split
-    from fonds.entities.stage import EntityStage
-    from fonds.pipeline import ingest
-    from fonds.store import sqlite as store_module
-
-    seeds = Path(__file__).parents[1] / "corpus" / "seeds"
-
-    def stored(name: str) -> Store:
-        store = Store(tmp_path / name)
-        ingest(store, [seeds], EntityStage.for_store(store, ner="none").annotate)
-        return store
-
-    in_json = stored("json.db")
-    monkeypatch.setattr(store_module, "MENTIONS_IN_ROWS", 1)
-    in_rows = stored("rows.db")
-    heads = [json.loads(r[0]) for r in in_rows.conn.execute("SELECT record_json FROM documents")]
-    assert all(h.get("mentions_in_rows") for h in heads)
-    assert all(e["mentions"] == [] for h in heads for e in h["entities"])
-
-    def same() -> None:
-        assert list(in_rows.iter_records()) == list(in_json.iter_records())
-        sql = (
-            "SELECT document_id, entity_id, field, start, end, text FROM mentions ORDER BY 1, 3, 4"
-        )
-        assert in_rows.conn.execute(sql).fetchall() == in_json.conn.execute(sql).fetchall()
-
-    same()
-    assert in_rows.conn.execute("SELECT count(*) FROM mentions").fetchone()[0] > 100
-    for store in (in_json, in_rows):
-        merge(store, "person-pelishenko", "person-aleksandr-ignatiev")
-    same()
-    new_ids = [
-        split(store, "person-kim-il-sung", ["Kim"], "Kim (unresolved)")
-        for store in (in_json, in_rows)
-    ]
-    assert new_ids[0] == new_ids[1]
-    same()
-    for store in (in_json, in_rows):
-        rename(store, "person-kim-il-sung", "Kim Il-sung (Kim Song-ju)")
-    same()
-    for store in (in_json, in_rows):
-        undo(store)
-        undo(store)
-    same()
-    in_json.close()
-    in_rows.close()

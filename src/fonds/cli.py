@@ -14,6 +14,7 @@ import click
 
 from fonds.cli_common import SETTINGS, column_width, cut, db_option, friendly_errors, open_store
 from fonds.counted import counted
+from fonds.store import is_server_url, store_exists
 
 if TYPE_CHECKING:
     from fonds.entities.stage import EntityStage
@@ -109,7 +110,7 @@ def ingest(
                 from fonds.parallel import Parallel, WorkerConfig
 
                 config = WorkerConfig(
-                    str(Path(db).resolve()),
+                    db if is_server_url(db) else str(Path(db).resolve()),
                     None if no_entities else SETTINGS.ner_model,
                     os.environ.get("FONDS_AUTHORITY"),
                 )
@@ -286,7 +287,7 @@ def entity_resolve(name: str, db: str, as_json: bool) -> None:
     """
     from fonds.entities.stage import EntityStage
 
-    store = open_store(db) if Path(db).exists() else None
+    store = open_store(db) if store_exists(db) else None
     stage = EntityStage.for_store(store, ner="none")
     found = stage.resolve_name(name)
     if as_json:

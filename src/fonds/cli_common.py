@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 from typing import Any
 
 import click
@@ -28,7 +27,10 @@ def column_width(values: list[str], least: int = 10, most: int = 24) -> int:
 
 def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--db", default=SETTINGS.db, show_default=True, help="SQLite file of the archive."
+        "--db",
+        default=SETTINGS.db,
+        show_default=True,
+        help="The archive: a SQLite file, or a PostgreSQL database (postgresql://user@host/db).",
     )(f)
 
 
@@ -47,9 +49,11 @@ def friendly_errors(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def open_store(db: str, must_exist: bool = False):
+    """The archive ``--db`` names: a SQLite file, or a PostgreSQL server's database."""
     from fonds.errors import StoreError
-    from fonds.store.sqlite import Store
+    from fonds.store import open_store as open_target
+    from fonds.store import store_exists
 
-    if must_exist and not Path(db).exists():
+    if must_exist and not store_exists(db):
         raise StoreError(f"{db}: no such archive; create it with `fonds ingest PATH --db {db}`")
-    return Store(db)
+    return open_target(db)

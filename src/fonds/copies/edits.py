@@ -122,18 +122,20 @@ def _edit(store: Store, action: str, doc_id: str, other_id: str, relation: str) 
             "links": [list(r) for r in links],
         }
         store.conn.execute(
-            "INSERT OR REPLACE INTO copy_verdicts(low_id, high_id, relation, container_id)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO copy_verdicts(low_id, high_id, relation, container_id)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT(low_id, high_id) DO UPDATE SET"
+            " relation = excluded.relation, container_id = excluded.container_id",
             (low, high, relation, doc_id if relation == "contains" else None),
         )
         apply_verdict(store, doc_id, other_id)
         regroup(store, {doc_id, other_id})
         payload = {"pair": [doc_id, other_id], "relation": relation, "before": before}
         cur = store.conn.execute(
-            "INSERT INTO copy_edits(at, action, payload_json) VALUES (?, ?, ?)",
+            "INSERT INTO copy_edits(at, action, payload_json) VALUES (?, ?, ?) RETURNING id",
             (_now(), action, json.dumps(payload)),
         )
-    return int(cur.lastrowid or 0)
+        edit_id = int(cur.fetchone()[0])
+    return edit_id
 
 
 def _now() -> str:

@@ -57,7 +57,7 @@ def merge_all(store: Store, pairs: list[tuple[str, str]], reason: str | None = N
         if source["type"] != target["type"]:
             raise FondsError(f"cannot merge a {source['type']} into a {target['type']}")
         rows = store.conn.execute(
-            "SELECT document_id, field, start, end FROM mentions WHERE entity_id = ?",
+            'SELECT document_id, field, start, "end" FROM mentions WHERE entity_id = ?',
             (source_id,),
         ).fetchall()
         moves_of[source_id] = [(r[0], r[1], r[2], r[3], source_id, target_id) for r in rows]
@@ -112,7 +112,7 @@ def split(store: Store, entity_id: str, names: list[str], new_name: str | None =
         n += 1
         new_id = f"{base}-{n}"
     rows = store.conn.execute(
-        "SELECT document_id, field, start, end, text FROM mentions WHERE entity_id = ?",
+        'SELECT document_id, field, start, "end", text FROM mentions WHERE entity_id = ?',
         (entity_id,),
     ).fetchall()
     moves = [(r[0], r[1], r[2], r[3], entity_id, new_id) for r in rows if plain_key(r[4]) in keys]
@@ -222,10 +222,11 @@ def describe(edit: dict[str, Any]) -> str:
 def _log(store: Store, action: str, payload: dict[str, Any]) -> int:
     with store.transaction():
         cur = store.conn.execute(
-            "INSERT INTO entity_edits(at, action, payload_json) VALUES (?, ?, ?)",
+            "INSERT INTO entity_edits(at, action, payload_json) VALUES (?, ?, ?) RETURNING id",
             (now(), action, json.dumps(payload)),
         )
-    return int(cur.lastrowid or 0)
+        edit_id = int(cur.fetchone()[0])
+    return edit_id
 
 
 def _apply(
@@ -331,7 +332,7 @@ def _regroup_rows(
         updates = [
             (to, rowid)
             for rowid, fld, start, end in conn.execute(
-                "SELECT rowid, field, start, end FROM mentions WHERE document_id = ?", (doc_id,)
+                'SELECT rowid, field, start, "end" FROM mentions WHERE document_id = ?', (doc_id,)
             )
             if (to := moved.get((fld, start, end))) is not None
         ]

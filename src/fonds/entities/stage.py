@@ -85,6 +85,7 @@ from fonds.entities.settle import (
 )
 from fonds.entities.turns import find_turns, participant_roles
 from fonds.model import EntityHit, EntityRef, Mention, Record
+from fonds.store import open_store, store_exists
 from fonds.store.sqlite import EntityTables, Store
 
 # Endings of English words that are almost never names: a capitalized "Accelerated" or
@@ -261,7 +262,7 @@ class EntityStage:
         """A stage for a worker process of a parallel ingest: it knows the archive as it
         was when the run began and writes nothing; the identities it makes up are kept in
         ``discovered`` for the one writer (see ``fonds.parallel``)."""
-        store = Store(db_path, readonly=True) if Path(db_path).exists() else None
+        store = open_store(db_path, readonly=True) if store_exists(db_path) else None
         try:
             stage = cls.for_store(store, ner, sync=False)
         finally:
@@ -398,7 +399,7 @@ class EntityStage:
         if self.tables is not None:
             for form in _shorter_forms(name):
                 rows = self.tables.conn.execute(
-                    "SELECT DISTINCT entity_id FROM mentions WHERE text = ? COLLATE NOCASE",
+                    "SELECT DISTINCT entity_id FROM mentions WHERE lower(text) = lower(?)",
                     (form,),
                 ).fetchall()
                 found = {self.index.canonical(r[0]) for r in rows}

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from fonds.errors import ConfigError, DependencyError, NotFound, StoreError
+from fonds.store import files_base
 
 if TYPE_CHECKING:
     import numpy as np
@@ -342,7 +343,7 @@ def rrf_fuse(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[st
 
 def vector_paths(store: Store) -> tuple[Path, Path]:
     """`<db>.vectors.npy` and `<db>.vectors.json` beside the database file."""
-    db = Path(store.path)
+    db = Path(files_base(store.path))
     return db.with_name(db.name + ".vectors.npy"), db.with_name(db.name + ".vectors.json")
 
 

@@ -215,9 +215,7 @@ def index_status(store: Store) -> dict[str, Any]:
         facts = describe(backend.files)  # type: ignore[attr-defined]
         applied = facts.pop("applied_seq") or 0
         facts["records"] = store.count_documents()
-        facts["pending"] = store.conn.execute(
-            "SELECT count(DISTINCT document_id) FROM search_queue WHERE seq > ?", (applied,)
-        ).fetchone()[0]
+        facts["pending"] = store.count_queued(applied)
         facts["backend"] = backend.name
         return facts
 
@@ -290,9 +288,9 @@ def _hits(store: Store, found: BackendResult, plan: Plan) -> list[Hit]:
     if wanted:
         emarks = ",".join("?" * len(wanted))
         for r in store.conn.execute(
-            f"SELECT document_id, entity_id, field, start, end, text FROM mentions "
-            # "+entity_id": look mentions up by document, never by a common entity
-            f"WHERE document_id IN ({marks}) AND +entity_id IN ({emarks}) ORDER BY start",
+            'SELECT document_id, entity_id, field, start, "end", text FROM mentions '
+            # "entity_id || ''": look mentions up by document, never by a common entity
+            f"WHERE document_id IN ({marks}) AND (entity_id || '') IN ({emarks}) ORDER BY start",
             [*ids, *wanted],
         ):
             mentions.setdefault(r["document_id"], []).append(r)

@@ -19,6 +19,7 @@ phrases of its spellings only meet the documents that write them.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gc
 import hashlib
 import json
@@ -42,6 +43,7 @@ import tantivy
 from fonds.entities.index import NameIndex
 from fonds.errors import StoreError
 from fonds.search.words import INDEX_TOKENIZER, fold
+from fonds.store import files_base
 from fonds.store.sqlite import ROWS_MARK, Store
 
 INDEX_FORMAT = 6  # bump when the schema or the analysis changes: the index is rebuilt
@@ -98,8 +100,9 @@ def _index_path(path: str, cwd: str) -> Path | None:
 
 
 def index_path(store: Store) -> Path | None:
-    """Where the index of a store lives (``fonds.db`` → ``fonds.db.index``); None in memory."""
-    return _index_path(store.path, os.getcwd())
+    """Where the index of a store lives (``fonds.db`` → ``fonds.db.index``; for a
+    PostgreSQL database, see ``files_base``); None in memory."""
+    return _index_path(files_base(store.path), os.getcwd())
 
 
 def day_number(iso: str | None) -> int | None:
@@ -156,7 +159,7 @@ TEXT_PIECE_BYTES = 1 << 20
 # A record that keeps its mentions as rows only (a volume's text, 10^5 mentions and more)
 # has them come grouped by form. The mark is a key of its JSON, there only when true: a
 # string value holding it would have its quotes escaped.
-ROWS_ONLY = f"instr(d.record_json, '\"{ROWS_MARK}\"')"
+ROWS_ONLY = f"instr(d.record_json, '\"{ROWS_MARK}\"') > 0"
 
 
 # The row a document is indexed from (its body is read from its blob, by rowid).
@@ -164,19 +167,19 @@ _DOC_SQL = f"""
 SELECT d.id, d.title, d.summary, d.rowid AS text_rowid,
   d.date_start, d.date_end, d.doc_type,
   d.original_language, d.classification, d.sender_id, d.sender_name,
-  (SELECT group_concat(archive, char(31)) FROM archival_refs a
+  (SELECT group_concat(archive, '\x1f') FROM archival_refs a
    WHERE a.document_id = d.id AND archive IS NOT NULL) AS archives,
   CASE WHEN {ROWS_ONLY} THEN
-    (SELECT group_concat(entity_id || char(31) || text, char(30)) FROM
+    (SELECT group_concat(entity_id || '\x1f' || text, '\x1e') FROM
       (SELECT entity_id, text FROM mentions m WHERE m.document_id = d.id
-       GROUP BY entity_id, text ORDER BY count(*) DESC, min(m.rowid)))
-  ELSE (SELECT group_concat(entity_id || char(31) || text, char(30)) FROM mentions m
+       GROUP BY entity_id, text ORDER BY count(*) DESC, min(m.rowid)) AS forms)
+  ELSE (SELECT group_concat(entity_id || '\x1f' || text, '\x1e') FROM mentions m
     WHERE m.document_id = d.id) END AS mentioned,
-  (SELECT group_concat(n || char(31) || coalesce(entity_id, '') || char(31)
-     || coalesce(name, ''), char(30)) FROM recipients r WHERE r.document_id = d.id)
+  (SELECT group_concat(n || '\x1f' || coalesce(entity_id, '') || '\x1f'
+     || coalesce(name, ''), '\x1e') FROM recipients r WHERE r.document_id = d.id)
    AS recipients,
   EXISTS (SELECT 1 FROM copy_duplicates c WHERE c.document_id = d.id) AS duplicate,
-  (SELECT group_concat(o.title, char(31)) FROM copy_duplicates c
+  (SELECT group_concat(o.title, '\x1f') FROM copy_duplicates c
    JOIN documents o ON o.id = c.document_id WHERE c.preferred_id = d.id) AS copy_titles
 FROM documents d
 """
@@ -196,7 +199,7 @@ Party = tuple[list[str], list[str]]  # (entity ids, names) of a sender or recipi
 def small_body(store: Store, rowid: int) -> str | None:
     """A document's body, or None when it is over ``BIG_TEXT`` (``text_pieces`` reads
     it then)."""
-    with store.conn.blobopen("documents", "text", rowid, readonly=True) as blob:
+    with store.open_body(rowid) as blob:
         return blob.read().decode("utf-8", "replace") if len(blob) <= BIG_TEXT else None
 
 
@@ -205,7 +208,7 @@ def text_pieces(store: Store, rowid: int) -> Iterator[str]:
     at a space or a line break (no word is cut in two)."""
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     carry = ""
-    with store.conn.blobopen("documents", "text", rowid, readonly=True) as blob:
+    with store.open_body(rowid) as blob:
         while chunk := blob.read(TEXT_PIECE_BYTES):
             text = carry + decoder.decode(chunk)
             cut = max(text.rfind(" "), text.rfind("\n")) + 1
@@ -231,13 +234,15 @@ class DocumentBuilder:
 
     def rows(self, store: Store, ids: Iterable[str] | None = None) -> Iterator[sqlite3.Row]:
         if ids is None:
-            yield from store.conn.execute(_DOC_SQL)
+            yield from store.conn.execute(f"{_DOC_SQL} ORDER BY d.rowid")
             return
         chosen = list(ids)
         for start in range(0, len(chosen), 500):
             chunk = chosen[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            yield from store.conn.execute(f"{_DOC_SQL} WHERE d.id IN ({marks})", chunk)
+            yield from store.conn.execute(
+                f"{_DOC_SQL} WHERE d.id IN ({marks}) ORDER BY d.rowid", chunk
+            )
 
     def document(self, row: Sequence[Any], store: Store) -> tantivy.Document:
         """One Tantivy document from a row of ``_DOC_SQL``; built as a dict of lists,
@@ -543,21 +548,11 @@ def store_id(store: Store, create: bool) -> str | None:
     value = uuid.uuid4().hex
     try:
         with store.transaction():
-            store.conn.execute("INSERT OR IGNORE INTO meta VALUES ('search_store_id', ?)", (value,))
+            store.conn.execute("INSERT INTO meta VALUES ('search_store_id', ?) ON CONFLICT(key) DO NOTHING", (value,)
+            )
     except sqlite3.OperationalError:  # a read-only store: the index cannot be tied to it
         return None
     return store_id(store, create=False)
-
-
-def last_queued(store: Store) -> int:
-    """The number of the last change ever queued (kept by SQLite even when trimmed)."""
-    try:
-        row = store.conn.execute(
-            "SELECT seq FROM sqlite_sequence WHERE name = 'search_queue'"
-        ).fetchone()
-    except sqlite3.OperationalError:  # no AUTOINCREMENT row written yet
-        return 0
-    return int(row[0]) if row else 0
 
 
 def in_step(files: IndexFiles, store: Store) -> bool:
@@ -566,18 +561,10 @@ def in_step(files: IndexFiles, store: Store) -> bool:
     if state is None:
         return False
     try:
-        ident, last, top = store.conn.execute(
-            "SELECT (SELECT value FROM meta WHERE key = 'search_store_id'),"
-            " (SELECT seq FROM sqlite_sequence WHERE name = 'search_queue'),"
-            " (SELECT max(seq) FROM search_queue)"
-        ).fetchone()
-    except sqlite3.OperationalError:
+        ident, nothing_waits = store.queue_in_step(state.applied_seq)
+    except (sqlite3.OperationalError, StoreError):
         return False
-    return (
-        ident == state.store_id
-        and state.applied_seq <= (last or 0)
-        and (top is None or top <= state.applied_seq)
-    )
+    return ident == state.store_id and nothing_waits
 
 
 def needs_rebuild(files: IndexFiles, store: Store) -> bool:
@@ -586,7 +573,7 @@ def needs_rebuild(files: IndexFiles, store: Store) -> bool:
         return True
     if state.store_id != store_id(store, create=False):
         return True
-    return state.applied_seq > last_queued(store)  # the database went back in time
+    return state.applied_seq > store.last_mark()  # the database went back in time
 
 
 def drain(
@@ -596,10 +583,13 @@ def drain(
     with files.lock:
         state = files.state or IndexState()
         try:
-            top = store.conn.execute("SELECT max(seq) FROM search_queue").fetchone()[0]
+            top = store.queue_mark()
         except sqlite3.OperationalError:  # a read-only database from before the queue
             return 0
         if top is None or top <= state.applied_seq:
+            return 0
+        if not store.queued_since(state.applied_seq, top):  # marks moved, no document
+            files.committed(IndexState(INDEX_FORMAT, state.store_id, top))
             return 0
         writer = files.writer(wait=wait)
         try:
@@ -608,13 +598,7 @@ def drain(
             if top <= state.applied_seq:
                 writer.rollback()
                 return 0
-            ids = [
-                r[0]
-                for r in store.conn.execute(
-                    "SELECT DISTINCT document_id FROM search_queue WHERE seq > ? AND seq <= ?",
-                    (state.applied_seq, top),
-                )
-            ]
+            ids = store.queued_since(state.applied_seq, top)
             for doc_id in ids:
                 writer.delete_documents_by_term("id", doc_id)
             for row in builder.rows(store, ids):
@@ -633,7 +617,7 @@ def rebuild(files: IndexFiles, store: Store, builder: DocumentBuilder) -> int:
     """Index every document of the store afresh; return the number indexed."""
     with files.lock:
         ident = store_id(store, create=True)
-        top = last_queued(store)  # read first: later changes stay queued
+        top = store.last_mark()  # read first: later changes stay queued
         writer = files.writer(threads=0, heap=REBUILD_HEAP)
         count = 0
         collecting = gc.isenabled()
@@ -662,8 +646,7 @@ def _prefetched(store: Store, builder: DocumentBuilder) -> Iterator[sqlite3.Row]
     SQLite releases the GIL while it works, so reading overlaps with building documents;
     on a big archive this takes a third off the rebuild. In-memory stores read inline.
     """
-    folder = index_path(store)
-    if folder is None:
+    if index_path(store) is None:
         yield from builder.rows(store)
         return
     batches: queue.Queue[list[sqlite3.Row] | BaseException | None] = queue.Queue(maxsize=8)
@@ -671,9 +654,9 @@ def _prefetched(store: Store, builder: DocumentBuilder) -> Iterator[sqlite3.Row]
 
     def read() -> None:
         try:
-            conn = sqlite3.connect(f"file:{Path(store.path).resolve()}?mode=ro", uri=True)
+            conn = store.reader_connection()
             try:
-                cursor = conn.execute(_DOC_SQL)
+                cursor = conn.execute(f"{_DOC_SQL} ORDER BY d.rowid")
                 while not stop.is_set():
                     batch = cursor.fetchmany(PREFETCH_ROWS)
                     batches.put(batch or None)
@@ -701,11 +684,9 @@ def _prefetched(store: Store, builder: DocumentBuilder) -> Iterator[sqlite3.Row]
 
 
 def _trim_queue(store: Store, upto: int) -> None:
-    try:
-        with store.transaction():
-            store.conn.execute("DELETE FROM search_queue WHERE seq <= ?", (upto,))
-    except sqlite3.OperationalError:
-        pass  # a read-only store keeps its queue; the index state says what is applied
+    # a read-only store keeps its queue; the index state says what is applied
+    with contextlib.suppress(sqlite3.OperationalError, StoreError):
+        store.trim_queue(upto)
 
 
 def describe(files: IndexFiles) -> dict[str, Any]:

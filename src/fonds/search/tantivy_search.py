@@ -149,9 +149,11 @@ class TantivyBackend:
                 found = searcher.search(base, offset + limit + hidden, count=False)
                 page = self._without_copies(searcher, found.hits)[offset : offset + limit]
             else:
-                found = searcher.search(query, limit, count=False, offset=offset)
+                found = searcher.search(query, offset + limit + TIE_SLACK, count=False)
+                page = _ties_by_id(searcher, found.hits, offset, limit)
         else:
-            found = searcher.search(query, limit, count=True, offset=offset)
+            found = searcher.search(query, offset + limit + TIE_SLACK, count=True)
+            page = _ties_by_id(searcher, found.hits, offset, limit)
         ranked = plan.sort == "relevance"
         if page is None:
             page = [(float(score), searcher.doc(addr)["id"][0]) for score, addr in found.hits]
@@ -471,3 +473,29 @@ def _matching_values(values: list[str], wanted: str) -> list[str]:
         return exact
     words = key.split()
     return [v for v in values if all(w in v.casefold().split() for w in words)]
+
+
+# Hits ranked past the page, read so that hits of equal score at its edges are ordered.
+TIE_SLACK = 16
+
+
+def _ties_by_id(
+    searcher: tantivy.Searcher, hits: list[tuple[float, Any]], offset: int, limit: int
+) -> list[tuple[float, str]]:
+    """The page ``offset:offset+limit`` of hits ranked by score, equal scores by document
+    id: the same page however the index's segments were made (a rebuild, a replica on
+    another server, or either store), where Tantivy breaks ties by segment and position.
+    Ids are read only for the scores on the page (``TIE_SLACK`` hits past its end are
+    collected; a tie longer than that at its end is ordered among those read)."""
+    on_page = {score for score, _ in hits[offset : offset + limit]}
+    ordered = sorted(
+        (
+            (float(score), searcher.doc(addr)["id"][0])
+            for score, addr in hits
+            if score in on_page
+        ),
+        key=lambda hit: (-hit[0], hit[1]),
+    )
+    above = sum(1 for score, _ in hits if score not in on_page and score > max(on_page, default=0))
+    return ordered[offset - above : offset - above + limit]
+

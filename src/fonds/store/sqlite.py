@@ -325,6 +325,7 @@ class Store:
         rows = record_rows(record, record_json_text(record, mentions_written), now())
         try:
             with self.transaction() as conn:
+                self.lock(record.id)
                 conn.execute("DELETE FROM documents WHERE id = ?", (record.id,))
                 self.enqueue_for_search(record.id)
                 if len(record.text) > BODY_IN_PIECES_OVER:
@@ -357,11 +358,28 @@ class Store:
         self.conn.execute(FTS_DELETE_ZEROS_SQL, (record.id,))
         self.conn.execute(FTS_INSERT_SQL, (record.id,))
 
+    def lock(self, key: str) -> None:
+        """Hold ``key`` (a record's or an entity's id) until the transaction ends, against
+        other writers of the same database. SQLite has one writer at a time: nothing to
+        do; PostgreSQL has many (``fonds.store.postgres``)."""
+
+    def defer_foreign_keys(self) -> None:
+        """Check references to documents at the commit, not row by row, until then."""
+        self.conn.execute("PRAGMA defer_foreign_keys = ON")  # off again at the commit
+
+    def fts_delete(self, doc_id: str) -> None:
+        """Take a document's entry out of the full-text index (before its row changes)."""
+        self.conn.execute(FTS_DELETE_SQL, (doc_id,))
+
+    def fts_insert(self, doc_id: str) -> None:
+        """Give a document's row to the full-text index again (after it changed)."""
+        self.conn.execute(FTS_INSERT_SQL, (doc_id,))
+
     def add_mentions(self, doc_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """Write mentions of a record before the record itself (a body annotated in
         parts), inside the transaction that then writes the record: until then their
         document is checked at the commit, not row by row."""
-        self.conn.execute("PRAGMA defer_foreign_keys = ON")  # off again at the commit
+        self.defer_foreign_keys()
         self.conn.executemany(MENTION_SQL, ((doc_id, *row) for row in rows))
 
     def other_holder(self, doc_id: str, path: str) -> str | None:
@@ -395,6 +413,66 @@ class Store:
     def enqueue_for_search(self, doc_id: str) -> None:
         """Mark a document's search index entry stale, inside the caller's transaction."""
         self.conn.execute("INSERT INTO search_queue(document_id) VALUES (?)", (doc_id,))
+
+    # -- the search queue: what the search index has yet to take in ------------------------
+    # A mark orders the queue's changes: the index keeps the mark it applied up to. Here
+    # the queue's own numbers (one writer: numbered in commit order).
+
+    def queue_mark(self) -> int | None:
+        """The mark up to which queued changes may be applied now (None: queue empty)."""
+        return self.conn.execute("SELECT max(seq) FROM search_queue").fetchone()[0]
+
+    def queued_since(self, applied: int, mark: int) -> list[str]:
+        """The documents changed after ``applied`` and up to ``mark``."""
+        rows = self.conn.execute(
+            "SELECT document_id FROM search_queue WHERE seq > ? AND seq <= ?"
+            " GROUP BY document_id ORDER BY min(seq)",
+            (applied, mark),
+        )
+        return [r[0] for r in rows]
+
+    def count_queued(self, applied: int) -> int:
+        return self.conn.execute(
+            "SELECT count(DISTINCT document_id) FROM search_queue WHERE seq > ?", (applied,)
+        ).fetchone()[0]
+
+    def last_mark(self) -> int:
+        """The last mark ever given (kept by SQLite even when the queue is trimmed): an
+        index that applied more belongs to a database that went back in time."""
+        try:
+            row = self.conn.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'search_queue'"
+            ).fetchone()
+        except sqlite3.OperationalError:  # no AUTOINCREMENT row written yet
+            return 0
+        return int(row[0]) if row else 0
+
+    def queue_in_step(self, applied: int) -> tuple[str | None, bool]:
+        """The store's identity for the index, and whether nothing after ``applied``
+        waits (one query: asked before every search)."""
+        ident, last, top = self.conn.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'search_store_id'),"
+            " (SELECT seq FROM sqlite_sequence WHERE name = 'search_queue'),"
+            " (SELECT max(seq) FROM search_queue)"
+        ).fetchone()
+        return ident, applied <= (last or 0) and (top is None or top <= applied)
+
+    def trim_queue(self, upto: int) -> None:
+        """Forget queued changes up to ``upto``: the one index of this file took them."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM search_queue WHERE seq <= ?", (upto,))
+
+    def open_body(self, rowid: int) -> Any:
+        """A document's body to read a piece at a time (``read(n)``, ``len``: bytes of
+        UTF-8), by its row number."""
+        return self.conn.blobopen("documents", "text", rowid, readonly=True)
+
+    def reader_connection(self) -> Any | None:
+        """A second, read-only connection to the same database, for a thread that reads
+        ahead (None: an in-memory database, which has no second connection)."""
+        if self.path in ("", ":memory:") or self.path.startswith("file::memory:"):
+            return None
+        return sqlite3.connect(f"file:{Path(self.path).resolve()}?mode=ro", uri=True)
 
     def get_record(self, doc_id: str) -> dict[str, Any]:
         row = self.conn.execute(
@@ -431,7 +509,7 @@ class Store:
             return data
         hits = {hit["id"]: hit for hit in data["entities"]}
         for entity_id, fld, start, end, text in self.conn.execute(
-            "SELECT entity_id, field, start, end, text FROM mentions WHERE document_id = ?"
+            'SELECT entity_id, field, start, "end", text FROM mentions WHERE document_id = ?'
             " ORDER BY field != 'text', field, start",
             (doc_id,),
         ):
@@ -464,7 +542,7 @@ class Store:
             raise StoreError(f"cannot count by {column!r}")
         rows = self.conn.execute(
             f"SELECT {column} AS k, count(*) FROM documents WHERE id {COUNTED}"
-            " GROUP BY k ORDER BY k IS NULL, k"
+            f" GROUP BY {column} ORDER BY {column} IS NULL, {column}"
         )
         return [(r[0], r[1]) for r in rows]
 
@@ -508,6 +586,7 @@ class EntityTables:
     ) -> None:
         """Replace the authority entities (id, type, name, data_json) and their names."""
         with self.store.transaction():
+            self.store.lock("authority")  # two writers replacing it at once: one at a time
             # Names of the entries given now are replaced; entries of a user's file given
             # at an earlier ingest keep theirs.
             self.conn.executemany(
@@ -527,12 +606,14 @@ class EntityTables:
     ) -> None:
         with self.store.transaction():
             self.conn.execute(
-                "INSERT OR IGNORE INTO entities(id, type, name, origin, data_json) VALUES (?,?,?,?,?)",
+                "INSERT INTO entities(id, type, name, origin, data_json) VALUES (?,?,?,?,?)"
+                " ON CONFLICT(id) DO NOTHING",
                 (entity_id, etype, name, origin, data_json),
             )
 
     def add_name(self, entity_id: str, name: str, key: str, kind: str) -> None:
         with self.store.transaction():
+            self.store.lock(entity_id)
             exists = self.conn.execute(
                 "SELECT 1 FROM entity_names WHERE entity_id = ? AND name = ?", (entity_id, name)
             ).fetchone()
@@ -549,9 +630,10 @@ class EntityTables:
     def authority_rows(self) -> list[sqlite3.Row]:
         """Authority entities as stored, with their names joined by a tab."""
         return self.conn.execute(
-            "SELECT e.id, e.type, e.name, e.data_json, group_concat(n.name, char(9)) AS names"
+            "SELECT e.id, e.type, e.name, e.data_json, group_concat(n.name, ?) AS names"
             " FROM entities e LEFT JOIN entity_names n ON n.entity_id = e.id"
-            " WHERE e.origin = 'authority' GROUP BY e.id"
+            " WHERE e.origin = 'authority' GROUP BY e.id",
+            ("\t",),
         ).fetchall()
 
     def learned_names(self) -> list[sqlite3.Row]:
@@ -595,12 +677,12 @@ def update_record_json(store: Store, doc_id: str, data: dict[str, Any], sender: 
     # tokens taken out, the row written, the new ones put in, each statement reading the
     # body once.
     if renamed:
-        store.conn.execute(FTS_DELETE_SQL, (doc_id,))
+        store.fts_delete(doc_id)
         sets.append("entity_names = ?")
         values.append(names)
     store.conn.execute(f"UPDATE documents SET {', '.join(sets)} WHERE id = ?", (*values, doc_id))
     if renamed:
-        store.conn.execute(FTS_INSERT_SQL, (doc_id,))
+        store.fts_insert(doc_id)
 
 
 def replace_entities_of(store: Store, doc_id: str, data: dict[str, Any]) -> None:

@@ -1,0 +1,196 @@
+"""A PostgreSQL connection with the face of a ``sqlite3.Connection``, so that fonds' SQL
+and the code around it serve both stores.
+
+It takes the SQL fonds writes for SQLite: ``?`` and ``?N`` placeholders become psycopg's
+``%s`` and ``%(pN)s`` (outside string literals and quoted names), a literal ``%`` is
+doubled, and booleans are bound as integers (SQLite has no boolean). Rows answer by
+position and by column name, like ``sqlite3.Row``. Transactions are the caller's, as with
+SQLite in autocommit: ``BEGIN``, ``SAVEPOINT``, ``COMMIT`` are sent as written. What only
+SQLite has (FTS5, ``PRAGMA``, blobs) is not translated: the PostgreSQL store does that
+work its own way (``fonds.store.postgres``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from psycopg import pq
+
+from fonds.errors import StoreError
+
+# A string literal, a quoted name, a numbered or bare placeholder, or a percent sign.
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?(\d+)?|%")
+
+
+@lru_cache(maxsize=2048)
+def translate(sql: str) -> tuple[str, bool]:
+    """``sql`` with psycopg's placeholders, and whether they are named (``?N`` used)."""
+    named = any(m.group(1) for m in _TOKEN.finditer(sql) if m.group().startswith("?"))
+    count = 0
+
+    def swap(m: re.Match[str]) -> str:
+        nonlocal count
+        token = m.group()
+        if token == "%":
+            return "%%"
+        if not token.startswith("?"):
+            return token  # a literal or a quoted name, as written
+        count += 1
+        if not named:
+            return "%s"
+        return f"%(p{m.group(1) or count})s"
+
+    return _TOKEN.sub(swap, sql), named
+
+
+def _bind(params: Sequence[Any] | None, named: bool) -> Any:
+    if params is None:
+        return None
+    values = [int(v) if isinstance(v, bool) else v for v in params]
+    if named:
+        return {f"p{n}": v for n, v in enumerate(values, 1)}
+    return values
+
+
+class Row(tuple):  # type: ignore[type-arg]
+    """A result row: by position (``row[0]``), by name (``row["title"]``), ``keys()``, and
+    ``dict(row)``, as ``sqlite3.Row``."""
+
+    _index: dict[str, int]
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+def _row_factory(cursor: Any) -> Any:
+    description = cursor.description
+    if description is None:
+        return tuple
+    index = {d.name: n for n, d in enumerate(description)}
+
+    def make(values: Sequence[Any]) -> Row:
+        row = Row(values)
+        row._index = index
+        return row
+
+    return make
+
+
+class Cursor:
+    """The result of one statement: rows to fetch or iterate, the count of rows changed."""
+
+    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def lastrowid(self) -> None:
+        raise StoreError("PostgreSQL has no lastrowid: write INSERT … RETURNING id")
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone() if self._cursor.description else None
+
+    def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall() if self._cursor.description else []
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        return self._cursor.fetchmany(size) if self._cursor.description else []
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._cursor.description is None:
+            return iter(())
+        return iter(self._cursor)
+
+
+class PgConnection:
+    """One psycopg connection in autocommit mode, spoken to as ``sqlite3.Connection``."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            self.raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
+        except psycopg.Error as err:
+            raise ConnectionLost(f"cannot connect to PostgreSQL: {_first_line(err)}") from err
+        self.total_changes = 0
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
+        query, named = translate(sql)
+        if not params:
+            query, params = sql if "?" not in sql else query, None
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(query, _bind(params, named))  # type: ignore[arg-type]
+        except psycopg.Error as err:
+            raise translate_error(err, self.raw) from err
+        if cursor.rowcount > 0 and not cursor.description:
+            self.total_changes += cursor.rowcount
+        return Cursor(cursor)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor:
+        query, named = translate(sql)
+        cursor = self.raw.cursor()
+        try:
+            cursor.executemany(query, (_bind(r, named) for r in rows))
+        except psycopg.Error as err:
+            raise translate_error(err, self.raw) from err
+        self.total_changes += max(cursor.rowcount, 0)
+        return Cursor(cursor)
+
+    @property
+    def in_transaction(self) -> bool:
+        status = self.raw.info.transaction_status
+        return status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
+
+    def commit(self) -> None:
+        if self.in_transaction:
+            self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.in_transaction:
+            self.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self) -> PgConnection:
+        return self
+
+    def __exit__(self, kind: Any, value: Any, tb: Any) -> None:
+        """As ``with sqlite3.Connection``: commit on success, roll back on an error."""
+        if kind is None:
+            self.commit()
+        else:
+            self.rollback()
+
+
+class PgError(StoreError):
+    """PostgreSQL refused a statement or the connection was lost."""
+
+
+class ConnectionLost(PgError):
+    """The server went away mid-run (restarted, stopped, or the network cut)."""
+
+
+def translate_error(err: psycopg.Error, conn: psycopg.Connection[Any]) -> PgError:
+    if conn.broken or conn.closed:
+        return ConnectionLost(f"lost the connection to PostgreSQL: {_first_line(err)}")
+    return PgError(f"PostgreSQL: {_first_line(err)}")
+
+
+def _first_line(err: Exception) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]

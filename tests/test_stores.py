@@ -1,0 +1,264 @@
+"""The store's contract, on both stores: a SQLite file and a real PostgreSQL server.
+
+Every test here runs twice (``archive_target``): what one store does, the other does the
+same, so that neither drifts. The PostgreSQL-only behaviour (many writers at once, a lost
+connection) is at the end."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from fonds.entities.edits import merge, rename, split, undo
+from fonds.entities.stage import EntityStage
+from fonds.errors import StoreError
+from fonds.model import ArchivalRef, EntityHit, Mention, Record
+from fonds.pipeline import ingest
+from fonds.search.service import search
+from fonds.store import is_server_url, open_store
+from fonds.store.sqlite import SourceStatus, Store
+from tests.conftest import CORPUS, SEEDS, new_database
+
+
+def _record(n: int, **extra: object) -> Record:
+    return Record(
+        id=f"doc-{n}",
+        source={"path": f"{n}.txt", "sha256": f"{n:064d}", "format": "text"},
+        title=f"Telegram {n}",
+        text=f"Telegram number {n} from Seoul.",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _another(target: str, tmp_path: Path, name: str) -> str:
+    """A second archive on the same kind of store as ``target``."""
+    if is_server_url(target):
+        server = target.split("?")[0].rsplit("/", 1)[0] + "/fonds?" + target.split("?", 1)[1]
+        return new_database(server)
+    return str(tmp_path / name)
+
+
+def _count(target: str) -> int:
+    """Documents as another connection sees them: committed ones only."""
+    if is_server_url(target):
+        other = open_store(target, readonly=True)
+        try:
+            return other.count_documents()
+        finally:
+            other.close()
+    with sqlite3.connect(target) as conn:
+        return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+
+def _ingested(target: str, paths: list[Path]) -> Store:
+    store = open_store(target)
+    summary = ingest(store, paths, EntityStage.for_store(store, ner="none").annotate)
+    assert summary.count("failed") == 0, summary.outcomes
+    return store
+
+
+def test_a_record_reads_back_as_written(archive_target: str) -> None:
+    store = open_store(archive_target)
+    record = _record(
+        1,
+        date="1950-01-19",
+        date_start="1950-01-19",
+        date_end="1950-01-19",
+        archival_refs=[ArchivalRef(archive="APRF", fond="45", opis="1", delo="346", raw="x")],
+        entities=[
+            EntityHit(
+                id="place-seoul",
+                type="place",
+                name="Seoul",
+                mentions=[Mention(start=22, end=27, text="Seoul")],
+            )
+        ],
+    )
+    store.write_record(record)
+    store.write_record(_record(2))  # no date: listed after the dated one
+    stored = store.get_record("doc-1")
+    assert stored["text"] == record.text
+    assert stored["entities"][0]["mentions"] == [{"start": 22, "end": 27, "text": "Seoul"}]
+    assert [r["id"] for r in store.iter_records()] == ["doc-1", "doc-2"]
+    assert store.counts_by_archive() == [("APRF", 1)]
+    store.write_record(record)  # the same record again: replaced, not doubled
+    assert store.count_documents() == 2
+    store.delete_documents({"doc-1"})
+    assert [r["id"] for r in store.iter_records()] == ["doc-2"]
+    assert store.conn.execute("SELECT count(*) FROM mentions").fetchone()[0] == 0
+    assert store.conn.execute("SELECT count(*) FROM archival_refs").fetchone()[0] == 0
+    store.close()
+
+
+def test_a_batch_commits_every_so_many_records_and_at_its_end(archive_target: str) -> None:
+    store = open_store(archive_target)
+    with store.batch(records=3, seconds=3600):
+        for n in range(5):
+            store.write_record(_record(n))
+            assert _count(archive_target) == (3 if n >= 2 else 0)
+    assert _count(archive_target) == 5
+    store.close()
+
+
+def test_a_failed_record_in_a_batch_is_undone_alone(archive_target: str) -> None:
+    store = open_store(archive_target)
+    with store.batch(records=100, seconds=3600):
+        store.write_record(_record(1))
+        broken = _record(2)
+        broken.source = {"path": None, "sha256": "0" * 64, "format": "text"}  # NOT NULL
+        with pytest.raises(StoreError):
+            store.write_record(broken)
+        store.write_record(_record(3))
+    assert [r["id"] for r in store.iter_records()] == ["doc-1", "doc-3"]
+    assert _count(archive_target) == 2
+    store.close()
+
+
+def test_leaving_a_batch_by_an_error_keeps_what_was_written(archive_target: str) -> None:
+    store = open_store(archive_target)
+    with pytest.raises(KeyboardInterrupt), store.batch(records=100, seconds=3600):
+        store.write_record(_record(1))
+        store.set_source_status(SourceStatus("1.txt", "1", "ok", "plain", None, 1))
+        raise KeyboardInterrupt
+    assert _count(archive_target) == 1
+    assert not store.conn.in_transaction
+    store.write_record(_record(2))  # a transaction per record again
+    assert _count(archive_target) == 2
+    store.close()
+
+
+def test_the_change_marker_sees_commits_of_other_connections(archive_target: str) -> None:
+    writer = open_store(archive_target)
+    reader = open_store(archive_target, readonly=True)
+    before = reader.change_marker()
+    assert reader.change_marker() == before  # nothing happened
+    writer.write_record(_record(1))
+    assert reader.change_marker() != before
+    writer.close()
+    reader.close()
+
+
+def test_an_ingest_exports_and_searches_the_same(archive_target: str, tmp_path: Path) -> None:
+    """The seeds and the FRUS excerpt, ingested: the same records, in the same order, and
+    the same hits for searches of every shape, as from the SQLite store."""
+    paths = [SEEDS, CORPUS / "frus"]
+    store = _ingested(archive_target, paths)
+    records = list(store.iter_records())
+    assert len(records) == 46
+    reference = _ingested(str(tmp_path / "reference.db"), paths)
+    assert [r["id"] for r in records] == [r["id"] for r in reference.iter_records()]
+    assert records == list(reference.iter_records())
+    for query in ["Kim Il Sung", "Pak Hon-yong", "Seoul telegram", '"Syngman Rhee"', "type:memo"]:
+        got, expected = search(store, query).as_json(), search(reference, query).as_json()
+        got.pop("took_ms", None)
+        expected.pop("took_ms", None)
+        assert got == expected, query
+    store.close()
+    reference.close()
+
+
+def test_entity_edits_and_their_undo_with_mentions_in_rows(
+    archive_target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merges, splits, renames and undos leave the same records and mention rows whether a
+    record keeps its mentions in its JSON or as rows only (``MENTIONS_IN_ROWS``)."""
+    from fonds.store import sqlite as store_module
+
+    in_json = _ingested(archive_target, [SEEDS])
+    monkeypatch.setattr(store_module, "MENTIONS_IN_ROWS", 1)
+    in_rows = _ingested(_another(archive_target, tmp_path, "rows.db"), [SEEDS])
+    heads = [json.loads(r[0]) for r in in_rows.conn.execute("SELECT record_json FROM documents")]
+    assert all(h.get("mentions_in_rows") for h in heads)
+
+    def same() -> None:
+        assert list(in_rows.iter_records()) == list(in_json.iter_records())
+        sql = (
+            'SELECT document_id, entity_id, field, start, "end", text FROM mentions'
+            " ORDER BY 1, 3, 4"
+        )
+        assert in_rows.conn.execute(sql).fetchall() == in_json.conn.execute(sql).fetchall()
+
+    same()
+    for store in (in_json, in_rows):
+        merge(store, "person-pelishenko", "person-aleksandr-ignatiev")
+    same()
+    assert "person-pelishenko" not in {
+        e["id"] for r in in_json.iter_records() for e in r["entities"]
+    }
+    new_ids = [
+        split(store, "person-kim-il-sung", ["Kim"], "Kim (unresolved)")
+        for store in (in_json, in_rows)
+    ]
+    assert new_ids[0] == new_ids[1]
+    same()
+    for store in (in_json, in_rows):
+        rename(store, "person-kim-il-sung", "Kim Il-sung (Kim Song-ju)")
+    same()
+    for store in (in_json, in_rows):
+        for _ in range(3):
+            undo(store)
+    same()
+    assert "person-pelishenko" in {e["id"] for r in in_json.iter_records() for e in r["entities"]}
+    in_json.close()
+    in_rows.close()
+
+
+# --- PostgreSQL: many writers, one database ----------------------------------------------
+
+
+def _ingest_into(url: str, folder: str, index_dir: str) -> int:
+    import os
+
+    os.environ["FONDS_INDEX_DIR"] = index_dir
+    store = open_store(url)
+    summary = ingest(store, [Path(folder)], EntityStage.for_store(store, ner="none").annotate)
+    store.close()
+    return summary.count("failed")
+
+
+def test_two_ingests_into_one_database_at_once_never_duplicate(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    url = new_database(postgres_server)
+    open_store(url).close()  # the schema, made once before they race
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        failed = pool.starmap(
+            _ingest_into, [(url, str(SEEDS), str(tmp_path / f"i{n}")) for n in range(2)]
+        )
+    assert failed == [0, 0]
+    store = open_store(url)
+    ids = [r[0] for r in store.conn.execute("SELECT id FROM documents")]
+    assert len(ids) == len(set(ids)) == 5
+    names = store.conn.execute(
+        "SELECT count(*), count(DISTINCT (entity_id, name, kind)) FROM entity_names"
+    ).fetchone()
+    assert names[0] == names[1]
+    entities = store.conn.execute("SELECT count(*), count(DISTINCT id) FROM entities").fetchone()
+    assert entities[0] == entities[1]
+    reference = _ingested(str(tmp_path / "one.db"), [SEEDS])
+    assert list(store.iter_records()) == list(reference.iter_records())
+    store.close()
+    reference.close()
+
+
+def test_a_lost_connection_says_so_and_a_new_store_goes_on(postgres_server: str) -> None:
+    from fonds.store.pg_connection import ConnectionLost
+
+    url = new_database(postgres_server)
+    store = open_store(url)
+    store.write_record(_record(1))
+    pid = store.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    admin = open_store(url)
+    admin.conn.execute("SELECT pg_terminate_backend(?)", (pid,))
+    with pytest.raises(ConnectionLost, match="lost the connection to PostgreSQL"):
+        store.write_record(_record(2))
+    again = open_store(url)
+    again.write_record(_record(2))
+    assert again.count_documents() == 2
+    again.close()
+    admin.close()
