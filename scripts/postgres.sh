@@ -5,9 +5,10 @@
 #
 #   bash scripts/postgres.sh install     # installs the package, if missing
 #   bash scripts/postgres.sh start DIR   # prints the server's URL (database "fonds")
+#   bash scripts/postgres.sh restart DIR # stops and starts it again (the tests' fault)
 #   bash scripts/postgres.sh stop DIR    # stops it; DIR can then be removed
 set -euo pipefail
-action=${1:?usage: postgres.sh install|start|stop DIR}
+action=${1:?usage: postgres.sh install|start|restart|stop DIR}
 dir=${2:-}
 port=${FONDS_PG_PORT:-54329}
 
@@ -37,6 +38,10 @@ start)
     as_owner "$bin/createdb" -h "$dir" -p "$port" -U postgres fonds
     echo "postgresql://postgres@/fonds?host=$dir&port=$port"
     ;;
+restart)
+    dir=${dir:?usage: postgres.sh restart DIR}
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m immediate -w -t 60 restart >&2
+    ;;
 stop)
     dir=${dir:?usage: postgres.sh stop DIR}
     if [ -n "$bin" ] && [ -f "$dir/data/postmaster.pid" ]; then
@@ -44,7 +49,7 @@ stop)
     fi
     ;;
 *)
-    echo "usage: postgres.sh install|start|stop DIR" >&2
+    echo "usage: postgres.sh install|start|restart|stop DIR" >&2
     exit 2
     ;;
 esac

@@ -152,7 +152,7 @@ def test_an_ingest_exports_and_searches_the_same(archive_target: str, tmp_path: 
     reference = _ingested(str(tmp_path / "reference.db"), paths)
     assert [r["id"] for r in records] == [r["id"] for r in reference.iter_records()]
     assert records == list(reference.iter_records())
-    for query in ["Kim Il Sung", "Pak Hon-yong", "Seoul telegram", '"Syngman Rhee"', "type:memo"]:
+    for query in ["Kim Il Sung", "Pak Hon-yong", "Seoul telegram", '"Syngman Rhee"', "type:telegram"]:
         got, expected = search(store, query).as_json(), search(reference, query).as_json()
         got.pop("took_ms", None)
         expected.pop("took_ms", None)

@@ -14,6 +14,7 @@ import click
 
 from fonds.cli_common import SETTINGS, column_width, cut, db_option, friendly_errors, open_store
 from fonds.counted import counted
+from fonds.errors import ConfigError
 from fonds.store import is_server_url, store_exists
 
 if TYPE_CHECKING:
@@ -50,6 +51,14 @@ def main() -> None:
     help="Worker processes that read and annotate (default: one per core). A small run "
     f"(under {SMALL_RUN_FILES} files and {SMALL_RUN_BYTES // 1_000_000} MB) uses one process.",
 )
+@click.option(
+    "--cluster",
+    envvar="FONDS_DASK_SCHEDULER",
+    default=None,
+    metavar="ADDRESS",
+    help="A Dask scheduler (tcp://host:8786) whose workers read and annotate, instead of "
+    "local processes; needs --db postgresql://… (every worker reads the archive there).",
+)
 @friendly_errors
 def ingest(
     paths: tuple[Path, ...],
@@ -58,6 +67,7 @@ def ingest(
     authority: str | None,
     quiet: bool,
     jobs: int | None,
+    cluster: str | None,
 ) -> None:
     """Read files or folders (recursively), extract each record, store it.
 
@@ -76,6 +86,11 @@ def ingest(
 
     if authority:
         os.environ["FONDS_AUTHORITY"] = authority
+    if cluster and not is_server_url(db):
+        raise ConfigError(
+            "--cluster needs --db postgresql://…: the cluster's workers read the archive "
+            "from the database every machine reaches, not from a file on this one"
+        )
     missing = [p for p in paths if not p.exists()]
     store = open_store(db)
     skipped: list[Path] = []
@@ -83,7 +98,7 @@ def ingest(
     for note in skipped:
         click.echo(f"skipped: {note} (a folder's notes; name the file to ingest it)", err=True)
     sizes = [file_size(f) for f in files]
-    workers = _workers(jobs, len(files), sum(sizes))
+    workers = 2 if cluster else _workers(jobs, len(files), sum(sizes))  # a cluster's: below
     annotate = settle = stage = None
     if not no_entities:
         from fonds.entities.stage import EntityStage
@@ -104,7 +119,7 @@ def ingest(
             bar.write(f"failed: {outcome.message}", file=sys.stderr)
 
     try:
-        with _executor(workers) as executor:
+        with _executor(workers, cluster) as (executor, workers):
             parallel = None
             if executor is not None:
                 from fonds.parallel import Parallel, WorkerConfig
@@ -159,17 +174,24 @@ def _workers(jobs: int | None, files: int, size: int) -> int:
 
 
 @contextlib.contextmanager
-def _executor(workers: int) -> Any:
-    """A process pool of ``workers`` (none for one), shut down without waiting for
+def _executor(workers: int, cluster: str | None = None) -> Any:
+    """The executor and how many tasks it runs at once: a Dask cluster's (``cluster``),
+    else a process pool of ``workers`` (none for one), shut down without waiting for
     queued work when the run stops early."""
+    if cluster:
+        from fonds.cluster import cluster_executor
+
+        with cluster_executor(cluster) as (executor, slots):
+            yield executor, slots
+        return
     if workers <= 1:
-        yield None
+        yield None, workers
         return
     from fonds.parallel import process_pool
 
     executor = process_pool(workers)
     try:
-        yield executor
+        yield executor, workers
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
         raise

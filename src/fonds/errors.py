@@ -27,5 +27,10 @@ class StoreError(FondsError):
     """The database refused an operation or is in an unexpected state."""
 
 
+class StoreLost(StoreError):
+    """The database went away (a server restarted or unreachable): no file is to blame,
+    and the run stops; what was committed stays."""
+
+
 class NotFound(FondsError):
     """A document or entity asked for by id does not exist."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -32,7 +33,7 @@ from pathlib import Path
 from fonds.entities.ner import NerModel, load_ner
 from fonds.entities.parts import in_parts, part_bounds, part_record
 from fonds.entities.stage import Discovery, EntityStage
-from fonds.errors import FondsError, ReadError
+from fonds.errors import FondsError, ReadError, StoreLost
 from fonds.extract.record import build_record
 from fonds.model import Draft, Record, SourceFile
 from fonds.pipeline import (
@@ -131,6 +132,9 @@ class Parallel:
 
 _STAGES: dict[WorkerConfig, EntityStage] = {}
 _RECOGNIZERS: dict[str, NerModel | None] = {}
+# A worker's stage annotates one batch at a time: a Dask worker may run several tasks at
+# once in threads (start them with --nthreads 1 for every core to annotate).
+_STAGE_LOCK = threading.Lock()
 
 
 def worker_init() -> None:
@@ -220,12 +224,13 @@ def annotate_task(
     config: WorkerConfig, records: list[Record]
 ) -> tuple[list[Record], list[Discovery]]:
     """Annotate records (in batches, as one process does); the identities made up."""
-    stage = _stage(config)
-    if stage is None or not records:
-        return records, []
-    for start in range(0, len(records), BATCH_SIZE):
-        stage.annotate(records[start : start + BATCH_SIZE])
-    return records, stage.take_discovered()
+    with _STAGE_LOCK:
+        stage = _stage(config)
+        if stage is None or not records:
+            return records, []
+        for start in range(0, len(records), BATCH_SIZE):
+            stage.annotate(records[start : start + BATCH_SIZE])
+        return records, stage.take_discovered()
 
 
 @dataclass
@@ -381,7 +386,7 @@ def _write(
     new_ids: list[str] = []
     try:
         existed = _store_records(store, read.records, old_ids, new_ids, parts)
-    except BrokenProcessPool:
+    except (BrokenProcessPool, StoreLost):
         raise
     except Exception as err:  # a part that failed: the file's records before it stay
         message = failure_message(display, err)
@@ -512,6 +517,8 @@ def _ingest_volume(
                     write_next()
                 if errors:
                     break
+    except (BrokenProcessPool, StoreLost):
+        raise
     except Exception as err:  # the documents read before the break are kept
         errors.append(failure_message(display, err))
     if batch and not errors:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from fonds.copies.links import link_copies, regroup
 from fonds.counted import counted
 from fonds.entities.parts import JoinedParts, annotated_parts, in_parts
-from fonds.errors import FondsError, ReadError
+from fonds.errors import FondsError, ReadError, StoreLost
 from fonds.extract.record import build_record
 from fonds.memory import release_free_memory
 from fonds.model import Record
@@ -173,6 +173,8 @@ def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> 
             if len(batch) >= BATCH_SIZE:
                 flush()
         flush()
+    except StoreLost:  # no file is to blame: the run stops
+        raise
     except Exception as err:  # a reader bug must not end the run either: it is data
         if not writing[0]:
             _keep_what_was_read(flush)

@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
-from fonds.errors import StoreError
+from fonds.errors import StoreError, StoreLost
 
 # A string literal, a quoted name, a numbered or bare placeholder, or a percent sign.
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?(\d+)?|%")
@@ -132,8 +132,8 @@ class PgConnection:
         query, named = translate(sql)
         if not params:
             query, params = sql if "?" not in sql else query, None
-        cursor = self.raw.cursor()
         try:
+            cursor = self.raw.cursor()
             cursor.execute(query, _bind(params, named))  # type: ignore[arg-type]
         except psycopg.Error as err:
             raise translate_error(err, self.raw) from err
@@ -143,8 +143,8 @@ class PgConnection:
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor:
         query, named = translate(sql)
-        cursor = self.raw.cursor()
         try:
+            cursor = self.raw.cursor()
             cursor.executemany(query, (_bind(r, named) for r in rows))
         except psycopg.Error as err:
             raise translate_error(err, self.raw) from err
@@ -182,13 +182,16 @@ class PgError(StoreError):
     """PostgreSQL refused a statement or the connection was lost."""
 
 
-class ConnectionLost(PgError):
+class ConnectionLost(StoreLost):
     """The server went away mid-run (restarted, stopped, or the network cut)."""
 
 
 def translate_error(err: psycopg.Error, conn: psycopg.Connection[Any]) -> PgError:
     if conn.broken or conn.closed:
-        return ConnectionLost(f"lost the connection to PostgreSQL: {_first_line(err)}")
+        return ConnectionLost(
+            f"lost the connection to PostgreSQL ({_first_line(err)}); everything committed "
+            "before stays: run the same command again to finish"
+        )
     return PgError(f"PostgreSQL: {_first_line(err)}")
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fonds.errors import NotFound, StoreError
+from fonds.errors import NotFound, StoreError, StoreLost
 from fonds.model import Record
 from fonds.store.migrations import migrate
 
@@ -212,8 +212,7 @@ class Store:
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute(f"ROLLBACK TO {name}")
-                self.conn.execute(f"RELEASE {name}")
+                self._undo(name)
                 raise
             finally:
                 self._depth -= 1
@@ -230,13 +229,22 @@ class Store:
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK TO change")
-                self.conn.execute("RELEASE change")
+                self._undo("change")
                 raise
             self.conn.execute("RELEASE change")
         finally:
             self._depth = 0
         self._written()
+
+    def _undo(self, savepoint: str) -> None:
+        """Roll a failed change back to its savepoint; with the connection lost there is
+        nothing to roll back (the server ended the transaction), and the error that
+        says so first is the one raised."""
+        try:
+            self.conn.execute(f"ROLLBACK TO {savepoint}")
+            self.conn.execute(f"RELEASE {savepoint}")
+        except StoreLost:
+            pass
 
     @contextmanager
     def batch(self, records: int = BATCH_RECORDS, seconds: float = BATCH_SECONDS) -> Iterator[None]:
