@@ -262,3 +262,59 @@ def test_a_lost_connection_says_so_and_a_new_store_goes_on(postgres_server: str)
     assert again.count_documents() == 2
     again.close()
     admin.close()
+
+
+def test_the_web_app_answers_the_same_from_both_stores(
+    postgres_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every JSON route and the main pages, from an archive in PostgreSQL and the same
+    archive in SQLite: the same answers (a page names no database)."""
+    from fastapi.testclient import TestClient
+
+    from fonds.web.app import create_app
+
+    monkeypatch.setenv("FONDS_INDEX_DIR", str(tmp_path / "indexes"))
+    paths = [SEEDS, CORPUS / "frus"]
+    url = new_database(postgres_server)
+    sqlite_path = str(tmp_path / "web.db")
+    for target in (url, sqlite_path):
+        _ingested(target, paths).close()
+    routes = [
+        "/api/search?q=Kim+Il+Sung",
+        "/api/search?q=Rhee&sort=date&limit=50",
+        "/api/search?q=type:telegram&offset=5",
+        "/api/status",
+        "/api/documents/ecef1b9c8431f36a",
+        "/api/documents/ecef1b9c8431f36a/similar",
+        "/api/documents/ecef1b9c8431f36a/citations",
+        "/api/entities?q=kim",
+        "/api/entities?type=place",
+        "/api/entities/person-kim-il-sung",
+        "/api/entities/place-seoul",
+        "/api/timeline",
+        "/api/timeline?start=1949-01-01&end=1949-06-30",
+        "/api/network",
+        "/api/places",
+        "/",
+        "/search?q=Pak+Hon-yong",
+        "/documents/ccb07baff76e2ac9",
+        "/entities/person-kim-il-sung",
+        "/timeline",
+        "/network",
+    ]
+    answers = []
+    for target in (url, sqlite_path):
+        with TestClient(create_app(target)) as client:
+            answers.append([(client.get(r).status_code, client.get(r).text) for r in routes])
+    for route, from_pg, from_sqlite in zip(routes, *answers, strict=True):
+        assert from_pg[0] == 200, (route, from_pg[1][:300])
+        got, expected = from_pg[1], from_sqlite[1]
+        if route.startswith("/api/search") or route == "/search?q=Pak+Hon-yong":
+            got, expected = _without_timing(got), _without_timing(expected)
+        assert got == expected, route
+
+
+def _without_timing(text: str) -> str:
+    import re
+
+    return re.sub(r'"took_ms": ?[0-9.]+|\(relevance, [0-9]+ ms\)|[0-9.]+ ms', "", text)

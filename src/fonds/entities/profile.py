@@ -21,7 +21,8 @@ def entity_profile(store: Store, entity_id: str, co_limit: int = 15) -> dict[str
     names = [
         r[0]
         for r in store.conn.execute(
-            "SELECT DISTINCT name FROM entity_names WHERE entity_id = ? ORDER BY kind, name",
+            "SELECT name FROM entity_names WHERE entity_id = ?"
+            " GROUP BY name ORDER BY min(kind), name",
             (entity_id,),
         )
     ]

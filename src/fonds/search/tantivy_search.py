@@ -124,21 +124,21 @@ class TantivyBackend:
         if plan.sort == "date":
             found = searcher.search(
                 query,
-                limit,
+                offset + limit + TIE_SLACK,
                 count=True,
-                offset=offset,
                 order_by_field="date_start",
                 order=tantivy.Order.Asc,
             )
+            page = _ties_by_id(searcher, found.hits, offset, limit, descending=False)
         elif plan.sort == "-date":
             found = searcher.search(
                 query,
-                limit,
+                offset + limit + TIE_SLACK,
                 count=True,
-                offset=offset,
                 order_by_field="date_end",
                 order=tantivy.Order.Desc,
             )
+            page = _ties_by_id(searcher, found.hits, offset, limit)
         elif (known := self._word_total(searcher, plan)) is not None:
             # one word: its document frequency is the total, so the ranking pass need not
             # count, and block-max WAND skips postings that cannot reach the page
@@ -480,22 +480,30 @@ TIE_SLACK = 16
 
 
 def _ties_by_id(
-    searcher: tantivy.Searcher, hits: list[tuple[float, Any]], offset: int, limit: int
+    searcher: tantivy.Searcher,
+    hits: list[tuple[Any, Any]],
+    offset: int,
+    limit: int,
+    descending: bool = True,
 ) -> list[tuple[float, str]]:
-    """The page ``offset:offset+limit`` of hits ranked by score, equal scores by document
-    id: the same page however the index's segments were made (a rebuild, a replica on
-    another server, or either store), where Tantivy breaks ties by segment and position.
-    Ids are read only for the scores on the page (``TIE_SLACK`` hits past its end are
-    collected; a tie longer than that at its end is ordered among those read)."""
-    on_page = {score for score, _ in hits[offset : offset + limit]}
+    """The page ``offset:offset+limit`` of hits ranked by score (or by a date, ``hits``
+    from a sort by a field), equal ones by document id: the same page however the index's
+    segments were made (a rebuild, a replica on another server, or either store), where
+    Tantivy breaks ties by segment and position. Ids are read only for the values on the
+    page (``TIE_SLACK`` hits past its end are collected; a tie longer than that at its
+    end is ordered among those read)."""
+    on_page = {value for value, _ in hits[offset : offset + limit]}
+    sign = -1 if descending else 1
     ordered = sorted(
         (
-            (float(score), searcher.doc(addr)["id"][0])
-            for score, addr in hits
-            if score in on_page
+            (value, searcher.doc(addr)["id"][0])
+            for value, addr in hits
+            if value in on_page
         ),
-        key=lambda hit: (-hit[0], hit[1]),
+        key=lambda hit: (sign * hit[0], hit[1]),
     )
-    above = sum(1 for score, _ in hits if score not in on_page and score > max(on_page, default=0))
-    return ordered[offset - above : offset - above + limit]
+    before = sum(1 for value, _ in hits[:offset] if value not in on_page)
+    return [
+        (float(value), doc_id) for value, doc_id in ordered[offset - before : offset - before + limit]
+    ]
 

@@ -51,10 +51,15 @@ def files_base(target: str | Path) -> str:
     or searches the database keeps its own copy of the index, in step with the database."""
     if not is_server_url(target):
         return str(target)
-    url = re.sub(r"//[^@/]*:[^@/]*@", "//", str(target))  # a password names nothing
+    url = shown(target)  # a password names nothing
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", url.split("?")[0].rsplit("/", 1)[-1]) or "db"
     digest = hashlib.sha256(url.encode()).hexdigest()[:12]
     folder = os.environ.get("FONDS_INDEX_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "fonds"
     )
     return os.path.join(folder, f"{name}-{digest}")
+
+
+def shown(target: str | Path) -> str:
+    """``--db`` as it may be printed: a server URL without its password."""
+    return re.sub(r"(//[^:@/]*):[^@/]*@", r"\1:***@", str(target))

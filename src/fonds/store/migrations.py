@@ -9,14 +9,16 @@ from datetime import UTC, datetime
 # a citation, an archival reference, a translator; then the one with more of the rest of
 # the record (a summary, a date, the archive's record number and page, the language, the
 # classification); then the most text; then the first by id. An ORDER BY over
-# ``documents d``.
+# ``documents d``, in SQL that SQLite and PostgreSQL read alike (a condition counted as
+# an integer).
 PREFERRED_ORDER = (
     "(coalesce(d.citation, '') != '') DESC,"
     " EXISTS (SELECT 1 FROM archival_refs r WHERE r.document_id = d.id) DESC,"
     " (coalesce(d.translator, '') != '') DESC,"
-    " ((coalesce(d.summary, '') != '') + (d.date IS NOT NULL) + (coalesce(d.record_id, '') != '')"
-    " + (coalesce(d.url, '') != '') + (coalesce(d.original_language, '') != '')"
-    " + (coalesce(d.classification, '') != '')) DESC,"
+    " (CAST(coalesce(d.summary, '') != '' AS INTEGER) + CAST(d.date IS NOT NULL AS INTEGER)"
+    " + CAST(coalesce(d.record_id, '') != '' AS INTEGER) + CAST(coalesce(d.url, '') != '' AS INTEGER)"
+    " + CAST(coalesce(d.original_language, '') != '' AS INTEGER)"
+    " + CAST(coalesce(d.classification, '') != '' AS INTEGER)) DESC,"
     " length(d.text) DESC, d.id"
 )
 

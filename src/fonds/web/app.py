@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -33,6 +32,7 @@ from fonds.errors import (
     StoreError,
 )
 from fonds.search import semantic, service
+from fonds.store import store_exists
 from fonds.web import api, explore, openapi, stats, views, writes
 from fonds.web.guard import Guard, json_error, wants_json
 from fonds.web.pages import ENV
@@ -77,7 +77,7 @@ def create_app(
         # Threads rendering pages hand the interpreter lock on every 1 ms instead of 5, so
         # the event loop (status checks, the start of every request) gets a turn sooner.
         sys.setswitchinterval(state.limits.switch_interval)
-        if Path(state.db_path).exists():  # first visitors should not pay for the counts
+        if store_exists(state.db_path):  # first visitors should not pay for the counts
             jobs = [
                 # the count /api/status gives: then a health check never waits for a thread
                 lambda s: s.cached("documents", lambda: s.reader().count_documents()),

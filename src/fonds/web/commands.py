@@ -73,10 +73,11 @@ def serve(
     import uvicorn
 
     from fonds.errors import StoreError
+    from fonds.store import is_server_url, shown, store_exists
     from fonds.web.app import create_app
     from fonds.web.state import WebLimits, check_token
 
-    if not Path(db).exists():
+    if not store_exists(db):
         raise StoreError(f"{db}: no such archive; create it with `fonds ingest PATH --db {db}`")
     if write_token:
         click.echo(
@@ -89,7 +90,7 @@ def serve(
     hosts = host_names(host, allowed_hosts)
     mode = "read-write (token required)" if token else "read-only"
     plural = f", {workers} workers" if workers > 1 else ""
-    click.echo(f"fonds: serving {db} on http://{host}:{port}/ ({mode}{plural})", err=True)
+    click.echo(f"fonds: serving {shown(db)} on http://{host}:{port}/ ({mode}{plural})", err=True)
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -104,7 +105,7 @@ def serve(
         return
     # Workers are separate processes that import the app: hand them the archive and the
     # token through their environment (never on a command line, where `ps` shows it).
-    os.environ["FONDS_SERVE_DB"] = str(Path(db).resolve())
+    os.environ["FONDS_SERVE_DB"] = db if is_server_url(db) else str(Path(db).resolve())
     os.environ["FONDS_ALLOWED_HOSTS"] = ",".join(hosts)
     os.environ["FONDS_WARM_SEMANTIC"] = "0" if lazy_semantic else "1"
     if token:

@@ -99,8 +99,9 @@ def timeline(store: Store, start: str | None, end: str | None, person: str | Non
     )
     rows = store.conn.execute(
         f"SELECT substr(d.date_start, 1, {width}) AS k,"
-        f" max(substr(d.date_start, 1, {width}), coalesce(substr(d.date_end, 1, {width}), ''))"
-        f" AS e, count(*) FROM documents d WHERE {cond} GROUP BY k, e",
+        f" CASE WHEN substr(d.date_start, 1, {width}) >= coalesce(substr(d.date_end, 1, {width}),"
+        f" '') THEN substr(d.date_start, 1, {width}) ELSE substr(d.date_end, 1, {width}) END"
+        f" AS e, count(*) FROM documents d WHERE {cond} GROUP BY 1, 2",
         args,
     ).fetchall()
     keys = _keys(first, last, granularity)

@@ -120,7 +120,7 @@ def entity_documents(
     # the mentions of the preferred record, or of a copy when only copies name it
     rows = store.conn.execute(
         "SELECT d.id, d.title, d.date, d.doc_type,"
-        " CASE WHEN sum(cd.document_id IS NULL) > 0 THEN sum(cd.document_id IS NULL)"
+        " CASE WHEN count(*) > count(cd.document_id) THEN count(*) - count(cd.document_id)"
         f" ELSE count(*) END AS n FROM mentions m {GROUPED}"
         f" JOIN documents d ON d.id = {GROUP_ID} WHERE m.entity_id = ?"
         " GROUP BY d.id ORDER BY d.date_start IS NULL, d.date_start, d.id LIMIT ? OFFSET ?",
@@ -150,7 +150,8 @@ def co_mentioned(store: Store, entity_id: str, limit: int = 24) -> list[dict[str
         " ON m2.document_id = m1.document_id AND m2.entity_id != m1.entity_id"
         " LEFT JOIN copy_duplicates cd ON cd.document_id = m2.document_id"
         " LEFT JOIN entities e ON e.id = m2.entity_id"
-        " WHERE m1.entity_id = ? GROUP BY m2.entity_id ORDER BY n DESC, m2.entity_id LIMIT ?",
+        " WHERE m1.entity_id = ? GROUP BY m2.entity_id, e.name, e.type"
+        " ORDER BY n DESC, m2.entity_id LIMIT ?",
         (entity_id, limit),
     ).fetchall()
     return [
@@ -173,8 +174,9 @@ def find_entities(
         ids = {
             r[0]
             for r in state.reader().conn.execute(
-                "SELECT id FROM entities WHERE name LIKE ? ESCAPE '\\' UNION"
-                " SELECT entity_id FROM entity_names WHERE name LIKE ? ESCAPE '\\'",
+                # lower() on both sides: LIKE ignores case in SQLite, not in PostgreSQL
+                "SELECT id FROM entities WHERE lower(name) LIKE lower(?) ESCAPE '\\' UNION"
+                " SELECT entity_id FROM entity_names WHERE lower(name) LIKE lower(?) ESCAPE '\\'",
                 (like, like),
             )
         }

@@ -15,6 +15,7 @@ from typing import TypeVar
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from fonds.errors import ConfigError, StoreError
+from fonds.store import is_server_url, open_store, store_exists
 from fonds.store.sqlite import Store
 from fonds.web.upload_worker import UploadWorker
 
@@ -102,9 +103,9 @@ class WebState:
         """This thread's read-only store, opened on first use."""
         store = getattr(self._local, "store", None)
         if store is None:
-            if not Path(self.db_path).exists():
+            if not store_exists(self.db_path):
                 raise StoreError(f"{self.db_path}: no such archive; run `fonds ingest` first")
-            store = Store(self.db_path, readonly=True)
+            store = open_store(self.db_path, readonly=True)
             self._local.store = store
         return store
 
@@ -112,7 +113,7 @@ class WebState:
     def writer(self) -> Iterator[Store]:
         """A read-write store for one write, one writer at a time."""
         with self.write_lock:
-            store = Store(self.db_path)
+            store = open_store(self.db_path)
             try:
                 yield store
             finally:
@@ -121,7 +122,10 @@ class WebState:
 
     def version(self) -> str:
         """Changes whenever the archive changes (any commit touches the file or its
-        write-ahead log): the key of cached views. Costs two stat calls, no query."""
+        write-ahead log): the key of cached views. Costs two stat calls, no query; on a
+        PostgreSQL database, where other writers commit, one query."""
+        if is_server_url(self.db_path):
+            return str(self.reader().change_marker()[0])
         parts = []
         for suffix in ("", "-wal"):
             try:

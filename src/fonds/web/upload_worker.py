@@ -34,9 +34,9 @@ def ingest_upload(db_path: str, path: str) -> dict[str, Any]:
     from fonds.entities.stage import EntityStage
     from fonds.pipeline import ingest_file
     from fonds.settings import load_settings
-    from fonds.store.sqlite import Store
+    from fonds.store import open_store
 
-    store = Store(db_path)
+    store = open_store(db_path)
     try:
         stage = EntityStage.for_store(store, ner=load_settings().ner_model)
         outcome = ingest_file(store, Path(path), stage.annotate)

@@ -11,6 +11,7 @@ from email.policy import HTTP
 from pathlib import Path
 
 from fonds.errors import FondsError, QuerySyntaxError
+from fonds.store import files_base
 
 
 class UploadQuotaFull(FondsError):
@@ -45,7 +46,9 @@ def file_from_body(content_type: str, body: bytes, filename: str | None) -> tupl
 
 
 def upload_folder(db_path: str) -> Path:
-    return Path(db_path).resolve().parent / "uploads"
+    """Where uploaded files are kept: beside the archive's file, or for a PostgreSQL
+    database beside this machine's copy of its index (``files_base``)."""
+    return Path(files_base(db_path)).resolve().parent / "uploads"
 
 
 def store_upload(db_path: str, name: str, data: bytes, quota: int) -> tuple[Path, bool]:
