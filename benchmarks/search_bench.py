@@ -431,7 +431,7 @@ def fonds_module() -> Any:
     return service
 
 
-def fonds_build(db: Path) -> dict[str, Any]:
+def fonds_build(db: Path, server: str | None = None) -> dict[str, Any]:
     service = fonds_module()
     if not hasattr(service, "rebuild_index"):
         return {
@@ -439,8 +439,20 @@ def fonds_build(db: Path) -> dict[str, Any]:
             " no fonds index build measured (search runs on what the"
             " store has)"
         }
+    from fonds.store import open_store
     from fonds.store.sqlite import Store
 
+    if server is not None:  # the same archive in PostgreSQL (fonds transfer)
+        from fonds.search.tantivy_index import index_path
+
+        store = open_store(server)
+        t0 = time.perf_counter()
+        service.rebuild_index(store)
+        seconds = time.perf_counter() - t0
+        folder = index_path(store)
+        store.close()
+        size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder else 0
+        return {"build_seconds": round(seconds, 2), "index_bytes": size, "store": "postgresql"}
     before = sibling_sizes(db)
     store = Store(db)
     t0 = time.perf_counter()
@@ -480,16 +492,16 @@ def _fonds_caches(store: Any) -> list[Any]:
 
 
 def fonds_runner(
-    db: Path, every_facet: bool = False, grouped: bool = False
+    db: Path, every_facet: bool = False, grouped: bool = False, server: str | None = None
 ) -> tuple[Runner, dict[str, Any]]:
     """fonds' whole query path. Facet counts are asked for where the floor and the anchor
     count too (the facets shape), or with ``every_facet`` for every query, as the web
     search page asks; ``grouped``: a document kept in several copies counted once, as
     the web search page and the API do by default (fonds.copies)."""
-    from fonds.store.sqlite import Store
+    from fonds.store import open_store
 
     service = fonds_module()
-    store = Store(db)
+    store = open_store(server or db)
     params = inspect.signature(service.search).parameters
 
     caches = _fonds_caches(store)
@@ -587,10 +599,12 @@ def run_engine(
             out |= tantivy_build(db, opts["tantivy_threads"], opts["tantivy_heap_mb"])
             run, info = tantivy_runner(db)
         elif engine == "fonds+facets":  # searches the index the fonds engine built
-            run, info = fonds_runner(db, every_facet=True, grouped=opts.get("grouped", False))
+            run, info = fonds_runner(
+                db, every_facet=True, grouped=opts.get("grouped", False), server=opts["server"]
+            )
         else:
-            out |= fonds_build(db)
-            run, info = fonds_runner(db, grouped=opts.get("grouped", False))
+            out |= fonds_build(db, opts["server"])
+            run, info = fonds_runner(db, grouped=opts.get("grouped", False), server=opts["server"])
     except (ImportError, AttributeError) as err:
         return out | {"skipped": f"{engine}: {type(err).__name__}: {err}"}
     out |= info
@@ -724,6 +738,11 @@ def main(argv: list[str] | None = None) -> None:
         default="all",
         help="fonds: every copy a hit (all), or a copy group one hit, as the web does (grouped)",
     )
+    ap.add_argument(
+        "--fonds-db",
+        help="fonds engines: search this PostgreSQL copy of the database (fonds transfer),"
+        " with the queries made from the SQLite file",
+    )
     ap.add_argument("--out", type=Path, help="JSON results (benchmarks/results/search-<n>.json)")
     args = ap.parse_args(argv)
     if not args.db.exists():
@@ -744,6 +763,7 @@ def main(argv: list[str] | None = None) -> None:
         "tantivy_threads": args.tantivy_threads,
         "tantivy_heap_mb": args.tantivy_heap_mb,
         "grouped": args.copies == "grouped",
+        "server": args.fonds_db,
     }
     results: dict[str, Any] = {
         "documents": size,

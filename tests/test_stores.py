@@ -318,3 +318,36 @@ def _without_timing(text: str) -> str:
     import re
 
     return re.sub(r'"took_ms": ?[0-9.]+|\(relevance, [0-9]+ ms\)|[0-9.]+ ms', "", text)
+
+
+def test_an_archive_moved_into_postgresql_is_the_same_archive(
+    postgres_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``fonds transfer``: the same records, searches and copy links, and the moved archive
+    goes on (a new ingest, an edit and its undo) as if it had been made there."""
+    from fonds.store.transfer import transfer
+
+    monkeypatch.setenv("FONDS_INDEX_DIR", str(tmp_path / "indexes"))
+    source = _ingested(str(tmp_path / "source.db"), [SEEDS, CORPUS / "frus"])
+    url = new_database(postgres_server)
+    target = open_store(url)
+    done = transfer(source, target)  # type: ignore[arg-type]
+    assert done.rows["documents"] == 46 and done.rows["mentions"] > 1000
+    assert list(target.iter_records()) == list(source.iter_records())
+    for query in ["Kim Il Sung", "Muccio Rhee"]:
+        got, expected = search(target, query).as_json(), search(source, query).as_json()
+        got.pop("took_ms", None)
+        expected.pop("took_ms", None)
+        assert got == expected, query
+    with pytest.raises(StoreError, match="holds documents already"):
+        transfer(source, target)  # type: ignore[arg-type]
+    edit = merge(target, "person-pelishenko", "person-aleksandr-ignatiev")
+    assert edit == 1
+    undo(target)
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "note.txt").write_text("A note\n\nKim Il Sung met Pak Hon-yong in Pyongyang.\n")
+    ingest(target, [extra], EntityStage.for_store(target, ner="none").annotate)
+    assert target.count_documents() == 47
+    source.close()
+    target.close()

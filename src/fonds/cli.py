@@ -263,6 +263,39 @@ def export(db: str, fmt: str, out: Path | None) -> None:
     click.echo(f"{counted(n, 'record')} written to {out}", err=True)
 
 
+@main.command(short_help="Move an archive from its SQLite file into PostgreSQL.")
+@db_option
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="URL",
+    help="An empty PostgreSQL database: postgresql://user@host/dbname.",
+)
+@friendly_errors
+def transfer(db: str, target: str) -> None:
+    """Copy every record, entity, edit and copy link of the archive in --db (a SQLite file)
+    into an empty PostgreSQL database, as they are: nothing is read or annotated again.
+    The search index is rebuilt there at the first search (or `fonds index rebuild`).
+
+    Example: fonds transfer --db fonds.db --to postgresql://fonds@dbhost/archive
+    """
+    from fonds.store import open_store as open_target
+    from fonds.store import shown
+    from fonds.store.postgres import PgStore
+    from fonds.store.transfer import transfer as copy_archive
+
+    if is_server_url(db) or not is_server_url(target):
+        raise ConfigError("transfer copies a SQLite file (--db) into PostgreSQL (--to URL)")
+    source = open_store(db, must_exist=True)
+    store = open_target(target)
+    assert isinstance(store, PgStore)
+    done = copy_archive(source, store, lambda t, n: click.echo(f"  {t:<16} {n:>10,} rows", err=True))
+    click.echo(f"{done.rows['documents']} documents transferred to {shown(target)}")
+    store.close()
+    source.close()
+
+
 @main.command(short_help="Counts by year, type, archive and language.")
 @db_option
 @friendly_errors

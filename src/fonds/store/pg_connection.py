@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -104,18 +105,25 @@ class Cursor:
         raise StoreError("PostgreSQL has no lastrowid: write INSERT … RETURNING id")
 
     def fetchone(self) -> Any:
-        return self._cursor.fetchone() if self._cursor.description else None
+        try:  # in a pipeline, fetching waits for the statement's result
+            return self._cursor.fetchone()
+        except psycopg.ProgrammingError:  # a statement that returns no rows
+            return None
 
     def fetchall(self) -> list[Any]:
-        return self._cursor.fetchall() if self._cursor.description else []
+        try:
+            return self._cursor.fetchall()
+        except psycopg.ProgrammingError:
+            return []
 
     def fetchmany(self, size: int = 1) -> list[Any]:
-        return self._cursor.fetchmany(size) if self._cursor.description else []
+        try:
+            return self._cursor.fetchmany(size)
+        except psycopg.ProgrammingError:
+            return []
 
     def __iter__(self) -> Iterator[Any]:
-        if self._cursor.description is None:
-            return iter(())
-        return iter(self._cursor)
+        return iter(self.fetchall())
 
 
 class PgConnection:
@@ -127,6 +135,7 @@ class PgConnection:
         except psycopg.Error as err:
             raise ConnectionLost(f"cannot connect to PostgreSQL: {_first_line(err)}") from err
         self.total_changes = 0
+        self._pipeline: Any = None
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
         query, named = translate(sql)
@@ -151,8 +160,44 @@ class PgConnection:
         self.total_changes += max(cursor.rowcount, 0)
         return Cursor(cursor)
 
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """Statements sent without waiting for each one's answer, until a result is read
+        or the block ends (one round trip for many statements)."""
+        if self._pipeline is not None:
+            yield
+            return
+        try:
+            with self.raw.pipeline() as pipeline:
+                self._pipeline = pipeline
+                yield
+        except psycopg.Error as err:
+            raise translate_error(err, self.raw) from err
+        finally:
+            self._pipeline = None
+
+    def flush(self) -> None:
+        """Wait for the answers of the statements in flight; a failed one raises here."""
+        if self._pipeline is not None:
+            try:
+                self._pipeline.sync()
+            except psycopg.Error as err:
+                raise translate_error(err, self.raw) from err
+
+    def recover(self) -> None:
+        """After a statement failed in a pipeline, the pipeline refuses every statement
+        until it is synchronised: do so (the error was raised already)."""
+        if self._pipeline is not None:
+            try:
+                self._pipeline.sync()
+            except psycopg.Error as err:
+                if self.raw.broken or self.raw.closed:
+                    raise translate_error(err, self.raw) from err
+
     @property
     def in_transaction(self) -> bool:
+        if self._pipeline is not None:
+            self._pipeline.sync()  # the statements in flight answer: the state is known
         status = self.raw.info.transaction_status
         return status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
 

@@ -16,7 +16,7 @@ transactions; what differs is here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fonds.model import Record
@@ -77,6 +77,23 @@ class PgStore(Store):
             migrate(self.conn.raw)
         self._batch = None
         self._depth = 0
+
+    def write_record(
+        self,
+        record: Record,
+        also: Callable[[Store, Record], object] | None = None,
+        mentions_written: bool = False,
+    ) -> None:
+        """As in SQLite, its statements sent in one pipeline: the server is a round trip
+        away, and a record is a score of statements, few of which are read back."""
+        with self.conn.pipeline():
+            super().write_record(record, also, mentions_written)
+
+    def _flush(self) -> None:
+        self.conn.flush()
+
+    def _recover(self) -> None:
+        self.conn.recover()
 
     def lock(self, key: str) -> None:
         self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))

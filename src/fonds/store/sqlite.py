@@ -211,6 +211,7 @@ class Store:
             self._depth += 1
             try:
                 yield self.conn
+                self._flush()
             except BaseException:
                 self._undo(name)
                 raise
@@ -224,10 +225,12 @@ class Store:
                 with self.conn:
                     self.conn.execute("BEGIN")
                     yield self.conn
+                    self._flush()
                 return
             self.conn.execute("SAVEPOINT change")
             try:
                 yield self.conn
+                self._flush()
             except BaseException:
                 self._undo("change")
                 raise
@@ -236,11 +239,20 @@ class Store:
             self._depth = 0
         self._written()
 
+    def _flush(self) -> None:
+        """Have every statement of the change answered before it is kept: PostgreSQL's
+        sent in a pipeline report their errors here, inside the change, which is then
+        undone (SQLite runs each statement as it is given)."""
+
+    def _recover(self) -> None:
+        """Make the connection take statements again after one failed (PostgreSQL's)."""
+
     def _undo(self, savepoint: str) -> None:
         """Roll a failed change back to its savepoint; with the connection lost there is
         nothing to roll back (the server ended the transaction), and the error that
         says so first is the one raised."""
         try:
+            self._recover()
             self.conn.execute(f"ROLLBACK TO {savepoint}")
             self.conn.execute(f"RELEASE {savepoint}")
         except StoreLost:
