@@ -19,6 +19,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fonds.entities.index import NameIndex
 from fonds.errors import FondsError, StoreError
@@ -56,8 +57,18 @@ _CHECKED: weakref.WeakKeyDictionary[Store, dict[str, tuple]] = weakref.WeakKeyDi
 def _marker(store: Store) -> tuple[int, int] | None:
     try:
         return store.change_marker()
-    except sqlite3.Error:
+    except (sqlite3.Error, StoreError):
         return None
+
+
+Marker = tuple[int, int] | None
+UNREAD: Any = object()  # no marker given: the check reads one
+
+
+def change_marker(store: Store) -> Marker:
+    """The store's change marker, read once for all the checks of one search (on
+    PostgreSQL each read is a round trip to the server)."""
+    return _marker(store)
 
 
 def _recall(store: Store, what: str, marker: tuple[int, int] | None) -> tuple | None:
@@ -98,10 +109,11 @@ def _entity_fingerprint(store: Store) -> tuple:
         return ()
 
 
-def entities_for(store: Store) -> tuple[NameIndex, Planner]:
-    """The entity index of a store (cached until its entity tables change)."""
+def entities_for(store: Store, marker: Marker = UNREAD) -> tuple[NameIndex, Planner]:
+    """The entity index of a store (cached until its entity tables change); ``marker``:
+    the store's change marker, read before (``change_marker``)."""
     key = _key(store)
-    marker = _marker(store)
+    marker = _marker(store) if marker is UNREAD else marker
     known, cached = _recall(store, "entities", marker), _ENTITIES.get(key)
     if known and cached is not None and cached.fingerprint == known:  # no lock needed
         return cached.index, cached.planner
@@ -189,19 +201,26 @@ def _files_for(store: Store) -> IndexFiles:
 
 
 def backend_for(
-    store: Store, *, fresh: bool = True, names: NameIndex | None = None
+    store: Store,
+    *,
+    fresh: bool = True,
+    names: NameIndex | None = None,
+    marker: Marker = UNREAD,
 ) -> SearchBackend:
     """The search backend of a store; with ``fresh``, first brought in step with it.
-    ``names`` is the store's entity index when the caller already holds it."""
+    ``names`` is the store's entity index when the caller already holds it, ``marker``
+    the change marker it read before."""
     if names is None:
-        names, _ = entities_for(store)
+        names, _ = entities_for(store, marker)
     backend = TantivyBackend(store, _files_for(store), DocumentBuilder(names))
     if fresh:
-        bring_in_step(backend, for_search=True)
+        bring_in_step(backend, for_search=True, marker=marker)
     return backend
 
 
-def bring_in_step(backend: TantivyBackend, for_search: bool = False) -> int:
+def bring_in_step(
+    backend: TantivyBackend, for_search: bool = False, marker: Marker = UNREAD
+) -> int:
     """Rebuild a missing or foreign index, else apply the queue; return documents touched.
 
     For a search, an index that exists but cannot be written just now (another process
@@ -210,7 +229,7 @@ def bring_in_step(backend: TantivyBackend, for_search: bool = False) -> int:
     files, store = backend.files, backend.store
     files.refresh()
     if for_search:
-        marker = _marker(store)
+        marker = _marker(store) if marker is UNREAD else marker
         if _recall(store, "in_step", marker) == (files.generation,):
             return 0
         if in_step(files, store):

@@ -22,7 +22,7 @@ from fonds.entities.index import NameIndex
 from fonds.entities.names import plain_key
 from fonds.errors import FondsError, QuerySyntaxError, StoreError
 from fonds.search.base import BackendResult, FacetCount
-from fonds.search.engine import backend_for, bring_in_step, entities_for
+from fonds.search.engine import backend_for, bring_in_step, change_marker, entities_for
 from fonds.search.plan import EntityFilter, NameMatch, Plan
 from fonds.search.query import SORTS, Phrase, Prefix, Term, parse, positive_nodes
 from fonds.search.snippets import find_spans, make_snippet, word_pattern
@@ -134,13 +134,14 @@ def search(
     if sort is not None and sort not in SORTS:
         raise QuerySyntaxError(f"cannot sort by {sort!r}: use relevance, date or -date")
     parsed = parse(query)
-    names, planner = entities_for(store)
+    marker = change_marker(store)  # read once, before every check it keys
+    names, planner = entities_for(store, marker)
     plan = planner.plan(parsed, sort)
     plan.once = once
     if sort is None and parsed.sort is None and not _ranks_words(parsed.root):
         plan.sort = "date"  # filters alone have no relevance to rank by
     with _engine_errors(query):
-        backend = backend_for(store, names=names)
+        backend = backend_for(store, names=names, marker=marker)
         found = backend.search(plan, limit=limit, offset=offset, facets=facets)
     hits = _hits(store, found, plan)  # while the backend may still be counting facets
     with _engine_errors(query):
