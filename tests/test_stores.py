@@ -351,3 +351,37 @@ def test_an_archive_moved_into_postgresql_is_the_same_archive(
     assert target.count_documents() == 47
     source.close()
     target.close()
+
+
+def test_two_servers_each_keep_their_own_index_in_step(
+    postgres_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two machines serving one database (each its own index folder), and a third that
+    ingests and edits: both find what the third wrote, at their next search."""
+    from fonds.search import engine
+
+    url = new_database(postgres_server)
+    writer = _ingested(url, [SEEDS])
+
+    def replica(name: str) -> Store:
+        monkeypatch.setenv("FONDS_INDEX_DIR", str(tmp_path / name))
+        return open_store(url, readonly=True)
+
+    first, second = replica("a"), replica("b")
+    for server in (first, second):
+        monkeypatch.setenv("FONDS_INDEX_DIR", str(tmp_path / ("a" if server is first else "b")))
+        assert search(server, "Kim Il Sung").total == 5
+    note = tmp_path / "more" / "note.txt"
+    note.parent.mkdir()
+    note.write_text("A note on Zhdanovsk\n\nKim Il Sung met Shtykov in Zhdanovsk.\n")
+    ingest(writer, [note.parent], EntityStage.for_store(writer, ner="none").annotate)
+    merge(writer, "person-pelishenko", "person-aleksandr-ignatiev")
+    for server, name in ((first, "a"), (second, "b")):
+        monkeypatch.setenv("FONDS_INDEX_DIR", str(tmp_path / name))
+        assert search(server, "Kim Il Sung").total == 6, name
+        assert search(server, "Zhdanovsk").total == 1, name
+    assert (tmp_path / "a").is_dir() and (tmp_path / "b").is_dir()
+    engine.forget(first)
+    engine.forget(second)
+    for store in (writer, first, second):
+        store.close()
