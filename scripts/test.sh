@@ -19,3 +19,7 @@ bash scripts/postgres.sh install
 export FONDS_REQUIRE_POSTGRES=1
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/python -m pytest -q "$@"
+# The whole suite again with every archive kept in PostgreSQL (a database of the session's
+# throwaway server for each archive a test makes); tests of what only a SQLite file has
+# (FTS5, its blobs, its migrations from older files) are marked sqlite_only and skipped.
+FONDS_TEST_STORE=postgresql .venv/bin/python -m pytest -q "$@"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,12 +9,13 @@ import pytest
 
 from fonds.search import engine
 from fonds.store.sqlite import Store
+from tests.conftest import copy_archive_to, open_archive
 
 
 @pytest.fixture(scope="module")
 def seeds_store(seeds_db: Path) -> Iterator[Store]:
     """The session's seeds archive, opened for searching (tests must not write to it)."""
-    store = Store(seeds_db)
+    store = open_archive(seeds_db)
     yield store
     store.close()
 
@@ -30,13 +30,8 @@ def seed_prefix(seed_records: dict[str, dict]) -> dict[str, str]:
 def seeds_copy(seeds_db: Path, tmp_path: Path) -> Iterator[Store]:
     """A private copy of the seeds archive (without its index), free to change."""
     target = tmp_path / "copy.db"
-    source = sqlite3.connect(seeds_db)
-    dest = sqlite3.connect(target)
-    with dest:
-        source.backup(dest)
-    source.close()
-    dest.close()
-    store = Store(target)
+    copy_archive_to(seeds_db, target)
+    store = open_archive(target)
     yield store
     engine.forget(store)
     store.close()

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import archive_at
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -32,7 +34,7 @@ def running_server(
     """The base URL of `fonds serve --db DB ARGS`, up until the block ends."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "fonds.cli", "serve", "--db", str(db)]
+    command = [sys.executable, "-m", "fonds.cli", "serve", "--db", archive_at(db)]
     command += ["--host", "127.0.0.1", "--port", str(port), *args]
     if "--lazy-semantic" not in command:  # the model would load beside the test's timings
         command.append("--lazy-semantic")

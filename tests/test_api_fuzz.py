@@ -22,6 +22,7 @@ from schemathesis.checks import not_a_server_error
 
 from fonds.web.app import create_app
 from fonds.web.state import WebLimits
+from tests.conftest import archive_at
 from tests.test_web_support import copy_archive, shared_archive
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     db = copy_archive(archive, folder / "fuzz.db")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FONDS_NER_MODEL", "none")  # uploads: the reader and resolver, faster
-        app = create_app(str(db), write_token=TOKEN, limits=WebLimits(max_upload_bytes=50_000))
+        app = create_app(archive_at(db), write_token=TOKEN, limits=WebLimits(max_upload_bytes=50_000))
         yield app
         app.state.fonds.close()
 

@@ -21,6 +21,7 @@ import fonds.pipeline as pipeline
 from fonds.cli import main
 from fonds.pipeline import IngestSummary, ingest
 from fonds.store.sqlite import Store
+from tests.conftest import archive_at, open_archive
 
 from .conftest import FRUS_TEI
 
@@ -61,7 +62,7 @@ def run(tmp_path: Path, files: dict[str, bytes | str]) -> tuple[IngestSummary, d
             path.write_text(data, encoding="utf-8")
         else:
             path.write_bytes(data)
-    store = Store(tmp_path / "fonds.db")
+    store = open_archive(tmp_path / "fonds.db")
     try:
         summary = ingest(store, [inbox])
         stored = {Path(r["source"]["path"]).name: r for r in store.iter_records()}
@@ -143,7 +144,7 @@ def test_a_truncated_tei_file_keeps_the_complete_documents(tmp_path: Path) -> No
     path = tmp_path / "in" / "cut.tei.xml"
     assert_failed(summary, path, "truncated", f"{len(complete)} complete document")
     assert outcome(summary, "cut.tei.xml").documents == len(complete)
-    store = Store(tmp_path / "fonds.db")
+    store = open_archive(tmp_path / "fonds.db")
     volume = [r for r in store.iter_records() if r["source"]["path"] == str(path)]
     store.close()
     assert sorted(r["source"]["part"] for r in volume) == complete
@@ -158,7 +159,7 @@ def test_a_truncated_tei_file_through_the_cli(tmp_path: Path) -> None:
     inbox.mkdir()
     (inbox / "cut.tei.xml").write_text(text, encoding="utf-8")
     (inbox / "zz-good.txt").write_text(GOOD, encoding="utf-8")
-    result = cli("ingest", str(inbox), "--db", str(tmp_path / "fonds.db"), "--no-entities")
+    result = cli("ingest", str(inbox), "--db", archive_at(tmp_path / "fonds.db"), "--no-entities")
     assert result.exit_code == 1
     assert result.stdout.splitlines()[-1] == (
         f"2 files (1 added, 0 updated, 0 unchanged, 1 failed), {len(complete) + 1} documents"
@@ -287,7 +288,7 @@ def test_a_file_that_disappears_through_the_cli(
     (inbox / "a.txt").write_text(GOOD.replace("Seoul", "Pusan"), encoding="utf-8")
     (inbox / "b.txt").write_text(GOOD, encoding="utf-8")
     seen = _vanishing(monkeypatch, "a.txt")
-    result = cli("ingest", str(inbox), "--db", str(tmp_path / "fonds.db"), "--no-entities")
+    result = cli("ingest", str(inbox), "--db", archive_at(tmp_path / "fonds.db"), "--no-entities")
     assert seen == ["a.txt", "b.txt"]
     assert result.exit_code == 1
     assert f"failed: {inbox / 'a.txt'}: the file disappeared" in result.stderr
@@ -329,7 +330,7 @@ def test_a_folder_that_cannot_be_read(tmp_path: Path, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(os, "scandir", refuse(real_scandir))
     monkeypatch.setattr(os, "listdir", refuse(real_listdir))
-    result = cli("ingest", str(inbox), "--db", str(tmp_path / "fonds.db"), "--no-entities")
+    result = cli("ingest", str(inbox), "--db", archive_at(tmp_path / "fonds.db"), "--no-entities")
     assert "open.txt" not in result.stderr  # the readable file went in
     assert result.exit_code == 1, result.stdout
     (line,) = [ln for ln in result.stderr.splitlines() if "locked" in ln]
@@ -359,7 +360,7 @@ def test_a_document_with_script_is_stored_verbatim(tmp_path: Path) -> None:
     assert record["text"] == f"{body}\n\nEnd of message."
     assert outcome(summary, "page.html").status == "added"
     assert "repeated the appeal to the South" in stored["page.html"]["text"]
-    result = cli("export", "--db", str(tmp_path / "fonds.db"), "--format", "jsonl")
+    result = cli("export", "--db", archive_at(tmp_path / "fonds.db"), "--format", "jsonl")
     exported = [json.loads(line) for line in result.stdout.splitlines()]
     assert any(r["text"] == record["text"] for r in exported)
 
@@ -386,7 +387,7 @@ def test_a_50_mb_text_file_with_bounded_memory_and_time(tmp_path: Path) -> None:
             written += len(line.encode())
             n += 1
     last = para.format(n=n - 1).strip()
-    store = Store(tmp_path / "fonds.db")
+    store = open_archive(tmp_path / "fonds.db")
     tracemalloc.start()
     cpu = time.process_time()
     try:
@@ -418,13 +419,13 @@ def test_a_path_that_does_not_exist(tmp_path: Path) -> None:
     inbox.mkdir()
     (inbox / "good.txt").write_text(GOOD, encoding="utf-8")
     db = str(tmp_path / "fonds.db")
-    result = cli("ingest", str(missing), str(inbox), "--db", db, "--no-entities")
+    result = cli("ingest", str(missing), str(inbox), "--db", archive_at(db), "--no-entities")
     assert result.exit_code == 1
     assert f"failed: {missing}: no such file or folder" in result.stderr
     assert result.stdout.splitlines()[-1] == (
         "1 file (1 added, 0 updated, 0 unchanged, 0 failed), 1 document (+1 missing paths)"
     )
-    alone = cli("ingest", str(missing), "--db", db, "--no-entities")
+    alone = cli("ingest", str(missing), "--db", archive_at(db), "--no-entities")
     assert alone.exit_code == 1
     assert f"failed: {missing}: no such file or folder" in alone.stderr
 
@@ -447,7 +448,7 @@ def test_a_folder_of_bad_files_through_the_real_command(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.run(
         [sys.executable, "-m", "fonds.cli", "ingest", str(inbox), str(missing),
-         "--db", str(tmp_path / "fonds.db"), "--no-entities"],
+         "--db", archive_at(tmp_path / "fonds.db"), "--no-entities"],
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr

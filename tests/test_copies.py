@@ -17,8 +17,10 @@ from fonds.cli import main
 from fonds.copies.links import copies_of, copy_group, evidence_of, relation
 from fonds.copies.sketch import sketch_keys
 from fonds.pipeline import ingest
+from fonds.store import shown
 from fonds.store.sqlite import Store
 from fonds.web.app import create_app
+from tests.conftest import archive_at, open_archive
 
 ROOT = Path(__file__).parents[1]
 SEEDS = ROOT / "corpus" / "seeds"
@@ -45,7 +47,7 @@ def markdown_body(markdown: Path) -> str:
 
 
 def ingest_all(db: Path, *paths: Path) -> Store:
-    store = Store(db)
+    store = open_archive(db)
     summary = ingest(store, list(paths))
     assert summary.count("failed") == 0, summary.outcomes
     return store
@@ -67,8 +69,8 @@ def served(tmp_path: Path, forms: Path) -> tuple[Store, dict[str, str], TestClie
     a client of the web app."""
     db = tmp_path / "f.db"
     ingest_all(db, SEEDS, forms).close()
-    store = Store(db, readonly=True)
-    return store, ids_by_name(store), TestClient(create_app(str(db)))
+    store = open_archive(db, readonly=True)
+    return store, ids_by_name(store), TestClient(create_app(archive_at(db)))
 
 
 @pytest.fixture
@@ -161,7 +163,7 @@ def test_boilerplate_alone_links_nothing(tmp_path: Path) -> None:
         )
     store = ingest_all(tmp_path / "f.db", folder)
     met = store.conn.execute(
-        "SELECT count(*) FROM (SELECT key FROM copy_keys GROUP BY key HAVING count(*) > 1)"
+        "SELECT count(*) FROM (SELECT key FROM copy_keys GROUP BY key HAVING count(*) > 1) AS shared"
     ).fetchone()[0]
     assert met > 0
     assert store.conn.execute("SELECT count(*) FROM copies").fetchone()[0] == 0
@@ -205,7 +207,7 @@ def test_copies_in_the_api_the_export_and_the_reader(served: tuple) -> None:
     seed1, copy1 = ids[SEED_001.name], ids["seed-001-copied.txt"]
     record = client.get(f"/api/documents/{copy1}").json()
     assert {c["id"] for c in record["copies"]} == {seed1, ids["report-quoting.txt"]}
-    exported = CliRunner().invoke(main, ["export", "--db", str(store.path), "--format", "jsonl"])
+    exported = CliRunner().invoke(main, ["export", "--db", archive_at(store.path), "--format", "jsonl"])
     lines = {r["id"]: r for r in map(json.loads, exported.stdout.splitlines())}
     assert lines[seed1]["copies"] == copies_of(store, seed1)
     page = client.get(f"/documents/{copy1}").text
@@ -222,10 +224,10 @@ def test_workers_link_the_same_copies(tmp_path: Path, forms: Path) -> None:
 
     runner = CliRunner()
     for jobs, name in (("1", "one.db"), ("2", "two.db")):
-        args = ["ingest", str(SEEDS), str(forms), "--db", str(tmp_path / name), "--jobs", jobs]
+        args = ["ingest", str(SEEDS), str(forms), "--db", archive_at(tmp_path / name), "--jobs", jobs]
         result = runner.invoke(main, [*args, "--no-entities", "-q"])
         assert result.exit_code == 0, result.output
-    one, two = (Store(tmp_path / name, readonly=True) for name in ("one.db", "two.db"))
+    one, two = (open_archive(tmp_path / name, readonly=True) for name in ("one.db", "two.db"))
     assert links(one) == links(two)
     assert len(links(one)) == 4
 
@@ -350,6 +352,7 @@ def test_a_documents_keys_go_with_it(tmp_path: Path, forms: Path) -> None:
     store.close()
 
 
+@pytest.mark.sqlite_only
 def test_keys_of_an_older_archive_are_carried_over(tmp_path: Path, forms: Path) -> None:
     """An archive written before migration 7 (keys by document id, with a second index)
     keeps its keys, by row number, and finds copies against them."""
@@ -430,7 +433,7 @@ def test_copies_of_documents_change_no_count(tmp_path: Path) -> None:
     from fonds.entities.stage import EntityStage
 
     def with_entities(db: Path, *paths: Path) -> Store:
-        store = Store(db)
+        store = open_archive(db)
         stage = EntityStage.for_store(store, ner="none")  # names from the authority file
         assert ingest(store, list(paths), stage.annotate, settle=stage.settle).count("failed") == 0
         return store
@@ -474,6 +477,7 @@ def test_a_group_dissolves_when_a_copy_is_gone(tmp_path: Path, forms: Path) -> N
     store.close()
 
 
+@pytest.mark.sqlite_only
 def test_groups_of_an_older_archive_are_filled_in(tmp_path: Path, forms: Path) -> None:
     from fonds.store.migrations import migrate
 
@@ -552,29 +556,29 @@ def test_hand_edits_refuse_what_cannot_be(tmp_path: Path) -> None:
 def test_copies_commands_and_api(tmp_path: Path, forms: Path) -> None:
     db = tmp_path / "f.db"
     ingest_all(db, SEEDS, forms).close()
-    store = Store(db)
+    store = open_archive(db)
     ids = ids_by_name(store)
     store.close()
     seed1, copy1 = ids[SEED_001.name], ids["seed-001-copied.txt"]
     run = CliRunner()
-    shown = run.invoke(main, ["copies", "show", seed1, "--db", str(db), "--json"])
+    shown = run.invoke(main, ["copies", "show", seed1, "--db", archive_at(db), "--json"])
     assert shown.exit_code == 0, shown.output
     data = json.loads(shown.output)
     assert data["preferred"] == seed1 and copy1 in data["group"]
-    out = run.invoke(main, ["copies", "unlink", seed1, copy1, "--db", str(db)])
+    out = run.invoke(main, ["copies", "unlink", seed1, copy1, "--db", archive_at(db)])
     assert out.exit_code == 0 and "are not copies" in out.output
-    out = run.invoke(main, ["copies", "show", copy1, "--db", str(db)])
+    out = run.invoke(main, ["copies", "show", copy1, "--db", archive_at(db)])
     assert out.exit_code == 0 and seed1 not in out.output
-    out = run.invoke(main, ["copies", "history", "--db", str(db)])
+    out = run.invoke(main, ["copies", "history", "--db", archive_at(db)])
     assert "unlink" in out.output and "in force" in out.output
-    out = run.invoke(main, ["copies", "undo", "--db", str(db)])
+    out = run.invoke(main, ["copies", "undo", "--db", archive_at(db)])
     assert out.exit_code == 0 and "undone: edit 1" in out.output
-    out = run.invoke(main, ["copies", "show", "nope", "--db", str(db)])
+    out = run.invoke(main, ["copies", "show", "nope", "--db", archive_at(db)])
     assert out.exit_code == 2 and "no document" in out.output
 
     from fonds.web.app import create_app
 
-    client = TestClient(create_app(str(db), write_token="secret-token-for-tests"))
+    client = TestClient(create_app(archive_at(db), write_token="secret-token-for-tests"))
     body = {"document": seed1, "other": copy1}
     assert client.post("/api/copies/unlink", json=body).status_code == 401
     auth = {"Authorization": "Bearer secret-token-for-tests"}
@@ -660,7 +664,7 @@ def test_a_translation_is_linked_by_the_leaves_it_cites(tmp_path: Path) -> None:
     }
     assert "Д. 331" in evidence["spans"]["references"][ids["ru-same-leaves.txt"]]
     assert store.count_documents(once=True) == 4  # a translation is not a copy: counted
-    page = TestClient(create_app(str(store.path))).get(f"/documents/{ids[seed3.name]}").text
+    page = TestClient(create_app(archive_at(store.path))).get(f"/documents/{ids[seed3.name]}").text
     assert "the same document in another language" in page
     store.close()
 
@@ -684,6 +688,7 @@ def test_body_languages() -> None:
     )
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_relinking_finds_what_ingest_found(tmp_path: Path, forms: Path, jobs: str) -> None:
     """An archive ingested before copies were linked (no keys, no links) gets by one
@@ -707,10 +712,10 @@ def test_relinking_finds_what_ingest_found(tmp_path: Path, forms: Path, jobs: st
         store.conn.execute("DELETE FROM copies WHERE by_hand = 0")
     keys = store.conn.execute("SELECT count(*) FROM copy_keys").fetchone()[0]
     store.close()
-    result = CliRunner().invoke(main, ["copies", "relink", "--db", str(db), "--jobs", jobs])
+    result = CliRunner().invoke(main, ["copies", "relink", "--db", archive_at(db), "--jobs", jobs])
     assert result.exit_code == 0, result.output
     assert "2 copies counted with another record" in result.output
-    store = Store(db)
+    store = open_archive(db)
     assert (links(store), _group_rows(store)) == expected
     assert keys == 0 < store.conn.execute("SELECT count(*) FROM copy_keys").fetchone()[0]
     new = tmp_path / "later"  # keys written by the pass find copies at ingest
@@ -726,10 +731,10 @@ def test_relinking_finds_what_ingest_found(tmp_path: Path, forms: Path, jobs: st
 def test_the_overview_counts_a_document_once(tmp_path: Path, forms: Path) -> None:
     db = tmp_path / "f.db"
     ingest_all(db, SEEDS, forms).close()
-    out = CliRunner().invoke(main, ["overview", "--db", str(db)])
+    out = CliRunner().invoke(main, ["overview", "--db", archive_at(db)])
     assert out.exit_code == 0, out.output
     # 5 seeds + a report quoting one; the copy of seed 001 and the body of seed 002 fold in
-    assert out.output.splitlines()[0] == f"6 documents in {db}, and 2 copies of them"
+    assert out.output.splitlines()[0] == f"6 documents in {shown(archive_at(db))}, and 2 copies of them"
 
 
 def test_a_one_word_search_counts_a_document_once(served: tuple) -> None:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import archive_at
+
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET = ROOT / "tests" / "devset"
 SCORE = ROOT.parent / "shared" / "eval" / "score.py"
@@ -76,9 +78,9 @@ def test_the_shared_scorer_reads_the_development_set(tmp_path: Path) -> None:
     db, export = tmp_path / "dev.db", tmp_path / "out.jsonl"
     fonds = [sys.executable, "-m", "fonds.cli"]
     docs = [str(p / "docs") for p in bench.parts()]
-    subprocess.run([*fonds, "ingest", *docs, "--db", str(db)], check=True, capture_output=True)
+    subprocess.run([*fonds, "ingest", *docs, "--db", archive_at(db)], check=True, capture_output=True)
     subprocess.run(
-        [*fonds, "export", "--db", str(db), "--format", "jsonl", "--out", str(export)],
+        [*fonds, "export", "--db", archive_at(db), "--format", "jsonl", "--out", str(export)],
         check=True,
         capture_output=True,
     )

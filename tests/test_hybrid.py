@@ -33,6 +33,7 @@ from fonds.search.tantivy_search import STOP_WORDS
 from fonds.store.sqlite import Store
 from fonds.web.app import create_app
 from fonds.web.state import WebLimits
+from tests.conftest import archive_at, copy_archive_to, open_archive
 
 # Words the fake embedder treats as one meaning; none of the left-hand words is in a document.
 SYNONYMS = {
@@ -141,7 +142,7 @@ def make_record(doc_id: str) -> Record:
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("hybrid") / "fonds.db"
-    store = Store(path)
+    store = open_archive(path)
     for doc_id in DOCS:
         store.write_record(make_record(doc_id))
     search(store, "korea", limit=1)  # builds the search index
@@ -152,7 +153,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def store(db: Path) -> Iterator[Store]:
-    opened = Store(db)
+    opened = open_archive(db)
     yield opened
     opened.close()
 
@@ -422,29 +423,29 @@ def run_cli(*args: str):  # type: ignore[no-untyped-def]
 
 
 def test_cli_modes(db: Path, fake_model: SynonymEmbedder) -> None:
-    out = run_cli("old boats", "--db", str(db), "--mode", "hybrid", "--json")
+    out = run_cli("old boats", "--db", archive_at(db), "--mode", "hybrid", "--json")
     assert out.exit_code == 0, out.output
     hits = json.loads(out.output)
     assert {h["id"] for h in hits[:2]} == {"coast", "navy"}
     assert all({"id", "score", "title", "date", "snippet"} <= set(h) for h in hits)
-    out = run_cli("old boats", "--db", str(db), "--mode", "semantic", "--json-full")
+    out = run_cli("old boats", "--db", archive_at(db), "--mode", "semantic", "--json-full")
     assert out.exit_code == 0, out.output
     full = json.loads(out.output)
     assert full["total"] == len(DOCS) and full["facets"] == {}
     assert full["hits"][0]["id"] in {"coast", "navy"}
-    table = run_cli("old boats", "--db", str(db), "--mode", "hybrid", "--type", "telegram")
+    table = run_cli("old boats", "--db", archive_at(db), "--mode", "hybrid", "--type", "telegram")
     assert table.exit_code == 0, table.output
     assert "4 documents ranked for 'old boats type:telegram' (hybrid" in table.output
     assert "Coast guard" in table.output and "Naval patrols" not in table.output
 
 
 def test_cli_default_mode_is_lexical(db: Path, fake_model: SynonymEmbedder) -> None:
-    plain = run_cli("police", "--db", str(db), "--json")
-    lexical = run_cli("police", "--db", str(db), "--json", "--mode", "lexical")
+    plain = run_cli("police", "--db", archive_at(db), "--json")
+    lexical = run_cli("police", "--db", archive_at(db), "--json", "--mode", "lexical")
     assert plain.exit_code == lexical.exit_code == 0
     assert [h["id"] for h in json.loads(plain.output)] == ["rifles", "cheju"]
     assert json.loads(plain.output) == json.loads(lexical.output)
-    assert run_cli("old boats", "--db", str(db), "--json").output.strip() == "[]"
+    assert run_cli("old boats", "--db", archive_at(db), "--json").output.strip() == "[]"
 
 
 @pytest.mark.parametrize(
@@ -459,13 +460,13 @@ def test_cli_default_mode_is_lexical(db: Path, fake_model: SynonymEmbedder) -> N
 def test_cli_mistakes_are_one_clear_error(
     db: Path, fake_model: SynonymEmbedder, args: list[str], message: str
 ) -> None:
-    out = run_cli(*args, "--db", str(db))
+    out = run_cli(*args, "--db", archive_at(db))
     assert out.exit_code == 2
     assert message in out.output and "Traceback" not in out.output
 
 
 def test_cli_without_the_extra_says_what_to_install(db: Path, no_extra: None) -> None:
-    out = run_cli("old boats", "--db", str(db), "--mode", "hybrid")
+    out = run_cli("old boats", "--db", archive_at(db), "--mode", "hybrid")
     assert out.exit_code == 2
     assert out.output.startswith("error: ") and out.output.count("\n") == 1
     assert INSTALL_HINT in out.output and "Traceback" not in out.output
@@ -483,7 +484,7 @@ def test_cli_help_documents_the_modes() -> None:
 
 @pytest.fixture
 def client(db: Path, fake_model: SynonymEmbedder) -> TestClient:
-    return TestClient(create_app(str(db)))
+    return TestClient(create_app(archive_at(db)))
 
 
 def test_api_hybrid_has_the_lexical_shape(client: TestClient) -> None:
@@ -527,7 +528,7 @@ def test_api_bad_questions_are_400(client: TestClient, params: dict, message: st
 
 
 def test_api_without_the_extra_is_501(db: Path, no_extra: None) -> None:
-    client = TestClient(create_app(str(db)))
+    client = TestClient(create_app(archive_at(db)))
     response = client.get("/api/search", params={"q": "old boats", "mode": "hybrid"})
     assert response.status_code == 501
     assert INSTALL_HINT in response.json()["error"]["message"]
@@ -537,12 +538,12 @@ def test_api_without_the_extra_is_501(db: Path, no_extra: None) -> None:
 def _fresh_copy(db: Path, tmp_path: Path) -> Path:
     """The archive without its vector index (as after an ingest)."""
     copy = tmp_path / "fonds.db"
-    copy.write_bytes(db.read_bytes())
+    copy_archive_to(db, copy)
     return copy
 
 
 def _started(app_db: Path, warm: bool) -> dict:
-    with TestClient(create_app(str(app_db), limits=WebLimits(warm_semantic=warm))) as started:
+    with TestClient(create_app(archive_at(app_db), limits=WebLimits(warm_semantic=warm))) as started:
         deadline = time.monotonic() + 60
         status = started.get("/api/status").json()
         while not status["ready"] and time.monotonic() < deadline:
@@ -557,7 +558,7 @@ def test_server_warms_the_model_and_the_vectors_before_it_is_ready(
     copy = _fresh_copy(db, tmp_path)
     status = _started(copy, warm=True)
     assert status["ready"] is True and status["semantic"] == "ready"
-    index = semantic.load_vectors(Store(copy, readonly=True))
+    index = semantic.load_vectors(open_archive(copy, readonly=True))
     assert index is not None and sorted(index.ids) == sorted(DOCS)
 
 
@@ -567,13 +568,13 @@ def test_server_does_not_warm_what_is_not_installed_or_not_asked(
     copy = _fresh_copy(db, tmp_path)
     assert _started(copy, warm=True)["semantic"] == "not installed"
     assert _started(copy, warm=False)["semantic"] == "cold"
-    assert semantic.load_vectors(Store(copy, readonly=True)) is None
+    assert semantic.load_vectors(open_archive(copy, readonly=True)) is None
 
 
 def test_warming_leaves_a_large_backlog_to_the_vectors_command(
     db: Path, tmp_path: Path, fake_model: SynonymEmbedder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = Store(_fresh_copy(db, tmp_path))
+    store = open_archive(_fresh_copy(db, tmp_path))
     assert semantic.warm(store, max_embed=len(DOCS) - 1) is True
     assert semantic.load_vectors(store) is None
     assert f"{len(DOCS)} documents have no vectors yet" in caplog.text
@@ -611,7 +612,7 @@ def test_page_without_the_extra_says_what_to_install(
     from fonds.web import searching
 
     monkeypatch.setattr(searching, "questions_available", lambda: False)
-    client = TestClient(create_app(str(db)))
+    client = TestClient(create_app(archive_at(db)))
     plain = client.get("/search", params={"q": "police"}).text
     assert 'name="mode"' not in plain  # no choice offered that cannot work
     response = client.get("/search", params={"q": "old boats", "mode": "hybrid"})
@@ -622,17 +623,17 @@ def test_cli_index_vectors_embeds_new_documents_only(
     db: Path, tmp_path: Path, fake_model: SynonymEmbedder
 ) -> None:
     copy = tmp_path / "v.db"
-    copy.write_bytes(db.read_bytes())
-    first = CliRunner().invoke(main, ["index", "vectors", "--db", str(copy), "--quiet"])
+    copy_archive_to(db, copy)
+    first = CliRunner().invoke(main, ["index", "vectors", "--db", archive_at(copy), "--quiet"])
     assert first.exit_code == 0, first.output
     assert first.output.startswith(f"{len(DOCS)} documents embedded with {fake_model.name}")
-    again = CliRunner().invoke(main, ["index", "vectors", "--db", str(copy), "--quiet"])
+    again = CliRunner().invoke(main, ["index", "vectors", "--db", archive_at(copy), "--quiet"])
     assert again.exit_code == 0 and again.output.startswith("0 documents embedded")
-    full = CliRunner().invoke(main, ["index", "vectors", "--db", str(copy), "-q", "--full"])
+    full = CliRunner().invoke(main, ["index", "vectors", "--db", archive_at(copy), "-q", "--full"])
     assert full.output.startswith(f"{len(DOCS)} documents embedded")
 
 
 def test_cli_index_vectors_without_the_extra(db: Path, no_extra: None) -> None:
-    result = CliRunner().invoke(main, ["index", "vectors", "--db", str(db)])
+    result = CliRunner().invoke(main, ["index", "vectors", "--db", archive_at(db)])
     assert result.exit_code != 0 and INSTALL_HINT in result.output
     assert "Traceback" not in result.output

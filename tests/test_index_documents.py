@@ -143,6 +143,7 @@ def test_a_big_body_indexed_a_piece_at_a_time_is_indexed_the_same(
         assert pieces[doc_id] == doc, doc_id
 
 
+@pytest.mark.sqlite_only
 def test_a_record_with_its_mentions_as_rows_only_is_indexed_the_same(
     seeds_copy: Store,  # noqa: F811
 ) -> None:

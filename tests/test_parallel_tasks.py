@@ -10,7 +10,7 @@ import pytest
 from fonds import parallel
 from fonds.entities.stage import EntityStage
 from fonds.model import Record
-from fonds.store.sqlite import Store
+from tests.conftest import open_archive
 
 SEEDS = sorted((Path(__file__).resolve().parents[1] / "corpus" / "seeds").glob("*"))
 
@@ -18,7 +18,7 @@ SEEDS = sorted((Path(__file__).resolve().parents[1] / "corpus" / "seeds").glob("
 @pytest.fixture
 def config(tmp_path: Path) -> parallel.WorkerConfig:
     db = tmp_path / "fonds.db"
-    Store(db).close()
+    open_archive(db).close()
     return parallel.WorkerConfig(str(db), "none")
 
 

@@ -15,7 +15,7 @@ from fonds.entities.parts import JoinedParts, annotated_parts, part_bounds, part
 from fonds.entities.stage import EntityStage
 from fonds.model import Record
 from fonds.pipeline import ingest, store_in_parts
-from fonds.store.sqlite import Store
+from tests.conftest import open_archive
 from tests.serve_support import ROOT
 
 SEEDS = sorted((ROOT / "corpus" / "seeds").glob("*.txt"))
@@ -78,7 +78,7 @@ def test_parts_joined_give_every_mention_at_its_place_in_the_body(
     monkeypatch.setattr(parts_module, "PART_CHARS", 3000)
     body = "\n\n".join(p.read_text("utf-8") for p in SEEDS)
     record = _record(body)
-    store = Store(tmp_path / "a.db")
+    store = open_archive(tmp_path / "a.db")
     stage = EntityStage.for_store(store, ner="none")
     assert len(part_bounds(body, 3000)) > 5
     store_in_parts(store, record, annotated_parts(record, stage.annotate))
@@ -120,7 +120,7 @@ def test_the_first_part_alone_carries_the_record_s_own_fields() -> None:
 
 def test_a_part_that_fails_keeps_nothing_of_its_record(tmp_path: Path) -> None:
     record = _record("Kim Il Sung met Stalin. " * 10)
-    store = Store(tmp_path / "a.db")
+    store = open_archive(tmp_path / "a.db")
     stage = EntityStage.for_store(store, ner="none")
 
     def parts() -> Iterator[tuple[int, Record]]:  # the first part joined, then a failure
@@ -144,7 +144,7 @@ def test_a_big_text_ingested_in_one_process_is_annotated_in_parts(
     body = "\n\n".join(p.read_text("utf-8") for p in SEEDS)
     big = tmp_path / "big.txt"
     big.write_text(body, "utf-8")
-    store = Store(tmp_path / "a.db")
+    store = open_archive(tmp_path / "a.db")
     stage = EntityStage.for_store(store, ner="none")
     summary = ingest(store, [big, SEEDS[0]], stage.annotate, settle=stage.settle)
     assert summary.count("failed") == 0 and summary.documents == 2, summary.line()
@@ -157,6 +157,7 @@ def test_a_big_text_ingested_in_one_process_is_annotated_in_parts(
     store.close()
 
 
+@pytest.mark.sqlite_only
 def test_a_big_body_written_in_pieces_reads_and_searches_as_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,7 +170,7 @@ def test_a_big_body_written_in_pieces_reads_and_searches_as_one(
     monkeypatch.setattr(store_module, "BODY_IN_PIECES_OVER", 10)
     monkeypatch.setattr(store_module, "BODY_PIECE_CHARS", 7)
     body = "Штыков met Kim Il Sung in 평양 — a telegram.\n" * 30 + "Zhou Enlai ended"
-    store = Store(tmp_path / "a.db")
+    store = open_archive(tmp_path / "a.db")
     record = _record(body)
 
     def check(words: str, found: int) -> None:
@@ -192,6 +193,7 @@ def test_a_big_body_written_in_pieces_reads_and_searches_as_one(
     store.close()
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("pieces_over", [10, 10**9])
 def test_new_entity_names_are_given_to_the_full_text_index_by_the_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pieces_over: int
@@ -202,7 +204,7 @@ def test_new_entity_names_are_given_to_the_full_text_index_by_the_store(
     from fonds.store import sqlite as store_module
 
     monkeypatch.setattr(store_module, "BODY_IN_PIECES_OVER", pieces_over)
-    store = Store(tmp_path / "a.db")
+    store = open_archive(tmp_path / "a.db")
     stage = EntityStage.for_store(store, ner="none")
     record = _record("Kim Il Sung met Stalin in Moscow. " * 20)
     stage.annotate([record])

@@ -24,6 +24,7 @@ from fonds.search.service import (
 )
 from fonds.search.tantivy_index import STATE_FILE, IndexState, index_path
 from fonds.store.sqlite import Store
+from tests.conftest import archive_at, open_archive
 
 pytest_plugins = ["tests.search_fixtures"]  # seeds_store, seeds_copy, seed_prefix
 
@@ -239,7 +240,7 @@ def test_more_like_this(seeds_store: Store, seed_prefix: dict[str, str]) -> None
 
 
 def test_cli_json_contract(seeds_db: Path) -> None:
-    out = CliRunner().invoke(main, ["search", "Pak Hon Yong", "--db", str(seeds_db), "--json"])
+    out = CliRunner().invoke(main, ["search", "Pak Hon Yong", "--db", archive_at(seeds_db), "--json"])
     assert out.exit_code == 0, out.output
     hits = json.loads(out.output)
     assert len(hits) == 4
@@ -250,7 +251,7 @@ def test_cli_json_contract(seeds_db: Path) -> None:
 
 def test_cli_table_with_facets_and_options(seeds_db: Path) -> None:
     out = CliRunner().invoke(
-        main, ["search", "Stalin", "--db", str(seeds_db), "--type", "telegram", "--from", "1950"]
+        main, ["search", "Stalin", "--db", archive_at(seeds_db), "--type", "telegram", "--from", "1950"]
     )
     assert out.exit_code == 0, out.output
     assert "2 documents match" in out.output
@@ -259,7 +260,7 @@ def test_cli_table_with_facets_and_options(seeds_db: Path) -> None:
 
 @pytest.mark.parametrize("query", ['"unclosed', "NEAR(", "AND", "*", ")", "person:", "x" * 10240])
 def test_cli_malformed_query_is_one_line(seeds_db: Path, query: str) -> None:
-    out = CliRunner().invoke(main, ["search", query, "--db", str(seeds_db)])
+    out = CliRunner().invoke(main, ["search", query, "--db", archive_at(seeds_db)])
     assert out.exit_code == 2, out.output
     assert out.output.startswith("error: ") and out.output.count("\n") == 1
 
@@ -273,6 +274,7 @@ def test_cli_help_documents_the_language() -> None:
 # -- keeping the index in step -------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_index_sits_beside_the_database(seeds_store: Store) -> None:
     search(seeds_store, "Stalin")
     folder = index_path(seeds_store)
@@ -312,7 +314,7 @@ def test_delete_and_reingest_update_hits(seeds_copy: Store, tmp_path: Path) -> N
 
 
 def test_a_reader_sees_what_another_connection_wrote(seeds_copy: Store, tmp_path: Path) -> None:
-    reader = Store(seeds_copy.path, readonly=True)  # as a web server reads
+    reader = open_archive(seeds_copy.path, readonly=True)  # as a web server reads
     try:
         assert search(reader, "Haeju").total == 0  # checked once, then remembered
         assert search(reader, "Haeju").total == 0
@@ -327,6 +329,7 @@ def test_a_reader_sees_what_another_connection_wrote(seeds_copy: Store, tmp_path
         reader.close()
 
 
+@pytest.mark.sqlite_only
 def test_queue_is_written_with_the_record(seeds_copy: Store) -> None:
     index_pending(seeds_copy)
     record = seeds_copy.get_record(search(seeds_copy, "Ongjin").hits[0].id)
@@ -364,7 +367,7 @@ def test_missing_or_foreign_index_is_rebuilt(seeds_copy: Store, tmp_path: Path) 
     shutil.rmtree(folder)
     assert search(seeds_copy, "Stalin").total == total
     # an index made for another database is not trusted
-    other = Store(tmp_path / "other.db")
+    other = open_archive(tmp_path / "other.db")
     ingest(other, [tmp_path])  # nothing to read: an empty archive with its own index
     engine.forget(other)
     shutil.rmtree(folder)
@@ -387,7 +390,7 @@ def test_cli_index_rebuild_and_status(seeds_copy: Store) -> None:
 
 def test_read_only_store_searches(seeds_db: Path, seeds_store: Store) -> None:
     search(seeds_store, "Stalin")  # the index exists
-    readonly = Store(seeds_db, readonly=True)
+    readonly = open_archive(seeds_db, readonly=True)
     try:
         assert search(readonly, "Ongjin").total == 2
     finally:
@@ -441,10 +444,11 @@ def test_facets_past_their_time_are_named(
     assert result.hits  # the hits still come back
 
 
+@pytest.mark.sqlite_only
 def test_in_memory_store_searches(tmp_path: Path) -> None:
     note = tmp_path / "note.txt"
     note.write_text("Ongjin and Kaesong on the parallel.\n", encoding="utf-8")
-    store = Store(":memory:")
+    store = open_archive(":memory:")
     try:
         ingest(store, [note])
         assert search(store, "Kaesong").total == 1

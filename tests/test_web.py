@@ -8,7 +8,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from fonds.store.sqlite import Store
+from tests.conftest import open_archive
 from tests.test_web_support import Archive, Markup
 
 PAGES = [
@@ -74,7 +74,7 @@ def test_cors_is_off(client: TestClient) -> None:
 
 def test_home_counts_and_entry_points(client: TestClient, archive: Archive) -> None:
     html = safe_page(client, "/")
-    store = Store(archive.db, readonly=True)
+    store = open_archive(archive.db, readonly=True)
     total = store.count_documents()
     store.close()
     assert f"{total} declassified documents" in html
@@ -141,7 +141,7 @@ def test_one_megabyte_paragraph_opens_in_parts(client: TestClient, archive: Arch
         len(re.findall(r"\bsupply\b", safe_page(client, f"{url}?part={k}").split("</h1>", 1)[1]))
         for k in range(1, count + 1)
     )
-    store = Store(archive.db, readonly=True)
+    store = open_archive(archive.db, readonly=True)
     text = store.get_record(archive.big)["text"]
     store.close()
     assert words == len(re.findall(r"\bsupply\b", text))
@@ -155,7 +155,7 @@ def test_one_megabyte_paragraph_opens_in_parts(client: TestClient, archive: Arch
 
 def test_record_of_conversation_is_a_dialogue(client: TestClient, archive: Archive) -> None:
     html = safe_page(client, f"/documents/{archive.conversation}")
-    store = Store(archive.db, readonly=True)
+    store = open_archive(archive.db, readonly=True)
     record = store.get_record(archive.conversation)
     store.close()
     assert html.count('<div class="turn">') == len(record["turns"]) > 50

@@ -20,6 +20,7 @@ from fonds.store.sqlite import Store
 from fonds.web import corpus
 from fonds.web.app import create_app
 from fonds.web.state import WebLimits
+from tests.conftest import archive_at, open_archive
 from tests.test_web_support import PLACES, Archive, copy_archive
 
 HIT_KEYS = {
@@ -44,7 +45,7 @@ def writable(
     upload process is stopped at the end (the app's lifespan runs)."""
     monkeypatch.setenv("FONDS_NER_MODEL", "none")
     db = copy_archive(archive, tmp_path / "copy.db")
-    app = create_app(str(db), write_token=TOKEN, limits=WebLimits(max_upload_bytes=200_000))
+    app = create_app(archive_at(db), write_token=TOKEN, limits=WebLimits(max_upload_bytes=200_000))
     with TestClient(app) as client:
         yield client
 
@@ -106,7 +107,7 @@ def test_search_errors_are_400_json(client: TestClient, params: dict, fragment: 
 
 
 def test_document_is_the_record(client: TestClient, archive: Archive) -> None:
-    store = Store(archive.db, readonly=True)
+    store = open_archive(archive.db, readonly=True)
     expected = store.get_record(archive.conversation)
     store.close()
     expected["source"]["path"] = Path(expected["source"]["path"]).name  # no server path
@@ -159,7 +160,7 @@ def test_entities_list_and_entity(client: TestClient, archive: Archive) -> None:
         kim["offices"][0]["title"]
         == "Chairman of the Provisional People's Committee of North Korea"
     )
-    store = Store(archive.db, readonly=True)
+    store = open_archive(archive.db, readonly=True)
     n = store.conn.execute(
         "SELECT count(DISTINCT document_id) FROM mentions WHERE entity_id = ?",
         ("person-kim-il-sung",),
@@ -176,7 +177,7 @@ def test_entities_list_and_entity(client: TestClient, archive: Archive) -> None:
 
 
 def test_timeline_counts_every_dated_document(client: TestClient, archive: Archive) -> None:
-    store = Store(archive.db, readonly=True)
+    store = open_archive(archive.db, readonly=True)
     by_month = dict(
         store.conn.execute(
             "SELECT substr(date_start, 1, 7), count(*) FROM documents WHERE date_start IS NOT NULL"
@@ -257,11 +258,12 @@ def test_network(client: TestClient, archive: Archive) -> None:
 
 
 def test_places(client: TestClient, archive: Archive) -> None:
-    store = Store(archive.db, readonly=True)
+    store = open_archive(archive.db, readonly=True)
     expected = {
         r[0]: (r[1], r[2])
         for r in store.conn.execute(
-            "SELECT id, json_extract(data_json, '$.lat'), json_extract(data_json, '$.lon')"
+            "SELECT id, CAST(json_extract(data_json, '$.lat') AS REAL),"
+            " CAST(json_extract(data_json, '$.lon') AS REAL)"
             " FROM entities WHERE type = 'place' AND json_extract(data_json, '$.lat') IS NOT NULL"
             " AND id IN (SELECT entity_id FROM mentions)"
         )
@@ -338,7 +340,7 @@ def test_server_error_is_generic_json_or_page(
         raise RuntimeError("secret detail /etc/shadow")
 
     monkeypatch.setattr(corpus, "places", broken)
-    client = TestClient(create_app(str(archive.db)), raise_server_exceptions=False)
+    client = TestClient(create_app(archive_at(archive.db)), raise_server_exceptions=False)
     response = client.get("/api/places")
     assert response.status_code == 500
     assert response.json() == error(500, "internal error: the server could not answer this request")
@@ -349,7 +351,7 @@ def test_server_error_is_generic_json_or_page(
 
 
 def test_missing_archive_is_503_without_its_path(tmp_path: Path) -> None:
-    client = TestClient(create_app(str(tmp_path / "missing.db")))
+    client = TestClient(create_app(archive_at(tmp_path / "missing.db")))
     response = client.get("/api/documents/x")
     assert response.status_code == 503 and "missing.db" not in response.text
     assert client.get("/").status_code == 503
@@ -520,14 +522,14 @@ def test_serve_command() -> None:
 
 
 def test_status_reports_readiness_after_warming(archive: Archive) -> None:
-    with TestClient(create_app(str(archive.db))) as started:  # runs the lifespan (warm-up)
+    with TestClient(create_app(archive_at(archive.db))) as started:  # runs the lifespan (warm-up)
         deadline = time.monotonic() + 60
         status = started.get("/api/status").json()
         while not status["ready"] and time.monotonic() < deadline:
             time.sleep(0.05)
             status = started.get("/api/status").json()
         assert status["ready"] is True
-        assert status["documents"] == Store(archive.db, readonly=True).count_documents()
+        assert status["documents"] == open_archive(archive.db, readonly=True).count_documents()
         assert status["writable"] is False and status["process"] == os.getpid()
 
 
@@ -540,7 +542,7 @@ def test_worker_processes_build_the_app_from_their_environment(
     monkeypatch.delenv("FONDS_SERVE_DB", raising=False)
     with pytest.raises(StoreError, match="FONDS_SERVE_DB"):
         app_from_environment()
-    monkeypatch.setenv("FONDS_SERVE_DB", str(archive.db))
+    monkeypatch.setenv("FONDS_SERVE_DB", archive_at(archive.db))
     monkeypatch.setenv("FONDS_WRITE_TOKEN", "s3cret-and-long-enough")
     monkeypatch.setenv("FONDS_ALLOWED_HOSTS", "archive.example.org,localhost")
     worker = TestClient(app_from_environment(), base_url="http://archive.example.org")
@@ -626,7 +628,7 @@ def test_other_host_names_are_refused(archive: Archive) -> None:
     assert set(hosts) == {"127.0.0.1", "localhost", "::1", "archive.example.org"}
     assert {"0.0.0.0", "::"}.isdisjoint(host_names("0.0.0.0", ()))
     assert socket.gethostname() in host_names("0.0.0.0", ())
-    app = create_app(str(archive.db), allowed_hosts=hosts)
+    app = create_app(archive_at(archive.db), allowed_hosts=hosts)
     evil = TestClient(app, base_url="http://evil.example")
     refused = evil.get("/search?q=Kim", follow_redirects=False)
     assert refused.status_code == 400 and "location" not in refused.headers
@@ -642,15 +644,15 @@ def test_write_tokens_must_be_long_and_stay_off_the_command_line(
     from fonds.cli import main
 
     with pytest.raises(ConfigError, match="at least 16"):
-        create_app(str(archive.db), write_token="letmein")
+        create_app(archive_at(archive.db), write_token="letmein")
     runner = CliRunner()
-    short = runner.invoke(main, ["serve", "--db", str(archive.db), "--write-token", "letmein"])
+    short = runner.invoke(main, ["serve", "--db", archive_at(archive.db), "--write-token", "letmein"])
     assert short.exit_code == 2 and "at least 16" in short.output
     assert "visible to every user of this machine" in short.output
     token_file = tmp_path / "token"
     token_file.write_text("short-in-a-file\n")
     from_file = runner.invoke(
-        main, ["serve", "--db", str(archive.db), "--write-token-file", str(token_file)]
+        main, ["serve", "--db", archive_at(archive.db), "--write-token-file", str(token_file)]
     )
     assert from_file.exit_code == 2 and "has 15 characters" in from_file.output
     assert "visible" not in from_file.output

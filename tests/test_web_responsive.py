@@ -13,7 +13,7 @@ import pytest
 
 from fonds.entities.stage import EntityStage
 from fonds.pipeline import ingest
-from fonds.store.sqlite import Store
+from tests.conftest import open_archive
 from tests.serve_support import running_server
 
 pytestmark = pytest.mark.slow
@@ -42,7 +42,7 @@ def _big_document(folder: Path, kilobytes: int) -> Path:
 def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("responsive")
     path = _big_document(folder, 200)
-    store = Store(folder / "archive.db")
+    store = open_archive(folder / "archive.db")
     summary = ingest(store, [path], EntityStage.for_store(store, ner="none").annotate)
     assert summary.count("failed") == 0
     doc_id = next(iter(store.document_ids_for_path(str(path))))

@@ -17,7 +17,7 @@ import pytest
 
 from fonds.entities.stage import EntityStage
 from fonds.pipeline import ingest, ingest_file
-from fonds.store.sqlite import Store
+from tests.conftest import STORE_KIND, copy_archive_to, open_archive
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -76,7 +76,7 @@ def build_archive(folder: Path) -> Archive:
     para += " finalword-zebra"
     (files / "big.txt").write_text("A one-paragraph memorandum\n\n" + para + "\n", encoding="utf-8")
     db = folder / "web.db"
-    store = Store(db)
+    store = open_archive(db)
     stage = EntityStage.for_store(store, ner="none")
     summary = ingest(store, [CORPUS, files / "hostile.txt", files / "rtl-cjk.txt"], stage.annotate)
     assert summary.count("failed") == 0, summary.outcomes
@@ -142,7 +142,10 @@ class Markup(HTMLParser):
 
 def copy_archive(archive: Archive, db: Path) -> Path:
     """A copy of the archive (and its search index) at ``db``, for tests that write."""
-    source = Store(archive.db, readonly=True)
+    if STORE_KIND == "postgresql":  # its index is rebuilt at its first search
+        copy_archive_to(archive.db, db)
+        return db
+    source = open_archive(archive.db, readonly=True)
     source.conn.execute("VACUUM INTO ?", (str(db),))
     source.close()
     index = Path(str(archive.db) + ".index")

@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 
 from fonds.pipeline import ingest_file
 from fonds.readers import pdf
-from fonds.store.sqlite import Store
 from fonds.web.app import create_app
 from fonds.web.state import WebLimits
+from fonds.web.uploads import upload_folder
+from tests.conftest import archive_at, open_archive
 from tests.pdf_support import bomb_pdf, pdf_bytes
 
 TOKEN = "a long enough token for the tests"
@@ -25,14 +26,14 @@ MEMO = "Memorandum on the Ongjin front\n\n12 May 1950\n\nThe army held the line 
 def _archive(folder: Path) -> str:
     (folder / "memo.txt").write_text(MEMO, encoding="utf-8")
     db = folder / "archive.db"
-    store = Store(db)
+    store = open_archive(db)
     assert ingest_file(store, folder / "memo.txt").status == "added"
     store.close()
     return str(db)
 
 
 def _client(db: str, **limits: float) -> TestClient:
-    return TestClient(create_app(db, write_token=TOKEN, limits=WebLimits(**limits)))  # type: ignore[arg-type]
+    return TestClient(create_app(archive_at(db), write_token=TOKEN, limits=WebLimits(**limits)))  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _documents(db: str) -> int:
-    store = Store(db, readonly=True)
+    store = open_archive(db, readonly=True)
     try:
         return int(store.conn.execute("SELECT count(*) FROM documents").fetchone()[0])
     finally:
@@ -50,7 +51,7 @@ def _documents(db: str) -> int:
 
 
 def _uploads(db: str) -> list[str]:
-    folder = Path(db).parent / "uploads"
+    folder = upload_folder(archive_at(db))
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
@@ -92,7 +93,7 @@ def test_a_pdf_over_the_page_limit_is_refused(
     monkeypatch.setattr(pdf, "MAX_PAGES", 3)
     path = tmp_path / "long.pdf"
     path.write_bytes(pdf_bytes([f"Page {i}\nText of page {i}." for i in range(4)]))
-    store = Store(tmp_path / "a.db")
+    store = open_archive(tmp_path / "a.db")
     outcome = ingest_file(store, path)
     store.close()
     assert outcome.status == "failed"

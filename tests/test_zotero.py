@@ -12,12 +12,12 @@ import rispy
 from fastapi.testclient import TestClient
 
 from fonds.export.ris import ris_date, write_ris
-from fonds.store.sqlite import Store
+from tests.conftest import archive_at, open_archive
 from tests.test_web_support import Archive, Markup
 
 
 def _record(archive: Archive, doc_id: str) -> dict:
-    store = Store(archive.db)
+    store = open_archive(archive.db)
     try:
         return store.get_record(doc_id)
     finally:
@@ -62,7 +62,7 @@ def test_hostile_text_stays_one_value_in_ris(client: TestClient, archive: Archiv
 
 
 def test_every_record_of_the_archive_as_ris(archive: Archive, tmp_path: Path) -> None:
-    store = Store(archive.db)
+    store = open_archive(archive.db)
     records = list(store.iter_records())
     store.close()
     out = io.StringIO()
@@ -74,7 +74,7 @@ def test_every_record_of_the_archive_as_ris(archive: Archive, tmp_path: Path) ->
     assert all(e["type_of_reference"] == "MANSCPT" for e in entries)
     assert all(e.get("urls") for e in entries)  # the record's page, or the archive's own
     # the command line writes the same file
-    cli = [sys.executable, "-m", "fonds.cli", "export", "--db", str(archive.db)]
+    cli = [sys.executable, "-m", "fonds.cli", "export", "--db", archive_at(archive.db)]
     target = tmp_path / "archive.ris"
     subprocess.run([*cli, "--format", "ris", "--out", str(target)], check=True)
     assert len(rispy.loads(target.read_text("utf-8"))) == len(records)
@@ -154,7 +154,7 @@ def test_tei_language_tags_and_a_source_description_for_every_record() -> None:
 
 def _printed(archive: Archive) -> tuple[dict, dict]:
     """A FRUS editorial note (no archive of its own) and a FRUS document with a file number."""
-    store = Store(archive.db)
+    store = open_archive(archive.db)
     try:
         records = list(store.iter_records())
     finally:

@@ -15,7 +15,7 @@ import click
 from fonds.cli_common import SETTINGS, column_width, cut, db_option, friendly_errors, open_store
 from fonds.counted import counted
 from fonds.errors import ConfigError
-from fonds.store import is_server_url, store_exists
+from fonds.store import is_server_url, shown, store_exists
 
 if TYPE_CHECKING:
     from fonds.entities.stage import EntityStage
@@ -307,7 +307,7 @@ def overview(db: str) -> None:
     store = open_store(db, must_exist=True)
     every, once = store.count_documents(), store.count_documents(once=True)
     copies = f", and {counted(every - once, 'copy')} of them" if every > once else ""
-    click.echo(f"{counted(once, 'document')} in {db}{copies}")
+    click.echo(f"{counted(once, 'document')} in {shown(db)}{copies}")
     for title, rows in (
         ("year", store.counts_by("substr(date_start, 1, 4)")),
         ("type", store.counts_by("doc_type")),

@@ -550,7 +550,7 @@ def store_id(store: Store, create: bool) -> str | None:
         with store.transaction():
             store.conn.execute("INSERT INTO meta VALUES ('search_store_id', ?) ON CONFLICT(key) DO NOTHING", (value,)
             )
-    except sqlite3.OperationalError:  # a read-only store: the index cannot be tied to it
+    except (sqlite3.OperationalError, StoreError):  # a read-only store: not tied to it
         return None
     return store_id(store, create=False)
 

@@ -3,7 +3,8 @@ and the code around it serve both stores.
 
 It takes the SQL fonds writes for SQLite: ``?`` and ``?N`` placeholders become psycopg's
 ``%s`` and ``%(pN)s`` (outside string literals and quoted names), a literal ``%`` is
-doubled, and booleans are bound as integers (SQLite has no boolean). Rows answer by
+doubled, booleans are bound as integers (SQLite has no boolean), and a NUL in a string
+as U+FFFD (PostgreSQL's text has no NUL). Rows answer by
 position and by column name, like ``sqlite3.Row``. Transactions are the caller's, as with
 SQLite in autocommit: ``BEGIN``, ``SAVEPOINT``, ``COMMIT`` are sent as written. What only
 SQLite has (FTS5, ``PRAGMA``, blobs) is not translated: the PostgreSQL store does that
@@ -23,6 +24,10 @@ from psycopg import pq
 
 from fonds.errors import StoreError, StoreLost
 
+# PostgreSQL's text cannot hold the character NUL (SQLite's can): a NUL in a value to
+# store or to look up (a fuzzed query) stands as U+FFFD, the character for what cannot be
+# represented, rather than failing the statement.
+NUL_STANDS_IN = "\ufffd"
 # A string literal, a quoted name, a numbered or bare placeholder, or a percent sign.
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?(\d+)?|%")
 
@@ -51,7 +56,11 @@ def translate(sql: str) -> tuple[str, bool]:
 def _bind(params: Sequence[Any] | None, named: bool) -> Any:
     if params is None:
         return None
-    values = [int(v) if isinstance(v, bool) else v for v in params]
+    values = [
+        int(v) if isinstance(v, bool) else v.replace("\x00", NUL_STANDS_IN)
+        if isinstance(v, str) and "\x00" in v else v
+        for v in params
+    ]
     if named:
         return {f"p{n}": v for n, v in enumerate(values, 1)}
     return values

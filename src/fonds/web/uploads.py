@@ -11,7 +11,7 @@ from email.policy import HTTP
 from pathlib import Path
 
 from fonds.errors import FondsError, QuerySyntaxError
-from fonds.store import files_base
+from fonds.store import files_base, is_server_url
 
 
 class UploadQuotaFull(FondsError):
@@ -46,9 +46,12 @@ def file_from_body(content_type: str, body: bytes, filename: str | None) -> tupl
 
 
 def upload_folder(db_path: str) -> Path:
-    """Where uploaded files are kept: beside the archive's file, or for a PostgreSQL
-    database beside this machine's copy of its index (``files_base``)."""
-    return Path(files_base(db_path)).resolve().parent / "uploads"
+    """Where uploaded files are kept: beside the archive's file; for a PostgreSQL
+    database, a folder of its own beside this machine's copy of its index
+    (``files_base``), several databases' files sharing that folder."""
+    if is_server_url(db_path):
+        return Path(files_base(db_path) + ".uploads").resolve()
+    return Path(db_path).resolve().parent / "uploads"
 
 
 def store_upload(db_path: str, name: str, data: bytes, quota: int) -> tuple[Path, bool]:
