@@ -688,7 +688,6 @@ def test_body_languages() -> None:
     )
 
 
-@pytest.mark.sqlite_only
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_relinking_finds_what_ingest_found(tmp_path: Path, forms: Path, jobs: str) -> None:
     """An archive ingested before copies were linked (no keys, no links) gets by one

@@ -20,7 +20,6 @@ Links made by hand stay; the others are replaced.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
@@ -40,6 +39,7 @@ from fonds.copies.links import (
 from fonds.copies.sketch import shingles, sketch_keys
 from fonds.copies.translations import FILE_ARCHIVES, SAMPLE, same_leaves, stored_language
 from fonds.errors import StoreError
+from fonds.store import open_store
 from fonds.store.sqlite import Store
 
 CHUNK_ROWS = 2_000  # documents a worker sketches per task
@@ -72,7 +72,8 @@ def sketch_range(db_path: str, low: int, high: int) -> Sketched:
     two arrays (keys, row numbers); each document's keys as the table keeps them; and
     the documents whose bodies are not plain ASCII (only they can be in another language
     than English, for ``_translations``)."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    store = open_store(db_path, readonly=True)  # a SQLite file or a PostgreSQL database
+    conn = store.conn
     try:
         keys: list[int] = []
         docs: list[int] = []
@@ -89,7 +90,7 @@ def sketch_range(db_path: str, low: int, high: int) -> Sketched:
                 docs += [rowid] * len(found)
                 sketches.append(f"{rowid}\t{json.dumps(found)}")
     finally:
-        conn.close()
+        store.close()
     return np.array(keys, dtype=np.int64), np.array(docs, dtype=np.int64), sketches, accented
 
 
@@ -211,7 +212,8 @@ def verify_pairs(db_path: str, pairs: list[tuple[int, int]]) -> list[tuple[int, 
     """In a worker: how each pair of documents (row numbers) relates, by the real overlap
     of their bodies, as at ingest (``links.relation``); the pairs that are copies, with
     their relation from the first one's side and their overlap."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    store = open_store(db_path, readonly=True)
+    conn = store.conn
 
     @lru_cache(maxsize=4096)
     def body(rowid: int) -> frozenset[int]:
@@ -226,7 +228,7 @@ def verify_pairs(db_path: str, pairs: list[tuple[int, int]]) -> list[tuple[int, 
                 found.append((low, high, *how))
         return found
     finally:
-        conn.close()
+        store.close()
 
 
 def _verify(
@@ -254,15 +256,15 @@ def _verify(
     made = {"same": 0, "contains": 0}
     for n, found in enumerate(results):
         for low, high, kind, overlap in found:
-            rows = dict(
-                store.conn.execute(
-                    "SELECT rowid, id || char(31) || coalesce(text, '') FROM documents"
-                    " WHERE rowid IN (?, ?)",
+            rows = {
+                r[0]: (r[1], r[2])
+                for r in store.conn.execute(
+                    "SELECT rowid, id, coalesce(text, '') FROM documents WHERE rowid IN (?, ?)",
                     (low, high),
                 )
-            )
-            a, a_text = rows[low].split("\x1f", 1)
-            b, b_text = rows[high].split("\x1f", 1)
+            }
+            a, a_text = rows[low]
+            b, b_text = rows[high]
             if kind == "contained_in":
                 write_link(store, b, b_text, a, a_text, "contains", overlap)
             else:
@@ -288,7 +290,7 @@ def _translations(store: Store, accented: set[int]) -> int:
     ).fetchall()
     made = 0
     for archive, fond, opis, delo, file in files:
-        where, key = ("a.delo = ? AND a.fond IS ? AND a.opis IS ?", (delo, fond, opis))
+        where, key = ("a.delo = ? AND a.fond IS NOT DISTINCT FROM ? AND a.opis IS NOT DISTINCT FROM ?", (delo, fond, opis))
         if delo is None:  # a file number (``a.x = ?`` lets SQLite use the partial index)
             where, key = ("a.file = ?", (file,))
         members = store.conn.execute(
