@@ -101,7 +101,7 @@ _SERVER: dict[str, str] = {}
 _DATABASES: dict[str, str] = {}
 
 
-def _start_postgres() -> str:
+def postgres_url() -> str:
     """The session's PostgreSQL server (started on first use, stopped at the end)."""
     if "url" in _SERVER:
         return _SERVER["url"]
@@ -154,7 +154,7 @@ def archive_at(path: str | Path) -> str:
         return str(path)
     key = str(Path(path).resolve())
     if key not in _DATABASES:
-        _DATABASES[key] = new_database(_start_postgres())
+        _DATABASES[key] = new_database(postgres_url())
     return _DATABASES[key]
 
 
@@ -171,7 +171,7 @@ def postgres_server() -> str:
     set, else a throwaway server started here (``scripts/postgres.sh``) and stopped at the
     end. Skipped where PostgreSQL is not installed, unless ``FONDS_REQUIRE_POSTGRES`` (set
     by ``scripts/test.sh``, so CI never skips it)."""
-    return _start_postgres()
+    return postgres_url()
 
 
 def new_database(server: str) -> str:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from fonds.entities.edits import merge, undo
-from fonds.errors import StoreError
-from fonds.model import Record
 from fonds.store.migrations import migrate
 from fonds.store.sqlite import Store
 from tests.conftest import copy_archive_to, open_archive
@@ -120,42 +117,6 @@ def test_merging_a_speaker_rewrites_turn_rows_and_undo_restores_them(
     assert speaker not in speakers and target in speakers
     undo(store)
     assert _snapshot(store) == before
-
-
-# --- writing in batches ----------------------------------------------------------------
-
-
-def _record(n: int) -> Record:
-    return Record(
-        id=f"doc-{n}",
-        source={"path": f"{n}.txt", "sha256": f"{n:064d}", "format": "text"},
-        title=f"Telegram {n}",
-        text=f"Telegram number {n} from Seoul.",
-    )
-
-
-def _stored(path: Path) -> int:
-    with sqlite3.connect(path) as conn:  # another connection: sees commits only
-        return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-
-
-@pytest.mark.sqlite_only
-def test_a_failed_record_in_a_batch_is_undone_alone(tmp_path: Path) -> None:
-    store = open_archive(tmp_path / "b.db")
-    with store.batch(records=100, seconds=3600):
-        store.write_record(_record(1))
-        broken = _record(2)
-        broken.source = {"path": None, "sha256": "0" * 64, "format": "text"}  # NOT NULL
-        with pytest.raises(StoreError):
-            store.write_record(broken)
-        store.write_record(_record(3))
-    with sqlite3.connect(tmp_path / "b.db") as conn:
-        assert [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")] == [
-            "doc-1",
-            "doc-3",
-        ]
-        assert conn.execute("SELECT count(*) FROM documents_fts").fetchone()[0] == 2
-    store.close()
 
 
 def test_a_big_records_json_written_entity_by_entity_is_the_same(

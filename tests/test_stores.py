@@ -21,7 +21,7 @@ from fonds.pipeline import ingest
 from fonds.search.service import search
 from fonds.store import is_server_url, open_store
 from fonds.store.sqlite import SourceStatus, Store
-from tests.conftest import CORPUS, SEEDS, new_database
+from tests.conftest import CORPUS, SEEDS, new_database, postgres_url
 
 
 def _record(n: int, **extra: object) -> Record:
@@ -36,10 +36,15 @@ def _record(n: int, **extra: object) -> Record:
 
 def _another(target: str, tmp_path: Path, name: str) -> str:
     """A second archive on the same kind of store as ``target``."""
-    if is_server_url(target):
-        server = target.split("?")[0].rsplit("/", 1)[0] + "/fonds?" + target.split("?", 1)[1]
-        return new_database(server)
-    return str(tmp_path / name)
+    return new_database(postgres_url()) if is_server_url(target) else str(tmp_path / name)
+
+
+def _same_search(store: Store, reference: Store, query: str) -> None:
+    """The same answer to ``query`` from both stores, but for the time it took."""
+    got, expected = search(store, query).as_json(), search(reference, query).as_json()
+    got.pop("took_ms", None)
+    expected.pop("took_ms", None)
+    assert got == expected, query
 
 
 def _count(target: str) -> int:
@@ -115,6 +120,9 @@ def test_a_failed_record_in_a_batch_is_undone_alone(archive_target: str) -> None
         store.write_record(_record(3))
     assert [r["id"] for r in store.iter_records()] == ["doc-1", "doc-3"]
     assert _count(archive_target) == 2
+    if not is_server_url(archive_target):  # FTS5 kept no entry of the failed record
+        fts = store.conn.execute("SELECT count(*) FROM documents_fts").fetchone()[0]
+        assert fts == 2
     store.close()
 
 
@@ -153,10 +161,7 @@ def test_an_ingest_exports_and_searches_the_same(archive_target: str, tmp_path: 
     assert [r["id"] for r in records] == [r["id"] for r in reference.iter_records()]
     assert records == list(reference.iter_records())
     for query in ["Kim Il Sung", "Pak Hon-yong", "Seoul telegram", '"Syngman Rhee"', "type:telegram"]:
-        got, expected = search(store, query).as_json(), search(reference, query).as_json()
-        got.pop("took_ms", None)
-        expected.pop("took_ms", None)
-        assert got == expected, query
+        _same_search(store, reference, query)
     store.close()
     reference.close()
 
@@ -335,10 +340,7 @@ def test_an_archive_moved_into_postgresql_is_the_same_archive(
     assert done.rows["documents"] == 46 and done.rows["mentions"] > 1000
     assert list(target.iter_records()) == list(source.iter_records())
     for query in ["Kim Il Sung", "Muccio Rhee"]:
-        got, expected = search(target, query).as_json(), search(source, query).as_json()
-        got.pop("took_ms", None)
-        expected.pop("took_ms", None)
-        assert got == expected, query
+        _same_search(target, source, query)
     with pytest.raises(StoreError, match="holds documents already"):
         transfer(source, target)  # type: ignore[arg-type]
     edit = merge(target, "person-pelishenko", "person-aleksandr-ignatiev")

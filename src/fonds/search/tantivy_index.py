@@ -588,17 +588,20 @@ def drain(
             return 0
         if top is None or top <= state.applied_seq:
             return 0
-        if not store.queued_since(state.applied_seq, top):  # marks moved, no document
+        ids = store.queued_since(state.applied_seq, top)
+        if not ids:  # the mark moved (PostgreSQL's horizon), no document changed
             files.committed(IndexState(INDEX_FORMAT, state.store_id, top))
             return 0
         writer = files.writer(wait=wait)
         try:
             files.refresh()  # another process may have drained while we waited
-            state = files.state or state
-            if top <= state.applied_seq:
+            fresh = files.state or state
+            if top <= fresh.applied_seq:
                 writer.rollback()
                 return 0
-            ids = store.queued_since(state.applied_seq, top)
+            if fresh.applied_seq != state.applied_seq:
+                ids = store.queued_since(fresh.applied_seq, top)
+            state = fresh
             for doc_id in ids:
                 writer.delete_documents_by_term("id", doc_id)
             for row in builder.rows(store, ids):

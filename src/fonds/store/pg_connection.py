@@ -147,12 +147,11 @@ class PgConnection:
         self._pipeline: Any = None
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
-        query, named = translate(sql)
-        if not params:
-            query, params = sql if "?" not in sql else query, None
+        # without parameters psycopg reads no placeholder (nor %): the SQL as written
+        query, named = translate(sql) if params else (sql, False)
         try:
             cursor = self.raw.cursor()
-            cursor.execute(query, _bind(params, named))  # type: ignore[arg-type]
+            cursor.execute(query, _bind(params or None, named))  # type: ignore[arg-type]
         except psycopg.Error as err:
             raise translate_error(err, self.raw) from err
         if cursor.rowcount > 0 and not cursor.description:
@@ -195,13 +194,14 @@ class PgConnection:
 
     def recover(self) -> None:
         """After a statement failed in a pipeline, the pipeline refuses every statement
-        until it is synchronised: do so (the error was raised already)."""
-        if self._pipeline is not None:
-            try:
-                self._pipeline.sync()
-            except psycopg.Error as err:
-                if self.raw.broken or self.raw.closed:
-                    raise translate_error(err, self.raw) from err
+        until it is synchronised: do so (the error was raised already, unless the
+        connection is gone)."""
+        try:
+            self.flush()
+        except ConnectionLost:
+            raise
+        except PgError:
+            pass
 
     @property
     def in_transaction(self) -> bool:
@@ -240,7 +240,7 @@ class ConnectionLost(StoreLost):
     """The server went away mid-run (restarted, stopped, or the network cut)."""
 
 
-def translate_error(err: psycopg.Error, conn: psycopg.Connection[Any]) -> PgError:
+def translate_error(err: psycopg.Error, conn: psycopg.Connection[Any]) -> StoreError:
     if conn.broken or conn.closed:
         return ConnectionLost(
             f"lost the connection to PostgreSQL ({_first_line(err)}); everything committed "

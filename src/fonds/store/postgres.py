@@ -30,7 +30,6 @@ PAGE_RECORDS = 200
 
 # Every transaction with an id below this one has ended (committed or rolled back).
 HORIZON_SQL = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-BODY_PIECE_CHARS = 1 << 20
 
 
 class PgBody:
@@ -118,8 +117,10 @@ class PgStore(Store):
     # (some twice: a document indexed again is the same). The queue is kept: several
     # servers' indexes read it, each at its own mark.
 
-    def queue_mark(self) -> int | None:
+    def queue_mark(self) -> int:
         return int(self.conn.execute(HORIZON_SQL).fetchone()[0])
+
+    last_mark = queue_mark  # the horizon only moves forward: no index can be ahead of it
 
     def queued_since(self, applied: int, mark: int) -> list[str]:
         rows = self.conn.execute(
@@ -133,9 +134,6 @@ class PgStore(Store):
         return self.conn.execute(
             "SELECT count(DISTINCT document_id) FROM search_queue WHERE xid >= ?", (applied,)
         ).fetchone()[0]
-
-    def last_mark(self) -> int:
-        return int(self.conn.execute(HORIZON_SQL).fetchone()[0])
 
     def queue_in_step(self, applied: int) -> tuple[str | None, bool]:
         ident, waiting = self.conn.execute(
