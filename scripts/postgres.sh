@@ -4,7 +4,8 @@
 # unprivileged user postgres, listening on a Unix socket in that folder only (no TCP).
 #
 #   bash scripts/postgres.sh install     # installs the package, if missing
-#   bash scripts/postgres.sh start DIR   # prints the server's URL (database "fonds")
+#   bash scripts/postgres.sh start DIR   # prints the server's URL (database "fonds");
+#                                        # a DIR used before is started with its databases
 #   bash scripts/postgres.sh restart DIR # stops and starts it again (the tests' fault)
 #   bash scripts/postgres.sh stop DIR    # stops it; DIR can then be removed
 set -euo pipefail
@@ -31,11 +32,15 @@ start)
     dir=${dir:?usage: postgres.sh start DIR}
     mkdir -p "$dir"
     if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; fi
-    as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 \
-        --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
+    fresh=0
+    if [ ! -f "$dir/data/PG_VERSION" ]; then   # a folder used before keeps its databases
+        as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 \
+            --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
+        fresh=1
+    fi
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
         -o "-c listen_addresses='' -k $dir -p $port -c fsync=off -c max_connections=200" >&2
-    as_owner "$bin/createdb" -h "$dir" -p "$port" -U postgres fonds
+    if [ "$fresh" = 1 ]; then as_owner "$bin/createdb" -h "$dir" -p "$port" -U postgres fonds; fi
     echo "postgresql://postgres@/fonds?host=$dir&port=$port"
     ;;
 restart)

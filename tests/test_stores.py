@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from fonds.entities.edits import merge, rename, split, undo
 from fonds.entities.stage import EntityStage
 from fonds.errors import StoreError
 from fonds.model import ArchivalRef, EntityHit, Mention, Record
-from fonds.pipeline import ingest
+from fonds.pipeline import ingest, store_record
 from fonds.search.service import search
 from fonds.store import is_server_url, open_store
 from fonds.store.sqlite import SourceStatus, Store
@@ -249,6 +250,47 @@ def test_two_ingests_into_one_database_at_once_never_duplicate(
     assert list(store.iter_records()) == list(reference.iter_records())
     store.close()
     reference.close()
+
+
+def _read_record(path: Path) -> Record:
+    from fonds.extract.record import build_record
+    from fonds.readers import choose_reader, load_source
+
+    source = load_source(path)
+    (draft,) = list(choose_reader(source).read(source))
+    return build_record(source, draft, str(path))
+
+
+def test_two_writers_of_near_copies_at_once_link_them(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    """Two writers (cluster workers) each write one form of a document at the same time:
+    neither sees the other's uncommitted row, so without a lock the two would never be
+    linked. The second waits on the first's band keys, then finds it."""
+    from tests.test_copies import SEED_001, body_only
+
+    url = new_database(postgres_server)
+    first, second = open_store(url), open_store(url)
+    copy = tmp_path / "seed-001-copied.txt"
+    copy.write_text(body_only(SEED_001), encoding="utf-8")
+    page, copied = _read_record(SEED_001), _read_record(copy)
+    waited = threading.Event()
+
+    def write_copy() -> None:
+        store_record(second, copied)
+        waited.set()
+
+    with first.transaction():
+        store_record(first, page)
+        other = threading.Thread(target=write_copy)
+        other.start()
+        assert not waited.wait(1.0)  # held by the first writer's band keys
+    other.join(10)
+    assert waited.is_set()
+    rows = first.conn.execute("SELECT document_id, other_id, relation FROM copies").fetchall()
+    assert [tuple(r) for r in rows] == [(*sorted((page.id, copied.id)), "same")]
+    first.close()
+    second.close()
 
 
 def test_a_lost_connection_says_so_and_a_new_store_goes_on(postgres_server: str) -> None:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import sys
+import uuid
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from fonds.store import is_server_url, shown, store_exists
 
 if TYPE_CHECKING:
     from fonds.entities.stage import EntityStage
+    from fonds.store.sqlite import Store
 
 SMALL_RUN_FILES = 32
 SMALL_RUN_BYTES = 2_000_000
@@ -105,7 +107,9 @@ def ingest(
 
         # With workers, they recognize names; this process only learns and settles.
         stage = EntityStage.for_store(store, ner=SETTINGS.ner_model if workers == 1 else "none")
-        annotate, settle = stage.annotate, partial(_settle, stage)
+        # Workers that write to PostgreSQL make identities up there: settling reads them.
+        writes = workers > 1 and is_server_url(db)
+        annotate, settle = stage.annotate, partial(_settle, stage, store if writes else None)
     big = workers > 1 and max(sizes, default=0) > BIG_FILE_BYTES  # see fonds.parallel
     few = len(files) < 20 and not big  # a big document's parts move the bar too
     bar = tqdm(total=len(files), unit="file", disable=quiet or few, file=sys.stderr)
@@ -128,6 +132,8 @@ def ingest(
                     db if is_server_url(db) else str(Path(db).resolve()),
                     None if no_entities else SETTINGS.ner_model,
                     os.environ.get("FONDS_AUTHORITY"),
+                    writes=is_server_url(db),  # SQLite keeps one writer: this process
+                    run=uuid.uuid4().hex,
                 )
                 parallel = Parallel(executor, config, stage, workers, on_part)
             summary = run_ingest(store, files, annotate, progress, settle, parallel)
@@ -155,9 +161,12 @@ def ingest(
     sys.exit(1 if failed else 0)
 
 
-def _settle(stage: EntityStage) -> None:
+def _settle(stage: EntityStage, written_by_workers: Store | None = None) -> None:
     """Settle the run's names, then let the stage go of them: the search index, built
-    next, loads its own."""
+    next, loads its own. When workers wrote the records (``written_by_workers``: the
+    archive), the identities they made up are read from it first."""
+    if written_by_workers is not None:
+        stage = type(stage).for_store(written_by_workers, ner="none", sync=False)
     stage.settle()
     stage.close()
 
@@ -290,7 +299,9 @@ def transfer(db: str, target: str) -> None:
     source = open_store(db, must_exist=True)
     store = open_target(target)
     assert isinstance(store, PgStore)
-    done = copy_archive(source, store, lambda t, n: click.echo(f"  {t:<16} {n:>10,} rows", err=True))
+    done = copy_archive(
+        source, store, lambda t, n: click.echo(f"  {t:<16} {n:>10,} rows", err=True)
+    )
     click.echo(f"{done.rows['documents']} documents transferred to {shown(target)}")
     store.close()
     source.close()

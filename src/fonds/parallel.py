@@ -19,6 +19,7 @@ Names that only the whole archive can decide are settled by the writer at the en
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from fonds.entities.ner import NerModel, load_ner
 from fonds.entities.parts import in_parts, part_bounds, part_record
-from fonds.entities.stage import Discovery, EntityStage
+from fonds.entities.stage import Discovery, EntityStage, store_discovered
 from fonds.errors import FondsError, ReadError, StoreLost
 from fonds.extract.record import build_record
 from fonds.model import Draft, Record, SourceFile
@@ -49,7 +50,8 @@ from fonds.pipeline import (
 from fonds.readers import choose_reader, load_source
 from fonds.readers.source import HEAD_BYTES, STREAM_OVER_BYTES
 from fonds.readers.tei import DocumentXml, TeiReader, draft_from_xml
-from fonds.store.sqlite import SourceStatus, Store
+from fonds.store import open_store
+from fonds.store.sqlite import EntityTables, SourceStatus, Store
 
 # Tasks planned ahead of the writer, per worker: enough to keep every worker busy while
 # the writer works, few enough that memory does not grow with the number of files.
@@ -79,11 +81,16 @@ class WorkerLost(FondsError):
 @dataclass(frozen=True)
 class WorkerConfig:
     """What a worker needs to annotate: the archive it reads entities from, the
-    recognizer (None: the entity stage is off), the user's authority file."""
+    recognizer (None: the entity stage is off), the user's authority file; with
+    ``writes``, the worker also writes what it read to the archive (a database every
+    worker reaches: PostgreSQL). ``run`` tells one run from the next: a cluster's
+    workers outlive runs, and what a worker keeps is for one run only."""
 
     db_path: str
     ner: str | None
     authority: str | None = None
+    writes: bool = False
+    run: str = ""
 
 
 @dataclass
@@ -131,6 +138,7 @@ class Parallel:
 # -- in a worker ------------------------------------------------------------------------
 
 _STAGES: dict[WorkerConfig, EntityStage] = {}
+_STORES: dict[WorkerConfig, Store] = {}
 _RECOGNIZERS: dict[str, NerModel | None] = {}
 # A worker's stage annotates one batch at a time: a Dask worker may run several tasks at
 # once in threads (start them with --nthreads 1 for every core to annotate).
@@ -156,6 +164,7 @@ def _stage(config: WorkerConfig) -> EntityStage | None:
         return None
     stage = _STAGES.get(config)
     if stage is None:
+        _STAGES.clear()  # an earlier run's (a cluster's workers outlive runs)
         if config.authority:
             os.environ["FONDS_AUTHORITY"] = config.authority
         stage = EntityStage.for_worker(config.db_path, "none")
@@ -170,6 +179,83 @@ def _recognizer(name: str) -> NerModel | None:
     if name not in _RECOGNIZERS:
         _RECOGNIZERS[name] = load_ner(name)
     return _RECOGNIZERS[name]
+
+
+def _store(config: WorkerConfig) -> Store:
+    """This worker's connection to the archive, opened on its first writing task."""
+    store = _STORES.get(config)
+    if store is None:
+        for old in _STORES.values():  # an earlier run's
+            old.close()
+        _STORES.clear()
+        store = _STORES[config] = open_store(config.db_path)
+    return store
+
+
+def _drop_store(config: WorkerConfig) -> None:
+    """Forget a connection that was lost: the next task (of a run again) opens another."""
+    store = _STORES.pop(config, None)
+    if store is not None:
+        with contextlib.suppress(Exception):  # already broken
+            store.close()
+
+
+def write_task(config: WorkerConfig, group: list[Planned]) -> list[FileOutcome]:
+    """Read, annotate and write a group of files; how each went. The identities this
+    worker made up are committed first, on their own (so that no two workers' records
+    wait on each other's), then each record in a transaction of its own."""
+    done = read_task(config, [(p.display, p.known) for p in group])
+    with _STAGE_LOCK:  # one connection a worker; a Dask worker's threads take turns
+        store = _store(config)
+        try:
+            commit_discovered(store, done.discovered, config)
+            _restate(config, [r for read in done.files for r in read.records])
+            with store.batch(records=1):
+                return [
+                    _write(store, p.display, p.previous, read, _as_annotated)
+                    for p, read in zip(group, done.files, strict=True)
+                ]
+        except StoreLost:
+            _drop_store(config)
+            raise
+
+
+def _as_annotated(records: list[Record], discovered: list[Discovery]) -> None:
+    """A writing worker's records are named as the archive names them (``_restate``)."""
+
+
+def commit_discovered(store: Store, discovered: list[Discovery], config: WorkerConfig) -> None:
+    """Write the identities a worker made up, in one short transaction, in id order: two
+    workers adding the same ones add them in turn, never waiting on each other. Then
+    take each one's name as the archive has it: another worker may have made it up
+    first, in its own spelling (the records of both then name it alike)."""
+    if not discovered:
+        return
+    ids = sorted({entity_id for entity_id, _, _ in discovered})
+    tables = EntityTables(store)
+    with store.transaction():
+        for entity_id, etype, name in sorted(set(discovered)):
+            store_discovered(tables, entity_id, etype, name)
+    stage = _stage(config)
+    if stage is None:
+        return
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for entity_id, name in store.conn.execute(
+            f"SELECT id, name FROM entities WHERE id IN ({marks})", chunk
+        ):
+            known = stage.index.entities.get(entity_id)
+            if known is not None and known.name != name:
+                known.name = name
+                stage.index.add_name(entity_id, name)
+
+
+def _restate(config: WorkerConfig, records: list[Record]) -> None:
+    """Name each entity of records as this worker's stage knows it now."""
+    stage = _stage(config)
+    if stage is not None:
+        stage.restate(records)
 
 
 def read_task(config: WorkerConfig, files: list[tuple[str, str | None]]) -> FilesRead:
@@ -235,11 +321,15 @@ def annotate_task(
 
 @dataclass
 class PartRead:
-    """What a worker made of a batch of a volume's documents."""
+    """What a worker made of a batch of a volume's documents; a writing worker's
+    ``written``: the ids of the records it wrote or found (in order), and how many of
+    them another file already held (left as they were)."""
 
     records: list[Record]
     discovered: list[Discovery]
     error: str | None = None  # a document broke: ``records`` holds the ones before it
+    written: list[str] = field(default_factory=list)
+    existed: int = 0
 
 
 def volume_task(
@@ -258,7 +348,22 @@ def volume_task(
         records, discovered = annotate_task(config, records)
     except Exception as err:  # an annotation failure keeps nothing of the batch
         return PartRead([], [], failure_message(display, err))
-    return PartRead(records, discovered, error)
+    if not config.writes:
+        return PartRead(records, discovered, error)
+    with _STAGE_LOCK:
+        store = _store(config)
+        written: list[str] = []
+        try:
+            commit_discovered(store, discovered, config)
+            _restate(config, records)
+            with store.batch(records=1):
+                existed = _store_records(store, records, None, written, display=display)
+        except StoreLost:
+            _drop_store(config)
+            raise
+        except Exception as err:  # a record that could not be written: the ones before stay
+            return PartRead([], [], failure_message(display, err), written)
+    return PartRead([], [], error, written, existed)
 
 
 # -- the writer -------------------------------------------------------------------------
@@ -270,7 +375,7 @@ def ingest_on(run: Parallel, store: Store, files: Iterable[Path]) -> Iterator[Fi
     same command run again finishes the rest (stored files are unchanged then)."""
     executor, config, absorb = run.executor, run.config, run.absorb
     ahead = max(2, run.workers * AHEAD_PER_WORKER)
-    planned: deque[tuple[list[Planned], Future[FilesRead]]] = deque()
+    planned: deque[tuple[list[Planned], Future[FilesRead] | Future[list[FileOutcome]]]] = deque()
     group: list[Planned] = []
     group_bytes = 0
     display = "a file"
@@ -278,8 +383,11 @@ def ingest_on(run: Parallel, store: Store, files: Iterable[Path]) -> Iterator[Fi
     def plan_group() -> None:
         nonlocal group, group_bytes
         if group:
-            files = [(p.display, p.known) for p in group]
-            planned.append((group, executor.submit(read_task, config, files)))
+            if config.writes:
+                planned.append((group, executor.submit(write_task, config, group)))
+            else:
+                files = [(p.display, p.known) for p in group]
+                planned.append((group, executor.submit(read_task, config, files)))
         group, group_bytes = [], 0
 
     def write_all() -> Iterator[FileOutcome]:
@@ -358,10 +466,17 @@ def _volume(path: Path, size: int) -> SourceFile | None:
 
 
 def _write_group(
-    store: Store, group: list[Planned], future: Future[FilesRead], absorb: Absorb
+    store: Store,
+    group: list[Planned],
+    future: Future[FilesRead] | Future[list[FileOutcome]],
+    absorb: Absorb,
 ) -> Iterator[FileOutcome]:
-    """Write what a worker made of a group of files, file by file, in order."""
+    """Write what a worker made of a group of files, file by file, in order (or, when
+    the worker wrote them, say how each went)."""
     done = future.result()
+    if isinstance(done, list):
+        yield from done
+        return
     absorb([], done.discovered)  # the identities first: every file's records name them
     for planned, read in zip(group, done.files, strict=True):
         yield _write(store, planned.display, planned.previous, read, absorb)
@@ -401,16 +516,23 @@ def _write(
 def _store_records(
     store: Store,
     records: list[Record],
-    old_ids: set[str],
+    old_ids: set[str] | None,
     new_ids: list[str],
     parts: Parts | None = None,
+    display: str = "",
 ) -> int:
     """Write a file's records, one transaction each, noting their ids in ``new_ids``;
-    how many were already stored from another file (the same content, another name).
-    With ``parts``, a big body is annotated in parts as it is written."""
+    how many were already stored from another file (the same content, another name:
+    not in ``old_ids``, the file's records before; or, without them, held by a file
+    other than ``display``). With ``parts``, a big body is annotated in parts as it is
+    written."""
     existed = 0
     for record in records:
-        if store.has_document(record.id) and record.id not in old_ids:
+        if old_ids is not None:
+            elsewhere = store.has_document(record.id) and record.id not in old_ids
+        else:
+            elsewhere = store.source_of(record.id) not in (None, display)
+        if elsewhere:
             existed += 1
         elif parts is not None and in_parts(record):
             store_in_parts(store, record, parts(record))
@@ -501,8 +623,12 @@ def _ingest_volume(
     def write_next() -> None:
         nonlocal existed
         part = batches.popleft().result()
-        absorb(part.records, part.discovered)
-        existed += _store_records(store, part.records, old_ids, new_ids)
+        if config.writes:  # the worker wrote its batch
+            new_ids.extend(part.written)
+            existed += part.existed
+        else:
+            absorb(part.records, part.discovered)
+            existed += _store_records(store, part.records, old_ids, new_ids)
         if part.error:
             errors.append(part.error)
 

@@ -108,6 +108,7 @@ def relation(mine: AbstractSet[int], theirs: AbstractSet[int]) -> tuple[str, flo
 def link_copies(store: Store, record: Record) -> int:
     """Find the record's copies among the documents stored and link them, and bring its
     copy group up to date (inside the caller's transaction); how many links were made."""
+    store.lock_all(link_keys(record))  # a copy being written at once by another writer
     doc = store_keys(store, record)
     found = candidates(store, record, doc) if doc is not None else []
     made = 0
@@ -136,6 +137,14 @@ def link_copies(store: Store, record: Record) -> int:
     if made or verdicts or was_grouped(store, record.id):
         regroup(store, {record.id, *found, *verdicts})
     return made
+
+
+def link_keys(record: Record) -> list[str]:
+    """What a record's linking looks its copies up by: its band keys, and the archival
+    files its references name (translations are found by them)."""
+    keys = [f"band:{key}" for key in record.copy_keys]
+    keys += [f"ref:{ref.archive}:{ref.file or ref.delo}" for ref in record.archival_refs]
+    return keys
 
 
 def write_link(

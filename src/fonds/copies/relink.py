@@ -290,7 +290,10 @@ def _translations(store: Store, accented: set[int]) -> int:
     ).fetchall()
     made = 0
     for archive, fond, opis, delo, file in files:
-        where, key = ("a.delo = ? AND a.fond IS NOT DISTINCT FROM ? AND a.opis IS NOT DISTINCT FROM ?", (delo, fond, opis))
+        where, key = (
+            "a.delo = ? AND a.fond IS NOT DISTINCT FROM ? AND a.opis IS NOT DISTINCT FROM ?",
+            (delo, fond, opis),
+        )
         if delo is None:  # a file number (``a.x = ?`` lets SQLite use the partial index)
             where, key = ("a.file = ?", (file,))
         members = store.conn.execute(

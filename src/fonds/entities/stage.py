@@ -244,6 +244,12 @@ class Pending:
             yield part
 
 
+def store_discovered(tables: EntityTables, entity_id: str, etype: str, name: str) -> None:
+    """Write an identity discovered in documents, and its name (each kept if present)."""
+    tables.add_entity(entity_id, etype, name, "discovered", "{}")
+    tables.add_name(entity_id, name, plain_key(name), "discovered")
+
+
 class EntityStage:
     """Annotates records with entities and turns; one index shared across a run."""
 
@@ -1122,8 +1128,7 @@ class EntityStage:
         """A discovered identity, known from now on here and (with tables) in the archive."""
         self.index.add(KnownEntity(entity_id, etype, name, [name], origin="discovered"))
         if self.tables is not None:
-            self.tables.add_entity(entity_id, etype, name, "discovered", "{}")
-            self.tables.add_name(entity_id, name, plain_key(name), "discovered")
+            store_discovered(self.tables, entity_id, etype, name)
 
     def _parties(self, state: DocState, record: Record) -> None:
         """Sender and recipients as entity references: by name, else by office and date."""

@@ -548,7 +548,9 @@ def store_id(store: Store, create: bool) -> str | None:
     value = uuid.uuid4().hex
     try:
         with store.transaction():
-            store.conn.execute("INSERT INTO meta VALUES ('search_store_id', ?) ON CONFLICT(key) DO NOTHING", (value,)
+            store.conn.execute(
+                "INSERT INTO meta VALUES ('search_store_id', ?) ON CONFLICT(key) DO NOTHING",
+                (value,),
             )
     except (sqlite3.OperationalError, StoreError):  # a read-only store: not tied to it
         return None

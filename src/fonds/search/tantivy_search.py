@@ -495,15 +495,11 @@ def _ties_by_id(
     on_page = {value for value, _ in hits[offset : offset + limit]}
     sign = -1 if descending else 1
     ordered = sorted(
-        (
-            (value, searcher.doc(addr)["id"][0])
-            for value, addr in hits
-            if value in on_page
-        ),
+        ((value, searcher.doc(addr)["id"][0]) for value, addr in hits if value in on_page),
         key=lambda hit: (sign * hit[0], hit[1]),
     )
     before = sum(1 for value, _ in hits[:offset] if value not in on_page)
     return [
-        (float(value), doc_id) for value, doc_id in ordered[offset - before : offset - before + limit]
+        (float(value), doc_id)
+        for value, doc_id in ordered[offset - before : offset - before + limit]
     ]
-

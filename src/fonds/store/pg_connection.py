@@ -57,8 +57,11 @@ def _bind(params: Sequence[Any] | None, named: bool) -> Any:
     if params is None:
         return None
     values = [
-        int(v) if isinstance(v, bool) else v.replace("\x00", NUL_STANDS_IN)
-        if isinstance(v, str) and "\x00" in v else v
+        int(v)
+        if isinstance(v, bool)
+        else v.replace("\x00", NUL_STANDS_IN)
+        if isinstance(v, str) and "\x00" in v
+        else v
         for v in params
     ]
     if named:

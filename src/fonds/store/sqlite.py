@@ -326,6 +326,12 @@ class Store:
 
     # -- records -------------------------------------------------------------------------
 
+    def source_of(self, doc_id: str) -> str | None:
+        """The file a stored record is read from; None when it is not stored."""
+        row = self.conn.execute("SELECT source_path FROM documents WHERE id = ?", (doc_id,))
+        found = row.fetchone()
+        return found[0] if found else None
+
     def has_document(self, doc_id: str) -> bool:
         return (
             self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone()
@@ -382,6 +388,11 @@ class Store:
         """Hold ``key`` (a record's or an entity's id) until the transaction ends, against
         other writers of the same database. SQLite has one writer at a time: nothing to
         do; PostgreSQL has many (``fonds.store.postgres``)."""
+
+    def lock_all(self, keys: Iterable[str]) -> None:
+        """Hold every one of ``keys`` until the transaction ends (as ``lock``), taken in
+        one order by every writer, so that two writers holding some of each other's keys
+        never wait on each other for ever. Nothing to do in SQLite."""
 
     def defer_foreign_keys(self) -> None:
         """Check references to documents at the commit, not row by row, until then."""
