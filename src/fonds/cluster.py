@@ -1,5 +1,6 @@
 """Ingest on a Dask cluster: the pipeline's executor (``fonds.parallel``) is the
-cluster's, so its workers read, extract and annotate documents on every machine.
+cluster's, so its workers read, extract, annotate and write documents on every machine;
+the client plans, reports progress and settles the run's names at the end.
 
 A team starts a scheduler and workers once:
 
@@ -11,9 +12,10 @@ and ingests into the shared PostgreSQL database from any machine that sees the f
     fonds ingest /shared/frus --db postgresql://fonds@dbhost/archive --cluster tcp://host:8786
 
 Every worker must see the paths given (a shared folder) and reach the database: it
-reads the archive's entities from there. A worker that dies has its tasks run again on
-another (Dask's own retry); a task that kills three workers ends the run with
-``WorkerLost``, everything written before it kept.
+reads the archive's entities from there, and writes its records there. A worker that
+dies has its tasks run again on another (Dask's own retry: a record is written whole or
+not at all, and written again is the same record); a task that kills three workers ends
+the run with ``WorkerLost``, everything written before it kept.
 """
 
 from __future__ import annotations

@@ -1,13 +1,20 @@
-"""Ingest on an executor: workers read, extract and annotate documents; this process
-alone writes them, in order, one transaction a document (SQLite keeps one writer).
+"""Ingest on an executor: workers read, extract and annotate documents; into SQLite this
+process alone writes them, in order, one transaction a document (SQLite keeps one
+writer); into PostgreSQL each worker writes its own (``WorkerConfig.writes``).
 
     planner (here):  for each group of small files (or one big file), a task: read them,
                      build their records, annotate them together
     workers:         run the tasks; a big TEI volume is parsed here and each of its
                      documents is sent as XML to the workers, and a big text's body is
-                     sent in parts (fonds.entities.parts), so it uses every core too
+                     sent in parts (fonds.entities.parts), so it uses every core too.
+                     A writing worker commits the identities it made up (in their own
+                     short transaction), names them as the archive does, then writes
+                     each record in a transaction of its own and says how each file went
     writer (here):   takes the results in the order they were planned, makes the
-                     identities the workers made up known, writes every record
+                     identities the workers made up known, writes every record (or, when
+                     the workers wrote, reports how each file went); a big text's
+                     record, joined from parts annotated by several workers, is always
+                     written here
 
 The executor is any ``concurrent.futures.Executor`` whose workers can import fonds: a
 process pool on one machine, a Dask cluster's (``distributed.Client.get_executor()``)
