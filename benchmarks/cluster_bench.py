@@ -154,7 +154,9 @@ def main() -> None:
         "cluster_overhead_us_per_doc_vs_pg_jobs2": overhead,
     }
     if "sqlite-jobs2" in best and base:
-        report["pg_vs_sqlite_us_per_doc"] = round((base - best["sqlite-jobs2"]) / documents * 1e6, 1)
+        report["pg_vs_sqlite_us_per_doc"] = round(
+            (base - best["sqlite-jobs2"]) / documents * 1e6, 1
+        )
     print(json.dumps({k: v for k, v in report.items() if k != "runs"}, indent=1))
     if args.out:
         args.out.write_text(json.dumps(report, indent=1) + "\n")

@@ -161,7 +161,13 @@ def test_an_ingest_exports_and_searches_the_same(archive_target: str, tmp_path: 
     reference = _ingested(str(tmp_path / "reference.db"), paths)
     assert [r["id"] for r in records] == [r["id"] for r in reference.iter_records()]
     assert records == list(reference.iter_records())
-    for query in ["Kim Il Sung", "Pak Hon-yong", "Seoul telegram", '"Syngman Rhee"', "type:telegram"]:
+    for query in [
+        "Kim Il Sung",
+        "Pak Hon-yong",
+        "Seoul telegram",
+        '"Syngman Rhee"',
+        "type:telegram",
+    ]:
         _same_search(store, reference, query)
     store.close()
     reference.close()
@@ -261,9 +267,7 @@ def _read_record(path: Path) -> Record:
     return build_record(source, draft, str(path))
 
 
-def test_two_writers_of_near_copies_at_once_link_them(
-    postgres_server: str, tmp_path: Path
-) -> None:
+def test_two_writers_of_near_copies_at_once_link_them(postgres_server: str, tmp_path: Path) -> None:
     """Two writers (cluster workers) each write one form of a document at the same time:
     neither sees the other's uncommitted row, so without a lock the two would never be
     linked. The second waits on the first's band keys, then finds it."""
@@ -429,3 +433,94 @@ def test_two_servers_each_keep_their_own_index_in_step(
     engine.forget(second)
     for store in (writer, first, second):
         store.close()
+
+
+def test_a_server_shows_hits_from_its_own_copy_of_them(
+    postgres_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL archive's server keeps what hits show beside its index (hits.db) and
+    reads it there: the same hits as read from the database, before and after a file is
+    edited and ingested again; a copy that is not the index's is not used, and is made
+    again when the index is next brought in step."""
+    from fonds.search import tantivy_search
+    from fonds.search.engine import backend_for
+    from fonds.search.service import index_pending
+
+    monkeypatch.setenv("FONDS_INDEX_DIR", str(tmp_path / "indexes"))
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    note = folder / "note.txt"
+    note.write_text("A note on Zhdanovsk\n\nKim Il Sung met Shtykov in Zhdanovsk.\n")
+    store = _ingested(new_database(postgres_server), [SEEDS, folder])
+    queries = ["Kim Il Sung", 'person:"Kim Il Sung" Stalin', "Zhdanovsk", "Pyongyang"]
+
+    def from_the_database(query: str) -> dict:
+        with monkeypatch.context() as patch:
+            patch.setattr(tantivy_search.TantivyBackend, "hit_source", lambda self: None)
+            return search(store, query).as_json()
+
+    def answers() -> list[dict]:
+        out = []
+        for query in queries:
+            got = search(store, query).as_json()
+            expected = from_the_database(query)
+            got.pop("took_ms"), expected.pop("took_ms")
+            assert got == expected, query
+            out.append(got)
+        return out
+
+    backend = backend_for(store)
+    assert backend.hit_source() is not None
+    before = answers()
+    assert before[2]["hits"][0]["snippet"].startswith("Kim Il Sung met Shtykov")
+    note.write_text("A note on Zhdanovsk\n\nShtykov left Zhdanovsk for Moscow on Tuesday.\n")
+    ingest(store, [folder], EntityStage.for_store(store, ner="none").annotate)
+    after = answers()
+    assert "left Zhdanovsk for Moscow" in after[2]["hits"][0]["snippet"]
+    assert backend.hit_source() is not None
+
+    assert backend.files.hits is not None
+    backend.files.hits.path.unlink()  # lost: the database answers until it is made again
+    assert backend.hit_source() is None
+    assert answers() == after
+    index_pending(store)
+    assert backend.hit_source() is not None
+    assert answers() == after
+    store.close()
+
+
+def test_the_change_marker_is_heard_and_asked_for_when_no_one_listens(
+    postgres_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the change marker counts the commit notices this process heard (no
+    round trip); when its listening connection is lost, the marker is read by query (and
+    still sees every commit), until it listens again."""
+    import time
+
+    from fonds.store import pg_changes
+
+    url = new_database(postgres_server)
+    store, other = open_store(url), open_store(url)
+
+    def changed_from(marker: tuple[int, int]) -> tuple[int, int]:
+        deadline = time.monotonic() + 2.0
+        while (now := store.change_marker()) == marker and time.monotonic() < deadline:
+            time.sleep(0.001)
+        return now
+
+    heard = store.change_marker()
+    assert heard[0] < 0  # a count of notices
+    other.write_record(_record(1))
+    assert changed_from(heard)[0] < heard[0]
+    listening = pg_changes.listener(url)
+    pid = listening._conn.info.backend_pid  # type: ignore[union-attr]
+    other.conn.execute("SELECT pg_terminate_backend(?)", (pid,))
+    time.sleep(0.2)
+    asked = store.change_marker()
+    assert asked[0] >= 0  # read by query
+    other.write_record(_record(2))
+    assert store.change_marker() != asked  # no notice needed
+    monkeypatch.setattr(listening, "_retry_at", 0.0)
+    assert store.change_marker()[0] < 0  # listening again
+    store.close()
+    other.close()

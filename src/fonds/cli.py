@@ -36,7 +36,7 @@ def main() -> None:
 
 
 @main.command(short_help="Read files and folders into the archive.")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @db_option
 @click.option("--no-entities", is_flag=True, help="Skip entity resolution (faster).")
 @click.option(
@@ -63,7 +63,7 @@ def main() -> None:
 )
 @friendly_errors
 def ingest(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     db: str,
     no_entities: bool,
     authority: str | None,
@@ -73,7 +73,8 @@ def ingest(
 ) -> None:
     """Read files or folders (recursively), extract each record, store it.
 
-    A folder's notes about itself (README, LICENSE, CHANGELOG, ...) are skipped, and
+    PATHS may also be URLs of object storage read through fsspec (s3://bucket/folder,
+    with s3fs installed), listed here and read by whoever reads each file. A folder's notes about itself (README, LICENSE, CHANGELOG, ...) are skipped, and
     said so; name such a file to ingest it. Idempotent: the same content twice is one record. Ends with a summary line (files
     added, updated, unchanged, failed; then the documents they hold); exit status 1 if
     any file failed.
@@ -93,10 +94,13 @@ def ingest(
             "--cluster needs --db postgresql://…: the cluster's workers read the archive "
             "from the database every machine reaches, not from a file on this one"
         )
-    missing = [p for p in paths if not p.exists()]
+    from fonds.readers.remote import is_url
+
+    given: list[Path | str] = [p if is_url(p) else Path(p) for p in paths]  # URLs: fsspec
+    missing = [p for p in given if isinstance(p, Path) and not p.exists()]
     store = open_store(db)
     skipped: list[Path] = []
-    files = list(iter_files([p for p in paths if p.exists()], skipped))
+    files = list(iter_files([p for p in given if p not in missing], skipped))
     for note in skipped:
         click.echo(f"skipped: {note} (a folder's notes; name the file to ingest it)", err=True)
     sizes = [file_size(f) for f in files]

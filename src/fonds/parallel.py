@@ -55,6 +55,7 @@ from fonds.pipeline import (
     store_record,
 )
 from fonds.readers import choose_reader, load_source
+from fonds.readers.remote import fetched, is_url, size_of
 from fonds.readers.source import HEAD_BYTES, STREAM_OVER_BYTES
 from fonds.readers.tei import DocumentXml, TeiReader, draft_from_xml
 from fonds.store import open_store
@@ -287,22 +288,32 @@ def read_task(config: WorkerConfig, files: list[tuple[str, str | None]]) -> File
 
 
 def _read_file(path: str, known_sha: str | None) -> FileRead:
-    """Read one file and build its records, not yet annotated."""
+    """Read one file (a URL: fetched here first) and build its records, not yet annotated."""
+    if is_url(path):
+        try:
+            with fetched(path) as local:
+                return _read_local(local, path, known_sha)
+        except ReadError as err:
+            return FileRead(path, error=str(err))
+    return _read_local(Path(path), path, known_sha)
+
+
+def _read_local(local: Path, path: str, known_sha: str | None) -> FileRead:
     read = FileRead(path)
-    if Path(path).is_dir():
-        read.error = folder_message(Path(path))
+    if local.is_dir():
+        read.error = folder_message(local)
         return read
     try:
-        source = load_source(Path(path))  # a large file's head, when its reader streams
+        source = load_source(local)  # a large file's head, when its reader streams
         read.sha256 = source.sha256
         if known_sha == source.sha256:
             read.unchanged = True
             return read
         reader = choose_reader(source)
         if source.streamed and not reader.streams:
-            source = load_source(Path(path), stream_over=None)
-    except ReadError as err:
-        read.error = str(err)
+            source = load_source(local, stream_over=None)
+    except ReadError as err:  # said of the file as given (a URL's, not its fetched copy)
+        read.error = str(err).replace(str(local), path)
         return read
     try:
         read.reader = reader.name
@@ -448,17 +459,22 @@ class Planned:
     known: str | None  # the hash of the file as stored, when it was stored whole
 
 
-def file_size(path: Path) -> int:
+def file_size(path: Path | str) -> int:
     """A file's size in bytes; 0 when it cannot be read (a worker reports why)."""
+    if is_url(path):
+        return size_of(str(path))
     try:
-        return path.stat().st_size
+        return Path(path).stat().st_size
     except OSError:
         return 0
 
 
-def _volume(path: Path, size: int) -> SourceFile | None:
+def _volume(path: Path | str, size: int) -> SourceFile | None:
     """The source of a big TEI volume (read as a stream here, spread over the workers),
-    or None for any other file (a worker reads it whole)."""
+    or None for any other file (a worker reads it whole; a URL's too)."""
+    if is_url(path):
+        return None
+    path = Path(path)
     try:
         if size <= STREAM_OVER_BYTES or not path.is_file():
             return None

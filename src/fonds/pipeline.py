@@ -23,6 +23,7 @@ from fonds.extract.record import build_record
 from fonds.memory import release_free_memory
 from fonds.model import Record
 from fonds.readers import choose_reader, load_source
+from fonds.readers.remote import fetched, is_url, list_files
 from fonds.store.sqlite import SourceStatus, Store
 
 if TYPE_CHECKING:
@@ -84,8 +85,10 @@ def iter_files(paths: Iterable[str | Path], skipped: list[Path] | None = None) -
     """Files under the given paths, recursively, in a stable order, each once (``corpus/seeds
     corpus`` names the seeds twice). Hidden files are skipped, and so are a folder's notes
     about itself (README, LICENSE: appended to ``skipped``); a file given by name is
-    always read."""
+    always read. A URL (``s3://bucket/folder``) is listed through fsspec, and its files
+    are yielded as URLs (strings), read later by whoever reads them."""
     seen: set[Path] = set()
+    seen_urls: set[str] = set()
     folders: dict[Path, Path] = {}  # each folder resolved once, not once a file in it
 
     def first_time(path: Path) -> bool:
@@ -105,6 +108,20 @@ def iter_files(paths: Iterable[str | Path], skipped: list[Path] | None = None) -
         return True
 
     for given in paths:
+        if is_url(given):  # a folder or a file of object storage (fonds.readers.remote)
+            for url in list_files(str(given)):
+                parts = url.split("://", 1)[1].split("/")
+                name = parts[-1]
+                if any(part.startswith(".") or part in SKIP_NAMES for part in parts[1:]):
+                    continue
+                if is_folder_note(name) and url != given:
+                    if skipped is not None:
+                        skipped.append(url)  # type: ignore[arg-type]
+                    continue
+                if url not in seen_urls:
+                    seen_urls.add(url)
+                    yield url  # type: ignore[misc]
+            continue
         p = Path(given)
         if p.is_dir():
             unlisted: list[OSError] = []
@@ -127,16 +144,26 @@ def iter_files(paths: Iterable[str | Path], skipped: list[Path] | None = None) -
             yield p
 
 
-def ingest_file(store: Store, path: Path, annotate: Annotator | None = None) -> FileOutcome:
-    """Ingest one file; a bad file becomes a failed outcome, recorded in the store."""
-    display = str(path)
+def ingest_file(store: Store, path: Path | str, annotate: Annotator | None = None) -> FileOutcome:
+    """Ingest one file (a path, or a URL: fetched first); a bad file becomes a failed
+    outcome, recorded in the store."""
+    if is_url(path):
+        try:
+            with fetched(str(path)) as local:
+                return _ingest_file(store, local, str(path), annotate)
+        except ReadError as err:
+            return fail_file(store, str(path), None, None, str(err))
+    return _ingest_file(store, Path(path), str(path), annotate)
+
+
+def _ingest_file(store: Store, path: Path, display: str, annotate: Annotator | None) -> FileOutcome:
     previous = store.source_status(display)
     if path.is_dir():
         return fail_file(store, display, None, None, folder_message(path))
     try:
         source = load_source(path)
-    except ReadError as err:
-        return fail_file(store, display, None, None, str(err))
+    except ReadError as err:  # said of the file as given (a URL's, not its fetched copy)
+        return fail_file(store, display, None, None, str(err).replace(str(path), display))
     if previous and previous.sha256 == source.sha256 and previous.status == "ok":
         return FileOutcome(display, "unchanged", previous.documents, previous.reader)
     reader = choose_reader(source)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from fonds.search.plan import Plan
 
@@ -62,6 +62,11 @@ class SearchBackend(Protocol):
 
     def search(self, plan: Plan, *, limit: int, offset: int, facets: bool) -> BackendResult:
         """Documents matching the plan, ordered by ``plan.sort``."""
+        ...
+
+    def hit_source(self) -> Any:
+        """A connection to read what hits show from, when the backend keeps its own copy
+        (else None: read the archive)."""
         ...
 
     def more_like_this(self, doc_id: str, *, limit: int) -> BackendResult:

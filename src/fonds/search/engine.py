@@ -30,11 +30,13 @@ from fonds.search.tantivy_index import (
     SEARCH_LOCK_WAIT_SECONDS,
     DocumentBuilder,
     IndexFiles,
+    hits_in_step,
     in_step,
     index_path,
     needs_rebuild,
 )
 from fonds.search.tantivy_search import TantivyBackend
+from fonds.store import is_server_url
 from fonds.store.sqlite import Store
 
 
@@ -195,7 +197,7 @@ def _files_for(store: Store) -> IndexFiles:
     with _LOCK:
         files = _FILES.get(key)
         if files is None:
-            files = IndexFiles(index_path(store))
+            files = IndexFiles(index_path(store), keep_hits=is_server_url(store.path))
             _FILES[key] = files
         return files
 
@@ -238,7 +240,9 @@ def bring_in_step(
     if needs_rebuild(backend.files, backend.store):
         return backend.rebuild()
     if not for_search:
-        return backend.index_pending()
+        touched = backend.index_pending()
+        hits_in_step(files, store)
+        return touched
     try:
         return backend.index_pending(wait=SEARCH_LOCK_WAIT_SECONDS)
     except (StoreError, OSError):

@@ -10,6 +10,7 @@ caller as :class:`~fonds.errors.QuerySyntaxError` (the query) or
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from fonds.search.engine import backend_for, bring_in_step, change_marker, entit
 from fonds.search.plan import EntityFilter, NameMatch, Plan
 from fonds.search.query import SORTS, Phrase, Prefix, Term, parse, positive_nodes
 from fonds.search.snippets import find_spans, make_snippet, word_pattern
+from fonds.search.tantivy_index import hits_in_step
 from fonds.search.words import analyzer
 from fonds.store.sqlite import Store
 
@@ -143,7 +145,9 @@ def search(
     with _engine_errors(query):
         backend = backend_for(store, names=names, marker=marker)
         found = backend.search(plan, limit=limit, offset=offset, facets=facets)
-    hits = _hits(store, found, plan)  # while the backend may still be counting facets
+    # read while the backend may still be counting facets; from this server's own copy
+    # of the hit rows when it keeps one (a PostgreSQL archive's: fonds.search.hit_rows)
+    hits = _hits(backend.hit_source() or store.conn, found, plan)
     with _engine_errors(query):
         found.settle()
     return SearchResult(
@@ -167,7 +171,18 @@ def warm(store: Store) -> None:
     (brought in step, built if missing). For a server starting up."""
     names, _ = entities_for(store)
     with _engine_errors(None):
-        backend_for(store, names=names)
+        backend = backend_for(store, names=names)
+        hits_in_step(backend.files, store)  # a PostgreSQL archive's server: its hit rows
+
+
+def settle_for_serving() -> None:
+    """Once a server's caches are loaded (``warm``): what lives as long as the process is
+    moved out of the garbage collector's way, so that a full collection does not walk the
+    entity index's objects in the middle of a search (measured: the slowest twentieth of
+    searches 0.3 ms slower without it). Only for a process that serves: what is alive now
+    is never collected after."""
+    gc.collect()
+    gc.freeze()
 
 
 def more_like_this(store: Store, doc_id: str, *, limit: int = 10) -> SearchResult:
@@ -179,11 +194,12 @@ def more_like_this(store: Store, doc_id: str, *, limit: int = 10) -> SearchResul
     started = time.perf_counter()
     check_page(limit, 0)
     with _engine_errors(f"like:{doc_id}"):
-        found = backend_for(store).more_like_this(doc_id, limit=limit)
+        backend = backend_for(store)
+        found = backend.more_like_this(doc_id, limit=limit)
     empty = Plan(None, "relevance")
     return SearchResult(
         query=f"like:{doc_id}",
-        hits=_hits(store, found, empty),
+        hits=_hits(backend.hit_source() or store.conn, found, empty),
         total=found.total,
         offset=0,
         limit=limit,
@@ -272,14 +288,16 @@ def _facet_values(
     return out
 
 
-def _hits(store: Store, found: BackendResult, plan: Plan) -> list[Hit]:
+def _hits(conn: Any, found: BackendResult, plan: Plan) -> list[Hit]:
+    """The page's hits as shown: title, date, type, snippet, matched entities, read on
+    ``conn`` (the archive's connection, or a server's copy of its hit rows)."""
     ids = [h.id for h in found.hits]
     if not ids:
         return []
     marks = ",".join("?" * len(ids))
     rows = {
         r["id"]: r
-        for r in store.conn.execute(
+        for r in conn.execute(
             f"SELECT id, title, date, doc_type, summary, text FROM documents WHERE id IN ({marks})",
             ids,
         )
@@ -288,7 +306,7 @@ def _hits(store: Store, found: BackendResult, plan: Plan) -> list[Hit]:
     mentions: dict[str, list[sqlite3.Row]] = {}
     if wanted:
         emarks = ",".join("?" * len(wanted))
-        for r in store.conn.execute(
+        for r in conn.execute(
             'SELECT document_id, entity_id, field, start, "end", text FROM mentions '
             # "entity_id || ''": look mentions up by document, never by a common entity
             f"WHERE document_id IN ({marks}) AND (entity_id || '') IN ({emarks}) ORDER BY start",

@@ -22,6 +22,7 @@ import codecs
 import contextlib
 import gc
 import hashlib
+import itertools
 import json
 import os
 import queue
@@ -42,8 +43,9 @@ import tantivy
 
 from fonds.entities.index import NameIndex
 from fonds.errors import StoreError
+from fonds.search.hit_rows import HitRows
 from fonds.search.words import INDEX_TOKENIZER, fold
-from fonds.store import files_base
+from fonds.store import files_base, stream_rows
 from fonds.store.sqlite import ROWS_MARK, Store
 
 INDEX_FORMAT = 6  # bump when the schema or the analysis changes: the index is rebuilt
@@ -438,8 +440,10 @@ class LRUCache(OrderedDict):
 class IndexFiles:
     """One Tantivy index folder (or an index in memory), opened once per process."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, keep_hits: bool = False) -> None:
         self.folder = folder
+        # a PostgreSQL archive's server keeps what hits show beside its index (hit_rows)
+        self.hits = HitRows(folder) if keep_hits and folder is not None else None
         self.schema = build_schema()
         self.lock = threading.RLock()
         self.state: IndexState | None = None
@@ -592,6 +596,8 @@ def drain(
             return 0
         ids = store.queued_since(state.applied_seq, top)
         if not ids:  # the mark moved (PostgreSQL's horizon), no document changed
+            if files.hits is not None and state.store_id is not None:
+                files.hits.advance((state.store_id, state.applied_seq), (state.store_id, top))
             files.committed(IndexState(INDEX_FORMAT, state.store_id, top))
             return 0
         writer = files.writer(wait=wait)
@@ -608,6 +614,9 @@ def drain(
                 writer.delete_documents_by_term("id", doc_id)
             for row in builder.rows(store, ids):
                 writer.add_document(builder.document(row, store))
+            if files.hits is not None and state.store_id is not None:  # before the index
+                before, after = (state.store_id, state.applied_seq), (state.store_id, top)
+                files.hits.replace(store, ids, before, after)
             writer.commit()
         except BaseException:
             writer.rollback()
@@ -632,6 +641,8 @@ def rebuild(files: IndexFiles, store: Store, builder: DocumentBuilder) -> int:
             for row in _prefetched(store, builder):
                 writer.add_document(builder.document(row, store))
                 count += 1
+            if files.hits is not None and ident is not None:
+                files.hits.rebuild(store, (ident, top))
             writer.commit()
         except BaseException:
             writer.rollback()
@@ -643,6 +654,27 @@ def rebuild(files: IndexFiles, store: Store, builder: DocumentBuilder) -> int:
         files.committed(IndexState(INDEX_FORMAT, ident, top))
         _trim_queue(store, top)
         return count
+
+
+def hits_in_step(files: IndexFiles, store: Store) -> None:
+    """Make the hit rows of a PostgreSQL archive's server those of its index, when they
+    are not (a server's first run with them, or their file removed): every row afresh."""
+    state = files.state
+    if files.hits is None or state is None or state.store_id is None:
+        return
+    mark = (state.store_id, state.applied_seq)
+    if files.hits.mark() != mark:
+        with files.lock:
+            files.hits.rebuild(store, mark)
+
+
+def hit_source(files: IndexFiles) -> sqlite3.Connection | None:
+    """Where this server reads what its hits show (``hit_rows``), when it keeps them and
+    they are those of its index; None: read them from the archive."""
+    state = files.state
+    if files.hits is None or state is None or state.store_id is None:
+        return None
+    return files.hits.reader((state.store_id, state.applied_seq))
 
 
 def _prefetched(store: Store, builder: DocumentBuilder) -> Iterator[sqlite3.Row]:
@@ -661,9 +693,9 @@ def _prefetched(store: Store, builder: DocumentBuilder) -> Iterator[sqlite3.Row]
         try:
             conn = store.reader_connection()
             try:
-                cursor = conn.execute(f"{_DOC_SQL} ORDER BY d.rowid")
+                rows = stream_rows(conn, f"{_DOC_SQL} ORDER BY d.rowid", PREFETCH_ROWS)
                 while not stop.is_set():
-                    batch = cursor.fetchmany(PREFETCH_ROWS)
+                    batch = list(itertools.islice(rows, PREFETCH_ROWS))
                     batches.put(batch or None)
                     if not batch:
                         return

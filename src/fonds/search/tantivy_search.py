@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import sqlite3
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,7 @@ from fonds.search.tantivy_index import (
     IndexFiles,
     drain,
     entity_word,
+    hit_source,
     rebuild,
 )
 from fonds.search.words import analyzer
@@ -105,6 +107,9 @@ class TantivyBackend:
 
     def close(self) -> None:  # the files are shared per process; nothing to release
         return None
+
+    def hit_source(self) -> sqlite3.Connection | None:
+        return hit_source(self.files)
 
     # -- searching -------------------------------------------------------------------------
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fonds.store.sqlite import Store
@@ -63,3 +64,16 @@ def files_base(target: str | Path) -> str:
 def shown(target: str | Path) -> str:
     """``--db`` as it may be printed: a server URL without its password."""
     return re.sub(r"(//[^:@/]*):[^@/]*@", r"\1:***@", str(target))
+
+
+def stream_rows(conn: Any, sql: str, size: int = 1000) -> Iterator[Any]:
+    """Every row of a query on a reader's connection (``Store.reader_connection``), read
+    ``size`` at a time: from a cursor on the server for PostgreSQL, stepped through the
+    file for SQLite. A table of millions is never in memory at once."""
+    stream = getattr(conn, "stream", None)
+    if stream is not None:
+        yield from stream(sql, size)
+        return
+    cursor = conn.execute(sql)
+    while rows := cursor.fetchmany(size):
+        yield from rows

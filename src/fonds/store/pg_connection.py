@@ -171,6 +171,18 @@ class PgConnection:
         self.total_changes += max(cursor.rowcount, 0)
         return Cursor(cursor)
 
+    def stream(self, sql: str, size: int = 1000) -> Iterator[Any]:
+        """The rows of a query read ``size`` at a time from a cursor on the server, so
+        that a table of millions is never in memory at once (in a transaction of its
+        own, on this connection: a reader's)."""
+        try:
+            with self.raw.transaction(), self.raw.cursor(name="fonds_stream") as cursor:
+                cursor.execute(sql)
+                while rows := cursor.fetchmany(size):
+                    yield from rows
+        except psycopg.Error as err:
+            raise translate_error(err, self.raw) from err
+
     @contextmanager
     def pipeline(self) -> Iterator[None]:
         """Statements sent without waiting for each one's answer, until a result is read

@@ -32,6 +32,9 @@ from typing import Any
 TSVECTOR_BODY_CHARS = 100_000
 
 DEFERRED = "DEFERRABLE INITIALLY IMMEDIATE"
+# Where a server hears of commits (fonds.store.pg_changes): one notice per transaction
+# that changed the search queue or an edit log, delivered when it commits.
+CHANGES_CHANNEL = "fonds_changes"
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -229,6 +232,23 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             payload_json ctext NOT NULL,
             undone_at ctext
         );
+        """,
+    ),
+    (
+        2,
+        "a notice on channel fonds_changes at every commit that changes what search shows",
+        f"""
+        CREATE FUNCTION fonds_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('{CHANGES_CHANNEL}', '');
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER search_queue_changed AFTER INSERT OR UPDATE OR DELETE ON search_queue
+            FOR EACH STATEMENT EXECUTE FUNCTION fonds_changed();
+        CREATE TRIGGER entity_edits_changed AFTER INSERT OR UPDATE OR DELETE ON entity_edits
+            FOR EACH STATEMENT EXECUTE FUNCTION fonds_changed();
+        CREATE TRIGGER copy_edits_changed AFTER INSERT OR UPDATE OR DELETE ON copy_edits
+            FOR EACH STATEMENT EXECUTE FUNCTION fonds_changed();
         """,
     ),
 ]

@@ -87,6 +87,8 @@ def create_app(
             ]
             if state.limits.warm_semantic:
                 jobs.append(_warm_semantic)
+            if state.limits.settle_after_warm:
+                jobs.append(lambda _: service.settle_for_serving())
             stats.warm(state, *jobs)
         else:
             state.ready.set()  # nothing to warm
@@ -142,7 +144,9 @@ def app_from_environment() -> FastAPI:
     if not db_path:
         raise StoreError("FONDS_SERVE_DB is not set: start the server with `fonds serve`")
     hosts = os.environ.get("FONDS_ALLOWED_HOSTS")
-    limits = WebLimits(warm_semantic=os.environ.get("FONDS_WARM_SEMANTIC") == "1")
+    limits = WebLimits(
+        warm_semantic=os.environ.get("FONDS_WARM_SEMANTIC") == "1", settle_after_warm=True
+    )
     return create_app(db_path, limits=limits, allowed_hosts=hosts.split(",") if hosts else None)
 
 

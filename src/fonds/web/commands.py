@@ -98,7 +98,7 @@ def serve(
         "server_header": False,
         "h11_max_incomplete_event_size": 16 * 1024,
     }
-    limits = WebLimits(warm_semantic=not lazy_semantic)
+    limits = WebLimits(warm_semantic=not lazy_semantic, settle_after_warm=True)
     if workers == 1:
         app = create_app(db, write_token=token, limits=limits, allowed_hosts=hosts)
         uvicorn.run(app, **options)

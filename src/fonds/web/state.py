@@ -71,6 +71,9 @@ class WebLimits:
     # starting, before the server says it is ready, so the first question is not the one
     # that waits 10-15 s for it. `fonds serve` does; in-process apps (tests) do not.
     warm_semantic: bool = False
+    # once warm, move what is loaded out of the garbage collector's way (a server's
+    # process only: ``fonds serve`` sets it; not for an app made inside another program)
+    settle_after_warm: bool = False
 
 
 @dataclass
