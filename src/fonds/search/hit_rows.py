@@ -31,6 +31,7 @@ from fonds.store.sqlite import Store
 HITS_FILE = "hits.db"
 IDS_PER_READ = 100  # documents read from the archive per query when the queue is applied
 ROWS_PER_WRITE = 2_000
+BUSY_SECONDS = 30.0  # another process of this server writing them (its index's drain)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents(
@@ -56,7 +57,9 @@ class HitRows:
         self._local = threading.local()
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_SECONDS
+        )
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = OFF")  # a cache: lost, it is made again
         conn.executescript(SCHEMA)

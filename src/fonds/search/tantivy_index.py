@@ -664,7 +664,8 @@ def hits_in_step(files: IndexFiles, store: Store) -> None:
         return
     mark = (state.store_id, state.applied_seq)
     if files.hits.mark() != mark:
-        with files.lock:
+        with files.lock, contextlib.suppress(sqlite3.OperationalError):
+            # another process making them at once holds the file: its copy will do
             files.hits.rebuild(store, mark)
 
 
