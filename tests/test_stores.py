@@ -440,8 +440,9 @@ def test_a_server_shows_hits_from_its_own_copy_of_them(
 ) -> None:
     """A PostgreSQL archive's server keeps what hits show beside its index (hits.db) and
     reads it there: the same hits as read from the database, before and after a file is
-    edited and ingested again; a copy that is not the index's is not used, and is made
-    again when the index is next brought in step."""
+    edited and ingested again; a copy that is not of the index's mark (a crash between
+    the two commits) is not used, and is made again when the index is next brought in
+    step."""
     from fonds.search import tantivy_search
     from fonds.search.engine import backend_for
     from fonds.search.service import index_pending
@@ -480,7 +481,7 @@ def test_a_server_shows_hits_from_its_own_copy_of_them(
     assert backend.hit_source() is not None
 
     assert backend.files.hits is not None
-    backend.files.hits.path.unlink()  # lost: the database answers until it is made again
+    backend.files.hits.drop()  # not the index's: the database answers until made again
     assert backend.hit_source() is None
     assert answers() == after
     index_pending(store)

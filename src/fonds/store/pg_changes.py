@@ -49,10 +49,11 @@ class ChangeListener:
                 return self._connect()
             try:
                 if select.select([self._conn.fileno()], [], [], 0)[0]:
+                    before = self.heard
                     for _ in self._conn.notifies(timeout=0):
                         self.heard += 1
-                    if self._conn.closed or self._conn.broken:
-                        raise psycopg.OperationalError("the listening connection closed")
+                    if self.heard == before:  # something else came: the server's goodbye?
+                        self._conn.execute("SELECT 1")  # raises if the connection is gone
             except (psycopg.Error, OSError, ValueError):
                 self._drop()
                 return None
