@@ -71,7 +71,8 @@ def bodies() -> list[dict[str, Any]]:
     """Every development-set document as fonds reads it: id, title, date, body."""
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "dev.db")
-        ingest(store, sorted(DEVSET.glob("*/docs")))
+        # the FRUS web pages are the documents of the three-form set (frus_forms)
+        ingest(store, sorted(d for d in DEVSET.glob("*/docs") if d.parent.name != "frus-web"))
         out = [
             {"title": r["title"], "date": r["date"] or "", "text": r["text"]}
             for r in store.iter_records()
@@ -129,7 +130,115 @@ def build(folder: Path, docs: list[dict[str, Any]]) -> dict[str, set[tuple[str, 
         head = "Memorandum of Conversation\n\nJune 25, 1950\n\nParticipants: the Secretary\n\n"
         (folder / f"meeting-{n:02d}-a.txt").write_text(head + first["text"][:1500], "utf-8")
         (folder / f"meeting-{n:02d}-b.txt").write_text(head + second["text"][:1500], "utf-8")
+    labels["same"] |= frus_forms(folder)
     return labels
+
+
+FRUS_WEB = DEVSET / "frus-web" / "docs"  # history.state.gov page texts (see its MANIFEST)
+TEI_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<TEI xmlns="http://www.tei-c.org/ns/1.0" xmlns:frus="http://history.state.gov/frus/ns/1.0">
+  <teiHeader><fileDesc><titleStmt><title type="complete">{volume}</title></titleStmt>
+    <publicationStmt><publisher>United States Government Printing Office</publisher>
+    <availability><p>Public domain (U.S. Government work).</p></availability></publicationStmt>
+    <sourceDesc><p>Excerpt: 1 document of the volume.</p></sourceDesc></fileDesc></teiHeader>
+  <text><body><div type="chapter" xml:id="ch1"><head>{volume}</head>
+"""
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def as_tei(record: dict[str, Any], n: int) -> str:
+    """A FRUS document as the volume's TEI holds it: the heading, the dateline, a
+    paragraph a paragraph, the footnotes as notes."""
+    paragraphs = [" ".join(p.split()) for p in record["text"].split("\n\n") if p.strip()]
+    notes = [" ".join(p.split()) for p in (record.get("notes") or "").split("\n") if p.strip()]
+    date = record.get("date") or ""
+    opener = f'      <opener><dateline><date when="{date}">{date}</date></dateline></opener>\n'
+    body = "".join(f"      <p>{_xml(p)}</p>\n" for p in paragraphs)
+    body += "".join(
+        f'      <note n="{i}" xml:id="d{n}fn{i}">{_xml(note)}</note>\n'
+        for i, note in enumerate(notes, 1)
+    )
+    return (
+        TEI_HEAD.format(volume="Foreign Relations of the United States")
+        + f'    <div type="document" xml:id="d{n}" n="{n}" subtype="historical-document">\n'
+        + f"      <head>{_xml(record['title'])}</head>\n"
+        + (opener if date else "")
+        + body
+        + "    </div>\n  </div></body></text>\n</TEI>\n"
+    )
+
+
+def as_print(record: dict[str, Any], page: int, rng: random.Random) -> str:
+    """A FRUS document as text extracted from the printed volume: its source note and
+    heading, then lines of about 70 characters with a word hyphenated at some line ends,
+    a running head and a page number every 45 lines with a form feed, the footnotes
+    ("1 Not printed.") at the foot of the last page."""
+    refs = record.get("archival_refs") or []
+    lines: list[str] = [refs[0]["raw"]] if refs and refs[0].get("raw") else []
+    notes = [" ".join(n.split()) for n in (record.get("notes") or "").split("\n") if n.strip()]
+    notes = [re.sub(r"^(\d+)\.\s", r"\1 ", n) for n in notes]
+    marked = re.search(r"[a-z.,;:’”)\]]1\b", record["text"]) is not None
+    # the heading carries the mark of note 1 when the text does not (a source note)
+    lines += _wrapped(record["title"] + ("1" if notes and not marked else ""), rng)
+    for paragraph in record["text"].split("\n\n"):
+        lines += _wrapped(paragraph, rng)
+    pages = [lines[start : start + 45] for start in range(0, len(lines), 45)]
+    pages[-1] += ["", "_" * 12] + [w for n in notes for w in _wrapped(n, rng)]
+    out = []
+    for n, text in enumerate(pages):
+        even = f"{page + n}                 FOREIGN RELATIONS, 1949, VOLUME II"
+        head = even if (page + n) % 2 == 0 else f"THE WESTERN HEMISPHERE              {page + n}"
+        out.append(head + "\n\n" + "\n".join(text))
+    return "\n\f".join(out) + "\n"
+
+
+def _wrapped(paragraph: str, rng: random.Random) -> list[str]:
+    """A paragraph as print sets it: lines of about 70 characters, some words hyphenated."""
+    lines: list[str] = []
+    line = ""
+    for word in paragraph.split():
+        if len(line) + 1 + len(word) <= 70:
+            line = f"{line} {word}".strip()
+            continue
+        cut = len(word) // 2
+        if len(word) >= 8 and word.isalpha() and len(line) + cut + 2 <= 70 and rng.random() < 0.5:
+            lines.append(f"{line} {word[:cut]}-")
+            line = word[cut:]
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def frus_forms(folder: Path) -> set[tuple[str, str]]:
+    """The FRUS documents of the development set's web page texts, each also as the
+    volume's TEI and as the printed volume's text: three forms of one document, read by
+    three different readers. The pairs of forms, to be linked as the same document."""
+    rng = random.Random(SEED)
+    pairs: set[tuple[str, str]] = set()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "web.db")
+        ingest(store, sorted(FRUS_WEB.glob("*.txt")))
+        records = sorted(store.iter_records(), key=lambda r: r["source"]["path"])
+        store.close()
+    for n, record in enumerate(records):
+        if len(record["text"].split()) < 80:
+            continue
+        web, tei, printed = (
+            f"form-{n:02d}-web.txt",
+            f"form-{n:02d}.tei.xml",
+            f"form-{n:02d}-print.txt",
+        )
+        (folder / web).write_bytes(Path(record["source"]["path"]).read_bytes())
+        (folder / tei).write_text(as_tei(record, 100 + n), "utf-8")
+        (folder / printed).write_text(as_print(record, 200 + 2 * n, rng), "utf-8")
+        pairs |= {(web, tei), (web, printed), (tei, printed)}
+    return pairs
 
 
 def expected_pairs(labels: dict[str, set[tuple[str, str]]]) -> dict[str, set[frozenset[str]]]:

@@ -104,6 +104,22 @@ def test_a_frus_page_with_or_without_the_site_around_it(tmp_path: Path, page: st
     assert "The Allied Control Commission met in Constanta." in rec.text
 
 
+def test_the_pages_footer_is_neither_text_nor_note(tmp_path: Path) -> None:
+    """The links to the documents before and after, and the site's footer links, end the
+    page below the footnotes: none of it is a note of the document."""
+    footer = (
+        "‹ Previous: 87. The Secretary of State to the Legation in Rumania | "
+        "Next: 89. Editorial Note ›\n"
+        "Accessibility Statement  |  Privacy Policy  |  FOIA\n"
+        "Skip to main content\n"
+    )
+    page = FRUS_PAGE.replace("history@state.gov\n", "history@state.gov\n" + footer)
+    _, (rec,) = read(tmp_path, page)
+    for furniture in ("Previous", "Editorial Note", "Privacy Policy", "FOIA", "Skip to"):
+        assert furniture not in (rec.notes or "") and furniture not in rec.text
+    assert "Source: 871.00/4–248" in (rec.notes or "")
+
+
 def test_the_source_note_as_first_footnote_is_the_archival_reference(tmp_path: Path) -> None:
     _, (rec,) = read(tmp_path, FRUS_PAGE)
     assert [r.file for r in rec.archival_refs] == ["871.00/4–248"]

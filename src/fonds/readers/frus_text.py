@@ -119,7 +119,12 @@ SITE_LINES = {
     "privacy policy",
     "copyright information",
     "subscribe",
+    "foia",
+    "skip to main content",
 }
+# The page's links to the documents before and after: "‹ Previous: 340. The British
+# Ambassador … | Next: 342. Editorial Note ›".
+NAVIGATION = re.compile(r"^[‹«<]?\s*(?:previous|next)\s*:\s*\d+\.", re.IGNORECASE)
 SITE_PREFIXES = (
     "home ›",
     "home >",
@@ -289,7 +294,8 @@ WRAPPED = re.compile(r"\b(?:the|of|to|by|and|for|in|on|at)$")
 
 def _join_wrapped_headings(content: list[Line]) -> list[Line]:
     """A heading the print broke over two lines ("... (Panyushkin) to the" / "Secretary of
-    State") is one line again."""
+    State", or "... of the Soviet Union" / "(Stalin) to President Truman") is one line
+    again."""
     out: list[Line] = []
     i = 0
     while i < len(content):
@@ -301,6 +307,8 @@ def _join_wrapped_headings(content: list[Line]) -> list[Line]:
             and (
                 (WRAPPED.search(ln.text) and nxt.text[:1].isupper())
                 or ("(" not in ln.text and nxt.text.endswith(")") and "(" in nxt.text)
+                # "... of the Soviet Union" / "(Stalin) to President Truman"
+                or ("(" not in ln.text and nxt.text.startswith("(") and " to " in nxt.text)
             )
             and _heading_title(ln.text + " " + nxt.text)
         ):
@@ -349,6 +357,9 @@ def _opens_document(content: list[Line], i: int) -> bool:
     text = content[i].text
     if DOC_NUMBER.match(text) or text.casefold() == "editorial note":
         return True
+    after = content[i + 1].text if i + 1 < len(content) else ""
+    if after[:1].islower() and not CLASSIFICATION.match(after) and not _is_dateline(after):
+        return False  # the sentence goes on below: a wrapped line of the body
     near = [ln.text for ln in content[max(0, i - 2) : i + 4] if ln is not content[i]]
     return any(
         SOURCE_NOTE.match(t)
@@ -377,6 +388,8 @@ def _fullest(headings: list[Heading], content: list[Line]) -> tuple[Heading, int
 
 
 def _is_dateline(text: str) -> bool:
+    if text[:1].islower():  # "with Bulgaria was adopted because, beginning May 9, 1944,"
+        return False
     dates = find_dates(text)
     if not dates:
         return False
@@ -401,6 +414,11 @@ def _is_page_furniture(text: str) -> bool:
     if not low:
         return False
     if low in SITE_LINES or low.startswith(SITE_PREFIXES) or READING_TIME.match(low):
+        return True
+    if NAVIGATION.match(text.strip()):
+        return True
+    parts = [part.strip() for part in low.split("|")]
+    if len(parts) > 1 and all(part in SITE_LINES for part in parts):  # a footer's links
         return True
     if DOCUMENT_LINE.match(text) or PAGE_NUMBER.match(text):
         return True
