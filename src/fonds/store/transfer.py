@@ -19,43 +19,20 @@ from fonds.store.sqlite import Store
 
 # Each table: its columns as both stores name them, and whether its SQLite row number
 # is kept (as the column ``rowid`` in PostgreSQL, or as its own integer key).
+# fmt: off
 TABLES: list[tuple[str, list[str], bool]] = [
     (
         "documents",
         [
-            "id",
-            "title",
-            "date",
-            "date_start",
-            "date_end",
-            "doc_type",
-            "summary",
-            "citation",
-            "translator",
-            "original_language",
-            "classification",
-            "record_id",
-            "url",
-            "credits",
-            "sender_id",
-            "sender_name",
-            "text",
-            "notes",
-            "entity_names",
-            "source_path",
-            "source_sha256",
-            "source_format",
-            "source_part",
-            "record_json",
+            "id", "title", "date", "date_start", "date_end", "doc_type", "summary",
+            "citation", "translator", "original_language", "classification", "record_id",
+            "url", "credits", "sender_id", "sender_name", "text", "notes", "entity_names",
+            "source_path", "source_sha256", "source_format", "source_part", "record_json",
             "ingested_at",
         ],
         True,
     ),
-    (
-        "sources",
-        ["path", "sha256", "status", "reader", "message", "documents", "updated_at"],
-        False,
-    ),
+    ("sources", ["path", "sha256", "status", "reader", "message", "documents", "updated_at"], False),
     (
         "archival_refs",
         ["document_id", "archive", "fond", "opis", "delo", "pages", "kind", "file", "raw"],
@@ -83,6 +60,7 @@ TABLES: list[tuple[str, list[str], bool]] = [
     ("copy_verdicts", ["low_id", "high_id", "relation", "container_id"], False),
     ("copy_edits", ["id", "at", "action", "payload_json", "undone_at"], False),
 ]
+# fmt: on
 # Identities to move past the rows copied: (table, column).
 IDENTITIES = [
     ("documents", "rowid"),
