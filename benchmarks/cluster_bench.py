@@ -12,7 +12,12 @@ fresh database, on the FRUS-size text corpus of ``ingest_bench.py`` (its documen
 - ``pg-jobs2``: the same into PostgreSQL;
 - ``pg-dask1`` and ``pg-dask2``: into PostgreSQL with ``--cluster``, a ``LocalCluster`` of
   one or two worker processes of one thread, started (and its workers fresh) before the
-  clock starts, as a team's cluster is up before an ingest.
+  clock starts, as a team's cluster is up before an ingest;
+- ``pg-dask2-calm``: the same with Dask's own periodic work slowed (``CALM_DASK``: the
+  settings README.md gives a team's workers).
+
+Workers write their records to PostgreSQL themselves (``--jobs`` and ``--cluster``);
+into SQLite the command's process writes.
 
 The PostgreSQL server is a throwaway one of ``scripts/postgres.sh`` (fsync off, as in the
 tests; a team's server syncs). Runs alternate configurations, ``--rounds`` times; the load
