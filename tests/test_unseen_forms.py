@@ -120,6 +120,26 @@ def test_the_pages_footer_is_neither_text_nor_note(tmp_path: Path) -> None:
     assert "Source: 871.00/4–248" in (rec.notes or "")
 
 
+def test_a_printed_note_dated_at_its_end_has_that_date(tmp_path: Path) -> None:
+    """A foreign government's note as the printed volume sets it: no dateline under the
+    heading, the place and date as its last line, after many wrapped lines; its date is
+    that line's, not the first date the text mentions."""
+    wrapped = " ".join(
+        f"The Legation has the honor to refer to the conversation of March {n}, 1948 on"
+        " the matter of the frontier commission and its meetings at the capital."
+        for n in range(1, 9)
+    )
+    lines = [wrapped[i : i + 68] for i in range(0, len(wrapped), 68)]
+    page = "\n".join(
+        ["360                 FOREIGN RELATIONS, 1948, VOLUME IV", "", "760C.61/4–1248",
+         "The Polish Legation to the Department of State", "[Translation]",
+         *lines, "Washington , April 12, 1948."]
+    )  # fmt: skip
+    reader, (rec,) = read(tmp_path, page)
+    assert reader == "frus-text" and len(lines) > 12
+    assert rec.date == "1948-04-12"
+
+
 def test_the_source_note_as_first_footnote_is_the_archival_reference(tmp_path: Path) -> None:
     _, (rec,) = read(tmp_path, FRUS_PAGE)
     assert [r.file for r in rec.archival_refs] == ["871.00/4–248"]

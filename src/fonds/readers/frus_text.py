@@ -255,6 +255,10 @@ def parse_frus_text(text: str) -> Draft:
                 fields["date"] = ln.field(_dateline_date(ln.text))
                 break
     body_lines, note_lines = _split_footnotes(body_lines, chosen.line.text)
+    if "date" not in fields:  # a note of a foreign government dates itself at its end
+        for ln in [ln for ln in body_lines if ln.text][-3:]:
+            if len(ln.text) < 60 and _is_dateline(ln.text):
+                fields["date"] = ln.field(_dateline_date(ln.text))
     # The opener's lines (classification, dateline, receipt) are blocks of their own,
     # even where print runs the text on without a blank line.
     opener = {ln.start for ln in content[body_from:start]}
