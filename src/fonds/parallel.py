@@ -217,19 +217,18 @@ def write_task(config: WorkerConfig, group: list[Planned]) -> list[FileOutcome]:
         store = _store(config)
         try:
             commit_discovered(store, done.discovered, config)
-            _restate(config, [r for read in done.files for r in read.records])
+
+            def restate(records: list[Record], _: list[Discovery]) -> None:
+                _restate(config, records)  # named as the archive names them
+
             with store.batch(records=1):
                 return [
-                    _write(store, p.display, p.previous, read, _as_annotated)
+                    _write(store, p.display, p.previous, read, restate)
                     for p, read in zip(group, done.files, strict=True)
                 ]
         except StoreLost:
             _drop_store(config)
             raise
-
-
-def _as_annotated(records: list[Record], discovered: list[Discovery]) -> None:
-    """A writing worker's records are named as the archive names them (``_restate``)."""
 
 
 def commit_discovered(store: Store, discovered: list[Discovery], config: WorkerConfig) -> None:

@@ -44,8 +44,10 @@ CREATE TABLE IF NOT EXISTS mentions(
 CREATE INDEX IF NOT EXISTS mentions_by_document ON mentions(document_id);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 """
-DOCUMENT_COLUMNS = "id, title, date, doc_type, summary, text"
-MENTION_COLUMNS = 'document_id, entity_id, field, start, "end", text'
+COLUMNS = {  # the archive's columns a hit shows, in the order of the tables above
+    "documents": "id, title, date, doc_type, summary, text",
+    "mentions": 'document_id, entity_id, field, start, "end", text',
+}
 Mark = tuple[str, int]  # (the archive's search store id, the queue's applied mark)
 
 
@@ -70,7 +72,7 @@ class HitRows:
         if not self.path.exists():
             return None
         try:
-            with self._writing() as conn:
+            with self._opened() as conn:
                 return _mark(conn)
         except sqlite3.Error:
             return None
@@ -95,7 +97,7 @@ class HitRows:
         """The rows of ``ids`` as the archive has them now (a document gone: no row), and
         ``mark`` for ``before``, in one transaction. Rows of another mark than ``before``
         are not patched: they stay unused until they are made whole (``rebuild``)."""
-        with self._writing() as conn:
+        with self._opened() as conn:
             if _mark(conn) != before:
                 return
             conn.execute("BEGIN")
@@ -111,30 +113,32 @@ class HitRows:
 
     def advance(self, before: Mark, mark: Mark) -> None:
         """The queue's mark moved with no document changed: the rows stand for it too."""
-        with self._writing() as conn:
+        with self._opened() as conn:
             if _mark(conn) == before:
                 _set_mark(conn, mark)
 
     def rebuild(self, store: Store, mark: Mark) -> int:
         """Every document's rows afresh; how many documents."""
-        with self._writing() as conn:
+        with self._opened() as conn:
             conn.execute("BEGIN")
             _set_mark(conn, None)
             conn.execute("DELETE FROM documents")
             conn.execute("DELETE FROM mentions")
-            count = _insert(conn, "documents", _read_all(store, DOCUMENT_COLUMNS, "documents"))
-            _insert(conn, "mentions", _read_all(store, MENTION_COLUMNS, "mentions"))
+            count = _insert(conn, "documents", _read_all(store, "documents"))
+            _insert(conn, "mentions", _read_all(store, "mentions"))
             _set_mark(conn, mark)
             conn.execute("COMMIT")
         return count
 
     def drop(self) -> None:
         """Forget the rows (an index that is not this archive's any more)."""
-        with contextlib.suppress(OSError, sqlite3.Error), self._writing() as conn:
+        with contextlib.suppress(OSError, sqlite3.Error), self._opened() as conn:
             _set_mark(conn, None)
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
+    def _opened(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own, closed after the block (a write left half done is
+        rolled back)."""
         conn = self._connect()
         try:
             yield conn
@@ -162,17 +166,17 @@ def _set_mark(conn: sqlite3.Connection, mark: Mark | None) -> None:
 
 
 def _read(store: Store, table: str, key: str, ids: list[str]) -> list[tuple[Any, ...]]:
-    columns = DOCUMENT_COLUMNS if table == "documents" else MENTION_COLUMNS
+    columns = COLUMNS[table]
     marks = ",".join("?" * len(ids))
     rows = store.conn.execute(f"SELECT {columns} FROM {table} WHERE {key} IN ({marks})", ids)
     return [tuple(row) for row in rows]
 
 
-def _read_all(store: Store, columns: str, table: str) -> Iterator[tuple[Any, ...]]:
+def _read_all(store: Store, table: str) -> Iterator[tuple[Any, ...]]:
     """Every row of a table, read in pages on a connection of its own."""
     conn = store.reader_connection()
     try:
-        for row in stream_rows(conn, f"SELECT {columns} FROM {table}", ROWS_PER_WRITE):
+        for row in stream_rows(conn, f"SELECT {COLUMNS[table]} FROM {table}", ROWS_PER_WRITE):
             yield tuple(row)
     finally:
         conn.close()
