@@ -10,7 +10,9 @@ number of notices heard: looking costs a poll of that connection's socket, no ro
 
 A notice reaches the listener a few microseconds after its commit returns (measured on
 one machine; across a network, a network's delay): a search that starts in that moment
-sees the archive as it was just before, as if it had started a moment earlier. When the
+sees the archive as it was just before, as if it had started a moment earlier. A commit
+of the process's own is counted at once (``committed_here``): what a process wrote, its
+next search sees. When the
 listener cannot connect, or its connection breaks, the marker is read by query again
 (``None`` here), and each new connection counts as a change: what was said while no one
 listened is not missed.
@@ -49,11 +51,12 @@ class ChangeListener:
                 return self._connect()
             try:
                 if select.select([self._conn.fileno()], [], [], 0)[0]:
-                    before = self.heard
                     for _ in self._conn.notifies(timeout=0):
                         self.heard += 1
-                    if self.heard == before:  # something else came: the server's goodbye?
-                        self._conn.execute("SELECT 1")  # raises if the connection is gone
+                    # notices, or the server's goodbye, or both: this raises if the
+                    # connection is gone (a notice that comes meanwhile is kept by
+                    # psycopg for the next look)
+                    self._conn.execute("SELECT 1")
             except (psycopg.Error, OSError, ValueError):
                 self._drop()
                 return None
@@ -80,6 +83,12 @@ class ChangeListener:
             with contextlib.suppress(psycopg.Error):
                 conn.close()
 
+    def heard_here(self) -> None:
+        """A commit of this process's own: counted at once, not when its notice comes
+        back, so that what a process wrote, its next search sees."""
+        with self._lock:
+            self.heard += 1
+
     def close(self) -> None:
         with self._lock:
             self._drop()
@@ -97,3 +106,10 @@ def listener(url: str) -> ChangeListener:
         if found is None or found.pid != os.getpid():
             found = _LISTENERS[url] = ChangeListener(url)
         return found
+
+
+def committed_here(url: str) -> None:
+    """Tell this process's listener of ``url``, if it has one, of a commit made here."""
+    found = _LISTENERS.get(url)
+    if found is not None and found.pid == os.getpid():
+        found.heard_here()

@@ -23,6 +23,7 @@ import psycopg
 from psycopg import pq
 
 from fonds.errors import StoreError, StoreLost
+from fonds.store.pg_changes import committed_here
 
 # PostgreSQL's text cannot hold the character NUL (SQLite's can): a NUL in a value to
 # store or to look up (a fuzzed query) stands as U+FFFD, the character for what cannot be
@@ -146,7 +147,9 @@ class PgConnection:
             self.raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
         except psycopg.Error as err:
             raise ConnectionLost(f"cannot connect to PostgreSQL: {_first_line(err)}") from err
+        self.url = url
         self.total_changes = 0
+        self._unsaid = False  # wrote since this process's listener was last told
         self._pipeline: Any = None
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
@@ -159,6 +162,8 @@ class PgConnection:
             raise translate_error(err, self.raw) from err
         if cursor.rowcount > 0 and not cursor.description:
             self.total_changes += cursor.rowcount
+            self._unsaid = True
+        self._tell_if_committed()
         return Cursor(cursor)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor:
@@ -169,7 +174,20 @@ class PgConnection:
         except psycopg.Error as err:
             raise translate_error(err, self.raw) from err
         self.total_changes += max(cursor.rowcount, 0)
+        self._unsaid = True
+        self._tell_if_committed()
         return Cursor(cursor)
+
+    def _tell_if_committed(self) -> None:
+        """Once what this connection wrote is committed, this process's change listener
+        counts it (``pg_changes.committed_here``)."""
+        if (
+            self._unsaid
+            and self._pipeline is None
+            and self.raw.info.transaction_status == pq.TransactionStatus.IDLE
+        ):
+            self._unsaid = False
+            committed_here(self.url)
 
     def stream(self, sql: str, size: int = 1000) -> Iterator[Any]:
         """The rows of a query read ``size`` at a time from a cursor on the server, so
@@ -198,6 +216,7 @@ class PgConnection:
             raise translate_error(err, self.raw) from err
         finally:
             self._pipeline = None
+        self._tell_if_committed()
 
     def flush(self) -> None:
         """Wait for the answers of the statements in flight; a failed one raises here."""
