@@ -37,7 +37,9 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     db = copy_archive(archive, folder / "fuzz.db")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FONDS_NER_MODEL", "none")  # uploads: the reader and resolver, faster
-        app = create_app(archive_at(db), write_token=TOKEN, limits=WebLimits(max_upload_bytes=50_000))
+        app = create_app(
+            archive_at(db), write_token=TOKEN, limits=WebLimits(max_upload_bytes=50_000)
+        )
         yield app
         app.state.fonds.close()
 

@@ -207,7 +207,9 @@ def test_copies_in_the_api_the_export_and_the_reader(served: tuple) -> None:
     seed1, copy1 = ids[SEED_001.name], ids["seed-001-copied.txt"]
     record = client.get(f"/api/documents/{copy1}").json()
     assert {c["id"] for c in record["copies"]} == {seed1, ids["report-quoting.txt"]}
-    exported = CliRunner().invoke(main, ["export", "--db", archive_at(store.path), "--format", "jsonl"])
+    exported = CliRunner().invoke(
+        main, ["export", "--db", archive_at(store.path), "--format", "jsonl"]
+    )
     lines = {r["id"]: r for r in map(json.loads, exported.stdout.splitlines())}
     assert lines[seed1]["copies"] == copies_of(store, seed1)
     page = client.get(f"/documents/{copy1}").text
@@ -224,7 +226,15 @@ def test_workers_link_the_same_copies(tmp_path: Path, forms: Path) -> None:
 
     runner = CliRunner()
     for jobs, name in (("1", "one.db"), ("2", "two.db")):
-        args = ["ingest", str(SEEDS), str(forms), "--db", archive_at(tmp_path / name), "--jobs", jobs]
+        args = [
+            "ingest",
+            str(SEEDS),
+            str(forms),
+            "--db",
+            archive_at(tmp_path / name),
+            "--jobs",
+            jobs,
+        ]
         result = runner.invoke(main, [*args, "--no-entities", "-q"])
         assert result.exit_code == 0, result.output
     one, two = (open_archive(tmp_path / name, readonly=True) for name in ("one.db", "two.db"))
@@ -733,7 +743,10 @@ def test_the_overview_counts_a_document_once(tmp_path: Path, forms: Path) -> Non
     out = CliRunner().invoke(main, ["overview", "--db", archive_at(db)])
     assert out.exit_code == 0, out.output
     # 5 seeds + a report quoting one; the copy of seed 001 and the body of seed 002 fold in
-    assert out.output.splitlines()[0] == f"6 documents in {shown(archive_at(db))}, and 2 copies of them"
+    assert (
+        out.output.splitlines()[0]
+        == f"6 documents in {shown(archive_at(db))}, and 2 copies of them"
+    )
 
 
 def test_a_one_word_search_counts_a_document_once(served: tuple) -> None:

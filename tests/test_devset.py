@@ -78,7 +78,9 @@ def test_the_shared_scorer_reads_the_development_set(tmp_path: Path) -> None:
     db, export = tmp_path / "dev.db", tmp_path / "out.jsonl"
     fonds = [sys.executable, "-m", "fonds.cli"]
     docs = [str(p / "docs") for p in bench.parts()]
-    subprocess.run([*fonds, "ingest", *docs, "--db", archive_at(db)], check=True, capture_output=True)
+    subprocess.run(
+        [*fonds, "ingest", *docs, "--db", archive_at(db)], check=True, capture_output=True
+    )
     subprocess.run(
         [*fonds, "export", "--db", archive_at(db), "--format", "jsonl", "--out", str(export)],
         check=True,

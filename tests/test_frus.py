@@ -109,7 +109,9 @@ def frus_records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str
     """The excerpt through ``fonds ingest`` and ``fonds export``: records by TEI id."""
     db = str(tmp_path_factory.mktemp("frus") / "fonds.db")
     runner = CliRunner()
-    ingested = runner.invoke(main, ["ingest", str(FRUS_TEI), "--db", archive_at(db), "--no-entities"])
+    ingested = runner.invoke(
+        main, ["ingest", str(FRUS_TEI), "--db", archive_at(db), "--no-entities"]
+    )
     assert ingested.exit_code == 0, ingested.output
     assert ingested.stdout.splitlines()[-1] == (
         "1 file (1 added, 0 updated, 0 unchanged, 0 failed), 41 documents"

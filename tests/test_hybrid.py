@@ -543,7 +543,9 @@ def _fresh_copy(db: Path, tmp_path: Path) -> Path:
 
 
 def _started(app_db: Path, warm: bool) -> dict:
-    with TestClient(create_app(archive_at(app_db), limits=WebLimits(warm_semantic=warm))) as started:
+    with TestClient(
+        create_app(archive_at(app_db), limits=WebLimits(warm_semantic=warm))
+    ) as started:
         deadline = time.monotonic() + 60
         status = started.get("/api/status").json()
         while not status["ready"] and time.monotonic() < deadline:

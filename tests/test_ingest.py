@@ -647,7 +647,9 @@ def test_a_folders_notes_are_skipped_and_said_so(tmp_path: Path) -> None:
     )
     for name in ("README.md", "LICENSE", "CHANGELOG.md"):
         assert f"skipped: {folder}" in result.stderr and name in result.stderr
-    named = cli("ingest", str(folder / "README.md"), "--db", archive_at(db), "--no-entities", "--quiet")
+    named = cli(
+        "ingest", str(folder / "README.md"), "--db", archive_at(db), "--no-entities", "--quiet"
+    )
     assert named.stdout.strip() == "1 file (1 added, 0 updated, 0 unchanged, 0 failed), 1 document"
 
 
@@ -663,7 +665,14 @@ def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
     db = str(tmp_path / "f.db")
     seed = SEEDS / "001_fb4c437bd42e66bf.txt"
     result = cli(
-        "ingest", str(SEEDS), str(SEEDS.parent), str(seed), "--db", archive_at(db), "--no-entities", "-q"
+        "ingest",
+        str(SEEDS),
+        str(SEEDS.parent),
+        str(seed),
+        "--db",
+        archive_at(db),
+        "--no-entities",
+        "-q",
     )
     assert result.exit_code == 0
     assert result.stdout.startswith(

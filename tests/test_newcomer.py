@@ -28,7 +28,9 @@ def test_entity_show_takes_a_name_in_any_spelling(seeds_db: Path) -> None:
     by_id = run("entity", "show", "person-kim-il-sung", "--db", archive_at(seeds_db))
     assert run("entity", "show", "Kim II Sung", "--db", archive_at(seeds_db)) == by_id
     assert run("entity", "show", "Kim Il-sung", "--db", archive_at(seeds_db)) == by_id
-    missing = CliRunner().invoke(main, ["entity", "show", "Nobody Atall", "--db", archive_at(seeds_db)])
+    missing = CliRunner().invoke(
+        main, ["entity", "show", "Nobody Atall", "--db", archive_at(seeds_db)]
+    )
     assert missing.exit_code == 2 and "no entity has the id or the name" in missing.stderr
 
 

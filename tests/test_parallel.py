@@ -109,7 +109,17 @@ def _children(pid: int) -> list[int]:
 
 def _start(folder: Path, db: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "fonds.cli", "ingest", str(folder), "--db", archive_at(db), "-j", "2"],
+        [
+            sys.executable,
+            "-m",
+            "fonds.cli",
+            "ingest",
+            str(folder),
+            "--db",
+            archive_at(db),
+            "-j",
+            "2",
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -240,7 +240,9 @@ def test_more_like_this(seeds_store: Store, seed_prefix: dict[str, str]) -> None
 
 
 def test_cli_json_contract(seeds_db: Path) -> None:
-    out = CliRunner().invoke(main, ["search", "Pak Hon Yong", "--db", archive_at(seeds_db), "--json"])
+    out = CliRunner().invoke(
+        main, ["search", "Pak Hon Yong", "--db", archive_at(seeds_db), "--json"]
+    )
     assert out.exit_code == 0, out.output
     hits = json.loads(out.output)
     assert len(hits) == 4
@@ -251,7 +253,8 @@ def test_cli_json_contract(seeds_db: Path) -> None:
 
 def test_cli_table_with_facets_and_options(seeds_db: Path) -> None:
     out = CliRunner().invoke(
-        main, ["search", "Stalin", "--db", archive_at(seeds_db), "--type", "telegram", "--from", "1950"]
+        main,
+        ["search", "Stalin", "--db", archive_at(seeds_db), "--type", "telegram", "--from", "1950"],
     )
     assert out.exit_code == 0, out.output
     assert "2 documents match" in out.output

@@ -646,7 +646,9 @@ def test_write_tokens_must_be_long_and_stay_off_the_command_line(
     with pytest.raises(ConfigError, match="at least 16"):
         create_app(archive_at(archive.db), write_token="letmein")
     runner = CliRunner()
-    short = runner.invoke(main, ["serve", "--db", archive_at(archive.db), "--write-token", "letmein"])
+    short = runner.invoke(
+        main, ["serve", "--db", archive_at(archive.db), "--write-token", "letmein"]
+    )
     assert short.exit_code == 2 and "at least 16" in short.output
     assert "visible to every user of this machine" in short.output
     token_file = tmp_path / "token"
