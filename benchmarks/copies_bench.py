@@ -14,7 +14,14 @@ of them copies of another), each read by fonds first. From them:
   between them;
 * **near misses** (negatives, must not be linked): short bodies given the same 170-word
   handling and distribution paragraph; records of "the same meeting day" (same title
-  and date lines, different bodies).
+  and date lines, different bodies);
+* **the same FRUS document in three forms** (same document): the development set's
+  history.state.gov page texts, each also as the volume's TEI and as the printed
+  volume's text;
+* **quotes of every length** (contains): passages of 40 to 400 words of a FRUS volume's
+  text (``../shared/corpus/frus-plaintext``, left out when it is not there), each as a
+  telegram of its own and quoted whole in a report made of another volume's text; the
+  share found is given by the quote's length.
 
 Everything is ingested into one archive (entity stage off) and the links fonds made are
 compared with the labels. This is a generated set over real prose, not a set of copies
@@ -241,6 +248,51 @@ def frus_forms(folder: Path) -> set[tuple[str, str]]:
     return pairs
 
 
+FRUS_PLAINTEXT = ROOT.parent / "shared" / "corpus" / "frus-plaintext"
+QUOTE_WORDS = [40, 60, 80, 100, 130, 160, 200, 250, 300, 400]  # six quotes of each length
+
+
+def short_quotes(folder: Path) -> dict[tuple[str, str], int]:
+    """Quotes of every length inside reports: passages of 40 to 400 words cut at sentence
+    ends from one FRUS volume's text (``../shared/corpus/frus-plaintext``), each written
+    as a telegram of its own and quoted whole, wrapped anew, between two passages of
+    about 300 words of another volume. The (report, telegram) pairs, to be linked as
+    *contains*, with the quote's length in words; none when that corpus is not here."""
+    volumes = sorted(FRUS_PLAINTEXT.glob("*.txt.gz"))
+    if len(volumes) < 2:
+        return {}
+    from gen_corpus import load_volume  # the sentences, as the benchmark corpus cuts them
+
+    rng = random.Random(SEED)
+    quoting, around = load_volume(volumes[0]), load_volume(volumes[-1])
+
+    def passage(volume: Any, words: int, start: int) -> tuple[str, int]:
+        out, total, i = [], 0, start
+        while total < words and i < len(volume.sentences):
+            out.append(volume.sentences[i])
+            total += volume.words[i]
+            i += 1
+        return " ".join(out), i
+
+    labels: dict[tuple[str, str], int] = {}
+    quote_at, around_at = 0, 0
+    for n, words in enumerate(w for w in QUOTE_WORDS for _ in range(6)):
+        quote_at += rng.randint(50, 200)  # passages apart, none overlapping another
+        quote, quote_at = passage(quoting, words, quote_at)
+        around_at += rng.randint(50, 200)
+        before, around_at = passage(around, 300, around_at)
+        after, around_at = passage(around, 300, around_at)
+        telegram, report = f"telegram-{n:02d}.txt", f"quoting-{n:02d}.txt"
+        (folder / telegram).write_text(f"Telegram {n}\n\n{quote}\n", "utf-8")
+        (folder / report).write_text(
+            f"Report on telegram {n}\n\n{before}\n\nThe telegram read in full:\n\n"
+            f"{rewrap(quote, rng)}\n\nEnd of quotation.\n\n{after}\n",
+            "utf-8",
+        )
+        labels[(report, telegram)] = len(quote.split())
+    return labels
+
+
 def expected_pairs(labels: dict[str, set[tuple[str, str]]]) -> dict[str, set[frozenset[str]]]:
     same = {frozenset(p) for p in labels["same"]}
     contains = {frozenset(p) for p in labels["contains"]}
@@ -267,6 +319,8 @@ def main() -> None:
         folder = Path(tmp) / "set"
         folder.mkdir()
         labels = build(folder, docs)
+        quotes = short_quotes(folder)
+        labels["contains"] |= set(quotes)
         files = sorted(folder.iterdir())
         times = {}
         for link in (True, False):
@@ -304,6 +358,13 @@ def main() -> None:
             "wrong": sorted(sorted(p) for p in found[relation] - want[relation])[:10],
             "missed": sorted(sorted(p) for p in want[relation] - found[relation])[:12],
         }
+    by_length: dict[int, list[int]] = {}
+    for pair, words in quotes.items():
+        hit = frozenset(pair) in found["contains"]
+        by_length.setdefault(words // 20 * 20, []).append(int(hit))
+    report["quotes_found_by_words"] = {
+        f"{low}-{low + 19}": f"{sum(v)}/{len(v)}" for low, v in sorted(by_length.items())
+    }
     report["near_miss_links"] = boiler_links
     report["ingest_s"] = {"with_links": round(times[True], 2), "without": round(times[False], 2)}
     report["linking_ms_per_file"] = round((times[True] - times[False]) / len(files) * 1e3, 2)

@@ -24,6 +24,7 @@ from tests.conftest import archive_at, open_archive
 
 ROOT = Path(__file__).parents[1]
 SEEDS = ROOT / "corpus" / "seeds"
+CORPUS_FRUS = ROOT / "corpus" / "frus"
 SEED_001 = SEEDS / "001_fb4c437bd42e66bf.txt"  # a Digital Archive page, as saved
 SEED_002 = SEEDS / "002_57dcb2219e70615d.txt"  # the same archive's PDF as markdown
 
@@ -308,12 +309,105 @@ def test_a_document_quoted_inside_a_much_longer_one_is_found(tmp_path: Path) -> 
     store.close()
 
 
+def test_short_telegrams_quoted_in_a_report_are_found(tmp_path: Path) -> None:
+    """The FRUS excerpt's short documents (60 to 200 shingles) quoted whole in one long
+    report are each linked as contained in it, though some share no band key with it: a
+    window of the report holding a short one has twice its shingles or more, and bands of
+    4 rows rarely match that; the loose keys do (``sketch``). The same links in either
+    order, and again from ``fonds copies relink``."""
+    from fonds.copies.sketch import is_loose, looked_up_as, shingles
+
+    volume = CORPUS_FRUS / "frus1949v07p2-korea-dev.tei.xml"
+    store = ingest_all(tmp_path / "volume.db", volume)
+    short = [r["text"] for r in store.iter_records() if 60 <= len(shingles(r["text"])) <= 200]
+    store.close()
+    seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.iterdir())]
+    report = "\n\n".join(
+        ["A report with its telegrams", seeds[0], *short, "End of the telegrams.", seeds[3]]
+    )
+    folder = tmp_path / "report"
+    folder.mkdir()
+    (folder / "report.txt").write_text(report, encoding="utf-8")
+    report_keys = set(sketch_keys(report))
+    by_band_alone = [
+        t for t in short if report_keys & {k for k in sketch_keys(t) if not is_loose(k)}
+    ]
+    assert len(short) >= 8 and len(by_band_alone) < len(short)  # some found loosely only
+    assert all(
+        report_keys & {looked_up_as(k) for k in sketch_keys(t) if is_loose(k)} for t in short
+    )
+    found = []
+    for n, order in enumerate([(volume, folder), (folder, volume)]):
+        store = ingest_all(tmp_path / f"{n}.db", *order)
+        report_id = ids_by_name(store)["report.txt"]
+        assert {
+            (c["relation"], store.get_record(c["id"])["text"]) for c in copies_of(store, report_id)
+        } == {("contains", t) for t in short}
+        found.append(links(store))
+        store.close()
+    assert found[0] == found[1]
+    result = CliRunner().invoke(main, ["copies", "relink", "--db", archive_at(tmp_path / "0.db")])
+    assert result.exit_code == 0, result.output
+    store = open_archive(tmp_path / "0.db")
+    assert links(store) == found[0]
+    store.close()
+
+
+def test_relink_pairs_are_those_ingest_would_compare() -> None:
+    """``relink``'s candidate pairs, counted in numpy over all keys at once, are those a
+    plain count gives: pairs sharing a band key, and pairs of a quote and a holder sharing
+    LOOSE_SHARED loose keys (never two quotes, never two holders), keys shared by more
+    than MAX_SHARING documents left out."""
+    import itertools
+
+    import numpy as np
+
+    from fonds.copies import relink
+    from fonds.copies.sketch import HOLDER, LOOSE, LOOSE_SHARED
+
+    rng = np.random.default_rng(1950)
+    rows: set[tuple[int, int]] = set()
+    for doc in range(1, 300):
+        quote = doc % 3 == 0  # a short body: quote keys; the others hold
+        for _ in range(12):
+            rows.add((int(rng.integers(0, 40)), doc))  # band keys
+            rows.add((LOOSE | int(rng.integers(0, 40)) << 1 | (0 if quote else HOLDER), doc))
+    crowd = range(1, relink.MAX_SHARING + 2)  # boilerplate: a band key, a loose one
+    rows |= {(7, doc) for doc in crowd} | {(LOOSE | 99 << 1 | doc % 2, doc) for doc in crowd}
+    keys, docs = (np.array(column, dtype=np.int64) for column in zip(*sorted(rows), strict=True))
+    got = {(a, b): n for a, b, n in relink._candidate_pairs(keys, docs).tolist()}
+    by_key: dict[int, set[int]] = {}
+    for key, doc in rows:
+        by_key.setdefault(key, set()).add(doc)
+    banded: dict[tuple[int, int], int] = {}
+    loose: dict[tuple[int, int], int] = {}
+    for key, members in by_key.items():
+        if key & LOOSE or len(members) > relink.MAX_SHARING:
+            continue
+        for pair in itertools.combinations(sorted(members), 2):
+            banded[pair] = banded.get(pair, 0) + 1
+    for key, quotes in by_key.items():
+        holders = by_key.get(key | HOLDER, set())
+        if key & LOOSE and not key & HOLDER and len(quotes) + len(holders) <= relink.MAX_SHARING:
+            for q, h in itertools.product(quotes, holders):
+                pair = (min(q, h), max(q, h))
+                loose[pair] = loose.get(pair, 0) + 1
+    want = dict(banded)
+    for pair, n in loose.items():
+        if n >= LOOSE_SHARED:
+            want[pair] = want.get(pair, 0) + n
+    assert got == want and any(pair not in banded for pair in got)
+    shared = list(got.values())
+    assert shared == sorted(shared, reverse=True)  # the most shared first
+
+
 @pytest.mark.parametrize("rows", [65_536, 70, 7])
 def test_window_keys_are_the_keys_of_each_window(
     rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``sketch_keys`` makes a long body's window keys from block minima, in pieces of
-    SIGNATURE_ROWS shingles; they are what each window sketched alone gives."""
+    """``sketch_keys`` makes a long body's window keys (band and loose) from block
+    minima, in pieces of SIGNATURE_ROWS shingles; they are what each window sketched alone
+    gives."""
     from fonds.copies import sketch
 
     body = " ".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.iterdir()))
@@ -324,7 +418,10 @@ def test_window_keys_are_the_keys_of_each_window(
     expected = set(sketch.band_keys(hashes))
     for start in starts:
         window = hashes[start : start + sketch.WINDOW_SHINGLES]
-        expected.update(sketch.band_keys(window, sketch.WINDOW_BANDS))
+        keys = sketch.band_keys(window, sketch.WINDOW_BANDS)
+        expected.update(keys)
+        if keys:  # a window compared holds quotes too: its loose keys as a holder's
+            expected.update(sketch._loose_keys(sketch.signature(window), holder=True))
     monkeypatch.setattr(sketch, "SIGNATURE_ROWS", rows)
     assert sketch.sketch_keys(body) == sorted(expected)
     no_windows = {

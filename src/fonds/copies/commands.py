@@ -160,7 +160,10 @@ def copies_history(as_json: bool, db: str) -> None:
 @friendly_errors
 def copies_relink(jobs: int | None, db: str) -> None:
     """Find every document's copies again over the whole archive, in one pass: for an
-    archive ingested before fonds linked copies. Links made by hand stay.
+    archive ingested before fonds linked copies, or under older rules (an archive linked
+    by a fonds without loose keys finds the short documents quoted whole in long ones
+    after it). Links made by hand stay. The bodies' shingles are kept in the
+    temporary folder during the pass (about 1 GB at a million documents).
 
     Example: fonds copies relink
     """

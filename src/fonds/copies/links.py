@@ -1,8 +1,9 @@
 """Copies found and linked as records are written, and read back for a document.
 
-Each record's band keys (``sketch.band_keys``, made where the record was read) are
-stored with it; the documents that share a key are candidates, and a candidate becomes a
-copy only if the real overlap of the two bodies' shingles says so:
+Each record's band keys (``sketch.sketch_keys``, made where the record was read) are
+stored with it; the documents that share a band key, or LOOSE_SHARED loose keys (a short
+body's as a quote with a long one's windows' as holders), are candidates, and a candidate
+becomes a copy only if the real overlap of the two bodies' shingles says so:
 
 ``same``
     each body has at least SAME_OVERLAP of its shingles in the other (two captures or
@@ -31,7 +32,14 @@ from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from fonds.copies.sketch import containment, shingles, word_spans
+from fonds.copies.sketch import (
+    HOLDER,
+    LOOSE_SHARED,
+    is_loose,
+    looked_up_as,
+    shingles,
+    word_spans,
+)
 from fonds.copies.translations import find_translations
 from fonds.model import Record
 from fonds.store.migrations import PREFERRED_ORDER
@@ -63,16 +71,18 @@ def store_keys(store: Store, record: Record) -> int | None:
 
 
 def candidates(store: Store, record: Record, doc: int) -> list[str]:
-    """Documents that share a band key with the record (row number ``doc``), the most
-    shared first (then by id, so that the choice does not depend on the order written)."""
-    marks = ",".join("?" * len(record.copy_keys))
-    shared = Counter(
-        r[0]
-        for r in store.conn.execute(
-            f"SELECT doc FROM copy_keys WHERE key IN ({marks}) AND doc != ?",
-            [*record.copy_keys, doc],
-        )
-    )  # counted here: SQLite's GROUP BY and ORDER BY would build two temporary B-trees
+    """Documents that share a band key with the record (row number ``doc``), or
+    LOOSE_SHARED loose keys, the most shared first (then by id, so that the choice does not
+    depend on the order written)."""
+    wanted = sorted({looked_up_as(key) for key in record.copy_keys})
+    marks = ",".join("?" * len(wanted))
+    banded: Counter[int] = Counter()
+    loose: Counter[int] = Counter()
+    for key, other in store.conn.execute(
+        f"SELECT key, doc FROM copy_keys WHERE key IN ({marks}) AND doc != ?", [*wanted, doc]
+    ):  # counted here: SQLite's GROUP BY and ORDER BY would build two temporary B-trees
+        (loose if is_loose(key) else banded)[other] += 1
+    shared = banded + Counter({d: n for d, n in loose.items() if n >= LOOSE_SHARED})
     if not shared:
         return []
     ranked = sorted(shared.values(), reverse=True)
@@ -94,15 +104,20 @@ def candidates(store: Store, record: Record, doc: int) -> list[str]:
 def relation(mine: AbstractSet[int], theirs: AbstractSet[int]) -> tuple[str, float] | None:
     """How two bodies relate, from their shingles: ("same" | "contains" | "contained_in",
     overlap) from the first one's side, or None when they are not copies."""
-    a_in_b, b_in_a = containment(mine, theirs), containment(theirs, mine)
+    return relation_of(len(mine), len(theirs), len(mine & theirs))
+
+
+def relation_of(mine: int, theirs: int, common: int) -> tuple[str, float] | None:
+    """``relation`` from the sizes of two shingle sets and of what they share."""
+    a_in_b, b_in_a = (common / mine if mine else 0.0), (common / theirs if theirs else 0.0)
     if min(a_in_b, b_in_a) >= SAME_OVERLAP:
         return "same", round(max(a_in_b, b_in_a), 4)
-    smaller_in_larger = b_in_a if len(mine) > len(theirs) else a_in_b
+    smaller_in_larger = b_in_a if mine > theirs else a_in_b
     if smaller_in_larger < CONTAINED_OVERLAP:
         return None
-    if min(len(mine), len(theirs)) >= SAME_SIZE * max(len(mine), len(theirs)):
+    if min(mine, theirs) >= SAME_SIZE * max(mine, theirs):
         return "same", round(smaller_in_larger, 4)  # one capture with a little more around it
-    return ("contains" if len(mine) > len(theirs) else "contained_in"), round(smaller_in_larger, 4)
+    return ("contains" if mine > theirs else "contained_in"), round(smaller_in_larger, 4)
 
 
 def link_copies(store: Store, record: Record) -> int:
@@ -140,9 +155,10 @@ def link_copies(store: Store, record: Record) -> int:
 
 
 def link_keys(record: Record) -> list[str]:
-    """What a record's linking looks its copies up by: its band keys, and the archival
+    """What a record's linking looks its copies up by: its band keys (a loose key as
+    its quote's form, which a holder's of the same minima also names), and the archival
     files its references name (translations are found by them)."""
-    keys = [f"band:{key}" for key in record.copy_keys]
+    keys = [f"band:{key & ~HOLDER}" for key in record.copy_keys]
     keys += [f"ref:{ref.archive}:{ref.file or ref.delo}" for ref in record.archival_refs]
     return keys
 

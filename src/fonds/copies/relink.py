@@ -19,12 +19,14 @@ Links made by hand stay; the others are replaced.
 
 from __future__ import annotations
 
+import bisect
 import json
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -32,11 +34,11 @@ from fonds.copies.links import (
     MAX_CANDIDATES,
     apply_verdicts,
     regroup,
-    relation,
+    relation_of,
     write_link,
     write_translation,
 )
-from fonds.copies.sketch import shingles, sketch_keys
+from fonds.copies.sketch import HOLDER, LOOSE, LOOSE_SHARED, keys_and_shingles
 from fonds.copies.translations import FILE_ARCHIVES, SAMPLE, same_leaves, stored_language
 from fonds.errors import StoreError
 from fonds.store import open_store
@@ -47,9 +49,10 @@ MAX_SHARING = 1_000  # a key shared by more documents than this is boilerplate: 
 MAX_FILE_DOCUMENTS = 500  # an archival file cited by more documents is not compared
 REF_FIELDS = ("archive", "fond", "opis", "delo", "pages", "file", "raw")
 VERIFY_PAIRS = 20_000  # candidate pairs a worker verifies per task
-# A key has 35 bits (its band, 3, and a 32-bit hash): with a row number of up to 28 bits
-# the pair sorts as one 63-bit integer.
-DOC_BITS = 28
+# A key has 36 bits (``sketch``: a band key its band, 3, and a 32-bit hash; a loose key
+# its tags, 2, its band, 3, and a 31-bit hash): with a row number of up to 27 bits (134
+# million documents) the pair sorts as one 63-bit integer.
+DOC_BITS = 27
 
 Progress = Callable[[str, int, int], None]  # (phase, done, of)
 
@@ -67,11 +70,50 @@ class RelinkSummary:
 Sketched = tuple[np.ndarray, np.ndarray, list[str], list[int]]
 
 
-def sketch_range(db_path: str, low: int, high: int) -> Sketched:
+@dataclass(frozen=True)
+class Spill:
+    """Where the sketching workers leave each document's shingles (sorted 32-bit hashes),
+    a file set per row range, for the verifying workers to read instead of the bodies: a
+    body is turned into shingles once in the pass, not once for each of its pairs."""
+
+    folder: str
+    lows: tuple[int, ...]  # the first row number of each range, in order
+
+    def _paths(self, low: int) -> tuple[Path, Path, Path]:
+        base = Path(self.folder)
+        return base / f"{low}-docs.npy", base / f"{low}-ends.npy", base / f"{low}-hashes.npy"
+
+    def write(self, low: int, docs: list[int], shingles: list[np.ndarray]) -> None:
+        ends = np.cumsum([len(s) for s in shingles], dtype=np.int64)
+        hashes = np.concatenate(shingles) if shingles else np.zeros(0, np.uint32)
+        for path, values in zip(
+            self._paths(low), (np.array(docs, np.int64), ends, hashes), strict=True
+        ):
+            np.save(path, values)
+
+    def reader(self) -> Callable[[int], np.ndarray]:
+        """A function from a row number to its document's shingles (none if it had no
+        keys), reading each range's files once, mapped."""
+        loaded: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+        def of(rowid: int) -> np.ndarray:
+            low = self.lows[bisect.bisect_right(self.lows, rowid) - 1]
+            if low not in loaded:
+                loaded[low] = tuple(np.load(p, mmap_mode="r") for p in self._paths(low))  # type: ignore[assignment]
+            docs, ends, hashes = loaded[low]
+            at = int(np.searchsorted(docs, rowid))
+            if at == len(docs) or docs[at] != rowid:
+                return np.zeros(0, np.uint32)
+            return np.asarray(hashes[(ends[at - 1] if at else 0) : ends[at]])
+
+        return of
+
+
+def sketch_range(db_path: str, low: int, high: int, spill: Spill) -> Sketched:
     """In a worker: the band keys of the documents with row numbers in [low, high), as
     two arrays (keys, row numbers); each document's keys as the table keeps them; and
     the documents whose bodies are not plain ASCII (only they can be in another language
-    than English, for ``_translations``)."""
+    than English, for ``_translations``). Their shingles are left in ``spill``."""
     store = open_store(db_path, readonly=True)  # a SQLite file or a PostgreSQL database
     conn = store.conn
     try:
@@ -79,16 +121,21 @@ def sketch_range(db_path: str, low: int, high: int) -> Sketched:
         docs: list[int] = []
         sketches: list[str] = []
         accented: list[int] = []
+        spilled: tuple[list[int], list[np.ndarray]] = ([], [])
         for rowid, text in conn.execute(
-            "SELECT rowid, text FROM documents WHERE rowid >= ? AND rowid < ?", (low, high)
+            "SELECT rowid, text FROM documents WHERE rowid >= ? AND rowid < ? ORDER BY rowid",
+            (low, high),
         ):
-            found = sketch_keys(text or "")
+            found, hashes = keys_and_shingles(text or "")
             if not (text or "")[:SAMPLE].isascii():
                 accented.append(rowid)
             if found:
                 keys += found
                 docs += [rowid] * len(found)
                 sketches.append(f"{rowid}\t{json.dumps(found)}")
+                spilled[0].append(rowid)
+                spilled[1].append(hashes)
+        spill.write(low, *spilled)
     finally:
         store.close()
     return np.array(keys, dtype=np.int64), np.array(docs, dtype=np.int64), sketches, accented
@@ -115,7 +162,8 @@ def relink(
     if not count:
         return summary
     ranges = [(start, start + CHUNK_ROWS) for start in range(lo, hi + 1, CHUNK_ROWS)]
-    with store.transaction():
+    with tempfile.TemporaryDirectory(prefix="fonds-relink-") as folder, store.transaction():
+        spill = Spill(folder, tuple(low for low, _ in ranges))
         conn = store.conn
         conn.execute("DELETE FROM copy_keys")
         conn.execute("DELETE FROM copy_sketches")
@@ -123,7 +171,9 @@ def relink(
         if hi >= 1 << DOC_BITS:
             raise StoreError(f"row numbers past {1 << DOC_BITS}: too many documents to relink")
         accented: set[int] = set()
-        for n, (keys, docs, sketches, more) in enumerate(_sketched(store.path, ranges, executor)):
+        for n, (keys, docs, sketches, more) in enumerate(
+            _sketched(store.path, ranges, spill, executor)
+        ):
             accented.update(more)
             parts.append((keys << DOC_BITS) | docs)
             conn.executemany(
@@ -134,7 +184,7 @@ def relink(
         both = np.concatenate(parts) if parts else np.zeros(0, np.int64)
         del parts
         both.sort()  # in place: by key, then by document
-        keys, docs = both >> DOC_BITS, both & ((1 << DOC_BITS) - 1)
+        keys, docs = both >> DOC_BITS, (both & ((1 << DOC_BITS) - 1)).astype(np.int32)
         del both
         lap("sketch")
         for start in range(0, len(keys), 100_000):  # Python ints for a slice at a time
@@ -150,7 +200,7 @@ def relink(
         summary.candidates = len(pairs)
         lap("candidates")
         conn.execute("DELETE FROM copies WHERE by_hand = 0")
-        summary.links = _verify(store, pairs, executor, said)
+        summary.links = _verify(store, pairs, spill, executor, said)
         lap("verify")
         translations = _translations(store, accented)
         summary.links["translation"] = translations
@@ -174,65 +224,110 @@ def relink(
 
 
 def _sketched(
-    db_path: str, ranges: list[tuple[int, int]], executor: Executor | None
+    db_path: str, ranges: list[tuple[int, int]], spill: Spill, executor: Executor | None
 ) -> Iterator[Sketched]:
+    lows, highs = [r[0] for r in ranges], [r[1] for r in ranges]
     if executor is None:
-        for low, high in ranges:
-            yield sketch_range(db_path, low, high)
+        yield from map(sketch_range, [db_path] * len(ranges), lows, highs, [spill] * len(ranges))
         return
     yield from executor.map(
-        sketch_range, [db_path] * len(ranges), [r[0] for r in ranges], [r[1] for r in ranges]
+        sketch_range, [db_path] * len(ranges), lows, highs, [spill] * len(ranges)
     )
 
 
 def _candidate_pairs(keys: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """Pairs of row numbers (low, high) that share a key, each with how many keys they
-    share, the most shared first: an array of rows (low, high, shared)."""
+    """Pairs of row numbers (low, high) that share a band key or LOOSE_SHARED loose keys
+    (a quote's with a holder's, ``sketch``), each with how many keys they share, the most
+    shared first, as at ingest (``links.candidates``): an array of rows (low, high, shared).
+    ``keys`` is sorted (then ``docs`` within a key): the loose keys come after every band
+    key, each quote's before the holders' of the same minima."""
     if len(keys) < 2:
         return np.zeros((0, 3), dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(keys)])
     width = int(docs.max()) + 1
-    encoded: list[np.ndarray] = []
-    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
-        if size > MAX_SHARING:
-            continue
-        members = np.unique(docs[start : start + size])
-        a, b = np.triu_indices(len(members), k=1)
-        encoded.append(members[a] * width + members[b])
-    if not encoded:
-        return np.zeros((0, 3), dtype=np.int64)
-    codes, shared = np.unique(np.concatenate(encoded), return_counts=True)
+    loose_from = int(np.searchsorted(keys, LOOSE))
+    banded = _pair_counts(_sharing(keys[:loose_from], docs[:loose_from], width))
+    codes, shared = _pair_counts(_quote_holder_pairs(keys[loose_from:], docs[loose_from:], width))
+    loosely = (codes[shared >= LOOSE_SHARED], shared[shared >= LOOSE_SHARED])
+    codes, where = np.unique(np.concatenate([banded[0], loosely[0]]), return_inverse=True)
+    shared = np.bincount(where, weights=np.concatenate([banded[1], loosely[1]])).astype(np.int64)
     order = np.argsort(-shared, kind="stable")
     codes, shared = codes[order], shared[order]
     return np.stack([codes // width, codes % width, shared], axis=1)
 
 
-def verify_pairs(db_path: str, pairs: list[tuple[int, int]]) -> list[tuple[int, int, str, float]]:
+def _sharing(keys: np.ndarray, docs: np.ndarray, width: int) -> list[np.ndarray]:
+    """For each run of one key (sorted) shared by 2 to MAX_SHARING documents, its pairs
+    of documents, coded low * width + high."""
+    if not len(keys):
+        return []
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    encoded: list[np.ndarray] = []
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+        if size > MAX_SHARING:
+            continue
+        members = np.unique(docs[start : start + size]).astype(np.int64)
+        a, b = np.triu_indices(len(members), k=1)
+        encoded.append(members[a] * width + members[b])
+    return encoded
+
+
+def _spread(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The positions start, start + 1, … start + count - 1 of every (start, count)."""
+    ends = np.cumsum(counts)
+    return np.repeat(starts - (ends - counts), counts) + np.arange(
+        int(ends[-1]) if len(ends) else 0
+    )
+
+
+def _quote_holder_pairs(keys: np.ndarray, docs: np.ndarray, width: int) -> list[np.ndarray]:
+    """For each run of one loose key's minima (sorted: a run is its quotes, then its
+    holders, each document once) of at most MAX_SHARING documents, the pairs of one quote
+    and one holder, coded low * width + high; every run at once, in numpy."""
+    if not len(keys):
+        return []
+    minima = keys >> HOLDER.bit_length()  # the key less its HOLDER bit
+    starts = np.flatnonzero(np.r_[True, minima[1:] != minima[:-1]])
+    del minima
+    sizes = np.diff(np.r_[starts, len(keys)])
+    holders = np.add.reduceat(keys & HOLDER, starts)
+    quotes = sizes - holders
+    kept = (quotes > 0) & (holders > 0) & (sizes <= MAX_SHARING)
+    starts, quotes, holders = starts[kept], quotes[kept], holders[kept]
+    quote_at = _spread(starts, quotes)  # each quote, to be paired with its run's holders
+    times = np.repeat(holders, quotes)
+    holder_at = _spread(np.repeat(starts + quotes, quotes), times)
+    a, b = np.repeat(docs[quote_at], times).astype(np.int64), docs[holder_at].astype(np.int64)
+    return [np.minimum(a, b) * width + np.maximum(a, b)]
+
+
+def _pair_counts(encoded: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each coded pair once, with how many times it came."""
+    if not encoded:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(encoded), return_counts=True)
+
+
+def verify_pairs(spill: Spill, pairs: list[tuple[int, int]]) -> list[tuple[int, int, str, float]]:
     """In a worker: how each pair of documents (row numbers) relates, by the real overlap
-    of their bodies, as at ingest (``links.relation``); the pairs that are copies, with
-    their relation from the first one's side and their overlap."""
-    store = open_store(db_path, readonly=True)
-    conn = store.conn
-
-    @lru_cache(maxsize=4096)
-    def body(rowid: int) -> frozenset[int]:
-        row = conn.execute("SELECT text FROM documents WHERE rowid = ?", (rowid,)).fetchone()
-        return frozenset(shingles(row[0] or "")) if row else frozenset()
-
-    try:
-        found = []
-        for low, high in pairs:
-            how = relation(body(low), body(high))
-            if how is not None:
-                found.append((low, high, *how))
-        return found
-    finally:
-        store.close()
+    of their bodies' shingles, as at ingest (``links.relation``); the pairs that are
+    copies, with their relation from the first one's side and their overlap."""
+    shingles_of = spill.reader()
+    found = []
+    last, mine = -1, np.zeros(0, np.uint32)
+    for low, high in pairs:
+        if low != last:  # pairs come sorted: a document's pairs together
+            last, mine = low, shingles_of(low)
+        theirs = shingles_of(high)
+        common = len(np.intersect1d(mine, theirs, assume_unique=True))
+        how = relation_of(len(mine), len(theirs), common)
+        if how is not None:
+            found.append((low, high, *how))
+    return found
 
 
 def _verify(
-    store: Store, pairs: np.ndarray, executor: Executor | None, said: Progress
+    store: Store, pairs: np.ndarray, spill: Spill, executor: Executor | None, said: Progress
 ) -> dict[str, int]:
     """Verify candidate pairs by the real overlap of their bodies (each document's
     MAX_CANDIDATES most shared first, as at ingest), in the workers, and link the copies."""
@@ -249,10 +344,10 @@ def _verify(
     parts = [chosen[i : i + VERIFY_PAIRS] for i in range(0, len(chosen), VERIFY_PAIRS)]
     if executor is None:
         results: Iterator[list[tuple[int, int, str, float]]] = (
-            verify_pairs(store.path, part) for part in parts
+            verify_pairs(spill, part) for part in parts
         )
     else:
-        results = executor.map(verify_pairs, [store.path] * len(parts), parts)
+        results = executor.map(verify_pairs, [spill] * len(parts), parts)
     made = {"same": 0, "contains": 0}
     for n, found in enumerate(results):
         for low, high, kind, overlap in found:

@@ -31,6 +31,21 @@ WINDOW_STRIDE = 50
 WINDOW_BANDS = 4
 SEED = 1950
 _TOKEN = re.compile(r"\S+")
+# Loose keys, for a short body quoted whole in a long one: the window that holds it has
+# twice its shingles or more (a Jaccard of n/150 for a body of n shingles), which bands of
+# 4 rows match 1 time in 16 at a half. Bands of LOOSE_ROWS rows of the same minima match 1
+# time in 4 at a half, and 1 in 400 at a twentieth. A body too short for windows gives
+# LOOSE_BANDS of them from its whole signature as a quote, each window of a long body
+# gives as many as a holder; a quote is looked up among holders and a holder among quotes
+# (never like with like), and a pair needs LOOSE_SHARED of them in common to be compared.
+# A loose key has the LOOSE bit (above every band key), its band (3 bits), 31 bits of
+# hash, and last the HOLDER bit: 36 bits, and sorted keys put a quote's key right before
+# the holders' of the same minima.
+LOOSE_ROWS = 2
+LOOSE_BANDS = 8
+LOOSE_SHARED = 2
+LOOSE = 1 << 35
+HOLDER = 1
 
 
 # What is cut off a word's ends: punctuation, quotes, dashes, markdown's marks.
@@ -137,6 +152,32 @@ def _keys(values: np.ndarray, bands: int) -> list[int]:
     ]
 
 
+# Odd multipliers of a loose band's two minima (fixed: stored keys depend on them).
+_LOOSE_MIX = np.array([0xA0761D6478BD642F, 0xE7037ED1A0B428DB], dtype=np.uint64)
+
+
+def _loose_keys(signatures: np.ndarray, holder: bool) -> list[int]:
+    """The LOOSE_BANDS loose keys of each signature (rows of at least LOOSE_BANDS *
+    LOOSE_ROWS columns), as a quote's or as a holder's: a band's 31-bit hash mixes its two
+    minima, for every band of every row at once."""
+    rows = np.atleast_2d(signatures)[:, : LOOSE_BANDS * LOOSE_ROWS]
+    pairs = rows.reshape(len(rows), LOOSE_BANDS, LOOSE_ROWS)
+    mixed = (pairs * _LOOSE_MIX).sum(axis=2, dtype=np.uint64) >> np.uint64(33) << np.uint64(1)
+    tag = LOOSE | (HOLDER if holder else 0)
+    bands = np.arange(LOOSE_BANDS, dtype=np.uint64) << np.uint64(32)
+    return ((mixed | bands) | np.uint64(tag)).ravel().tolist()
+
+
+def is_loose(key: int) -> bool:
+    return bool(key & LOOSE)
+
+
+def looked_up_as(key: int) -> int:
+    """What a stored key finds its matches by: a band key itself, a quote's loose key
+    the holders' of the same minima, and a holder's the quotes'."""
+    return key ^ HOLDER if key & LOOSE else key
+
+
 def _enough(hashes: np.ndarray) -> bool:
     """Whether a text (or a window of it) has shingles enough to be compared."""
     return len(np.unique(hashes)) >= MIN_SHINGLES
@@ -175,11 +216,22 @@ def window_starts(count: int) -> list[int]:
 
 def sketch_keys(text: str) -> list[int]:
     """A body's band keys (of its first SKETCH_CHARS), for finding its copies: those of
-    the whole body, and for a long one those of its windows; sorted, each once.
+    the whole body, and for a long one those of its windows; with the loose keys of a short
+    body (as a quote) or of a long one's windows (as a holder); sorted, each once.
 
     The windows' keys are those ``band_keys(window, WINDOW_BANDS)`` gives; they are made
     from the minima of blocks of WINDOW_STRIDE / 2 shingles (a window is three blocks)."""
+    return _sketched(_shingle_array(words(text[:SKETCH_CHARS])))
+
+
+def keys_and_shingles(text: str) -> tuple[list[int], np.ndarray]:
+    """``sketch_keys`` and ``shingles`` of a body at once: its keys, and its shingles'
+    hashes, sorted and each once (32-bit)."""
     hashes = _shingle_array(words(text[:SKETCH_CHARS]))
+    return _sketched(hashes), np.unique(hashes).astype(np.uint32)
+
+
+def _sketched(hashes: np.ndarray) -> list[int]:
     if len(hashes) < MIN_SHINGLES:
         return []
     previous = _previous(hashes)
@@ -196,8 +248,11 @@ def sketch_keys(text: str) -> list[int]:
         )
     keys = set(_keys(whole, BANDS))
     starts = window_starts(len(hashes))
-    if starts:
+    if not starts:  # too short for windows: it may be quoted whole in a longer body
+        keys.update(_loose_keys(whole, holder=False))
+    else:
         block_minima = np.concatenate(blocks)
+        held = []
         for start in starts:
             if np.count_nonzero(previous[start : start + WINDOW_SHINGLES] < start) < MIN_SHINGLES:
                 continue
@@ -208,6 +263,9 @@ def sketch_keys(text: str) -> list[int]:
             else:  # the last window, where the body ends
                 values = _permuted(window, _WINDOW_COLUMNS).min(axis=0)
             keys.update(_keys(values, WINDOW_BANDS))
+            held.append(values)
+        if held:
+            keys.update(_loose_keys(np.stack(held), holder=True))
     return sorted(keys)
 
 
