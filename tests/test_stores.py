@@ -325,6 +325,51 @@ def test_two_writers_of_near_copies_at_once_link_them(postgres_server: str, tmp_
     second.close()
 
 
+def test_locks_of_a_record_with_many_keys_meet_those_of_one_with_few(
+    postgres_server: str,
+) -> None:
+    """A record with more keys than MAX_FINE_LOCKS (a volume's text has tens of
+    thousands, more than PostgreSQL's lock table holds) locks buckets of them, alone: it
+    still waits for, and is waited for by, a record with a key in common, in either order;
+    two records with few keys and none in common never wait; the many-key transaction
+    holds no more locks than there are buckets."""
+    from fonds.store import postgres
+
+    url = new_database(postgres_server)
+    many = [f"band:{n}" for n in range(20 * postgres.MAX_FINE_LOCKS)] + ["band:shared"]
+
+    def waits(holder: list[str], other: list[str]) -> bool:
+        first, second = open_store(url), open_store(url)
+        done = threading.Event()
+
+        def lock_other() -> None:
+            with second.transaction():
+                second.lock_all(other)
+            done.set()
+
+        with first.transaction():
+            first.lock_all(holder)
+            held = first.conn.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND pid = pg_backend_pid()"
+            ).fetchone()[0]
+            assert held <= postgres.COARSE_LOCKS + postgres.MAX_FINE_LOCKS
+            thread = threading.Thread(target=lock_other)
+            thread.start()
+            waited = not done.wait(0.5)
+        thread.join(10)
+        assert done.is_set()
+        first.close()
+        second.close()
+        return waited
+
+    assert waits(many, ["band:shared", "ref:x"])
+    assert waits(["band:shared", "ref:x"], many)
+    assert waits(many, many)
+    assert waits(["band:shared"], ["band:shared", "ref:y"])
+    assert not waits(["band:a", "ref:x"], ["band:b", "ref:y"])
+
+
 def test_a_lost_connection_says_so_and_a_new_store_goes_on(postgres_server: str) -> None:
     from fonds.store.pg_connection import ConnectionLost
 

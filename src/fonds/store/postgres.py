@@ -30,6 +30,13 @@ from fonds.store.pg_connection import PgConnection
 from fonds.store.pg_schema import migrate
 from fonds.store.sqlite import DOCUMENT_SQL, Store, _record
 
+# Advisory locks of ``lock_all``: a transaction with more keys than MAX_FINE_LOCKS locks
+# their buckets (of COARSE_LOCKS, in the two-number lock space under COARSE_LOCK_CLASS,
+# which never meets the one-number space of the keys themselves) instead of the keys.
+MAX_FINE_LOCKS = 512
+COARSE_LOCKS = 1024
+COARSE_LOCK_CLASS = 1950
+
 
 def lock_key(key: str) -> int:
     """An advisory lock's number for ``key``: 64 bits of its hash, signed as bigint is."""
@@ -112,12 +119,29 @@ class PgStore(Store):
         self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
 
     def lock_all(self, keys: Iterable[str]) -> None:
-        ordered = sorted({lock_key(key) for key in keys})
-        if ordered:
+        """As SQLite's, with PostgreSQL's advisory locks. Their table is shared by every
+        session (``max_locks_per_transaction`` × ``max_connections`` slots: 6,400 by
+        default), and a volume's text has tens of thousands of keys, so a key is locked at
+        two grains: one of COARSE_LOCKS buckets, then the key itself. A transaction with
+        at most MAX_FINE_LOCKS keys holds its buckets shared and its keys alone; one with
+        more holds only its buckets, alone. Any two transactions with a key in common thus
+        wait for each other, and every one takes its locks in one order (buckets, then
+        keys, each in order), so none waits for ever."""
+        fine = sorted({lock_key(key) for key in keys})
+        if not fine:
+            return
+        coarse = sorted({key % COARSE_LOCKS for key in fine})
+        alone = len(fine) > MAX_FINE_LOCKS
+        self.conn.execute(
+            f"SELECT pg_advisory_xact_lock{'' if alone else '_shared'}({COARSE_LOCK_CLASS}, b)"
+            " FROM unnest(?::int[]) WITH ORDINALITY AS t(b, n) ORDER BY n",
+            (coarse,),
+        )
+        if not alone:
             self.conn.execute(
                 "SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) WITH ORDINALITY"
                 " AS t(k, n) ORDER BY n",
-                (ordered,),
+                (fine,),
             )
 
     def defer_foreign_keys(self) -> None:
