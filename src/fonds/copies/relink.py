@@ -6,12 +6,14 @@ archive that would be a query per document against a key table written in random
 the pass here does the same work in bulk:
 
 1. sketch every body (``sketch.sketch_keys``), in the executor's workers, which read the
-   texts themselves by row-number ranges;
+   texts themselves by row-number ranges and leave each body's shingles in a temporary
+   folder (``Spill``) for step 4;
 2. write the key table in key order (sequential B-tree pages), after emptying it;
-3. find the pairs of documents that share keys by sorting all (key, document) pairs in
-   numpy, and count the keys each pair shares;
-4. verify the best candidates of each document by the real overlap of the two bodies,
-   exactly as ingest does (``links.relation``), and link them, with translations;
+3. find the pairs of documents that share a band key, or loose keys (a quote's with a
+   holder's), by sorting all (key, document) pairs in numpy, and count the keys each pair
+   shares;
+4. verify the best candidates of each document by the real overlap of the two bodies'
+   shingles, as ingest does (``links.relation_of``), and link them, with translations;
 5. apply the users' verdicts, and rebuild the copy groups.
 
 Links made by hand stay; the others are replaced.
