@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import string
 import zlib
-from collections.abc import Set as AbstractSet
 
 import numpy as np
 
@@ -267,8 +266,3 @@ def _sketched(hashes: np.ndarray) -> list[int]:
         if held:
             keys.update(_loose_keys(np.stack(held), holder=True))
     return sorted(keys)
-
-
-def containment(a: AbstractSet[int], b: AbstractSet[int]) -> float:
-    """How much of ``a`` is in ``b`` (0 to 1)."""
-    return len(a & b) / len(a) if a else 0.0
